@@ -1,0 +1,11 @@
+//! confuzz: a property-based conformance fuzz harness.
+//!
+//! Vendors publish tables of the errors their APIs return. confuzz turns those tables into
+//! executable specs (`specs/`), generates valid and mutated requests for every documented
+//! endpoint, sends them to a [`Target`], checks each answer against the table, shrinks
+//! failures to a minimal request and reports.
+
+pub mod reference;
+pub mod target;
+
+pub use target::{FnTarget, Request, Response, Target, TargetError};

@@ -1,0 +1,219 @@
+//! The main type here is [`Reference`]: the embedded reference implementations of the vendor
+//! APIs behind one in-process handler. It is the default target of `confuzz run`, the sandbox
+//! that `confuzz serve` exposes, and the base of the mutant catalog.
+//!
+//! Each vendor lives in its own module and reads like the vendor's documentation, in
+//! processing order. The module here only dispatches by path, enforces the generic limits
+//! (body size), and implements the test hooks shared by all vendors:
+//! `X-Conformance-Fault` and `GET /__conformance/capabilities`.
+//!
+//! Not for: the engine. Nothing outside this folder and `specs/` knows a vendor by name.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::target::{Request, Response, Target, TargetError};
+
+/// The header that asks a target in test mode to fail one dependency for one request.
+pub const FAULT_HEADER: &str = "X-Conformance-Fault";
+/// The path at which a target in test mode declares which faults it supports.
+pub const CAPABILITIES_PATH: &str = "/__conformance/capabilities";
+/// Bodies larger than this are answered 413 before any vendor sees them.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// How a reference instance is started.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Honour `X-Conformance-Fault` and serve the capabilities document. On by default.
+    pub test_hooks: bool,
+    /// Limit values set at start, by the name used in fixtures without the `.limit` part,
+    /// e.g. `classroom.course_members` -> 5. Vendors use their own small defaults otherwise.
+    pub limits: BTreeMap<String, u64>,
+    /// A named deliberate deviation (the mutant catalog). `None` is the conforming reference.
+    pub mutant: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            test_hooks: true,
+            limits: BTreeMap::new(),
+            mutant: None,
+        }
+    }
+}
+
+impl Config {
+    /// The limit set at start for `name` (e.g. `classroom.course_members`), or `default`.
+    pub fn limit(&self, name: &str, default: u64) -> u64 {
+        self.limits.get(name).copied().unwrap_or(default)
+    }
+
+    /// Whether the named mutant is active.
+    pub fn mutant_is(&self, name: &str) -> bool {
+        self.mutant.as_deref() == Some(name)
+    }
+}
+
+/// What the shared layer tells a vendor about one request.
+#[derive(Debug, Clone, Default)]
+pub struct Hooks {
+    /// The dependency to fail for this request (only in test mode).
+    pub fault: Option<String>,
+}
+
+impl Hooks {
+    /// Whether this request asks to fail `dependency`.
+    pub fn fails(&self, dependency: &str) -> bool {
+        self.fault.as_deref() == Some(dependency)
+    }
+}
+
+/// One vendor's reference implementation.
+pub trait VendorReference: Send + Sync {
+    /// The vendor id as used in spec files and fixture names (`clever`, ...).
+    fn vendor(&self) -> &'static str;
+    /// Whether a request path belongs to this vendor.
+    fn owns(&self, path: &str) -> bool;
+    /// Answers one request whose path this vendor owns.
+    fn handle(&self, request: &Request, hooks: &Hooks) -> Response;
+    /// The built-in fixtures, by their contract names (`clever.token`, ...).
+    fn fixtures(&self) -> Map<String, Value>;
+    /// The faults this vendor can inject (`lti_credentials_store`, ...).
+    fn faults(&self) -> Vec<&'static str>;
+    /// The mutants this vendor offers: (name, description).
+    fn mutants(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+}
+
+/// The embedded reference implementations, dispatching by path.
+pub struct Reference {
+    config: Config,
+    vendors: Vec<Arc<dyn VendorReference>>,
+}
+
+/// The ids of all embedded vendors, in the order they are served.
+pub fn vendor_ids() -> Vec<&'static str> {
+    Reference::new(Config::default())
+        .vendors
+        .iter()
+        .map(|v| v.vendor())
+        .collect()
+}
+
+impl Reference {
+    /// All embedded vendors with this configuration.
+    pub fn new(config: Config) -> Self {
+        let vendors: Vec<Arc<dyn VendorReference>> = all_vendors(&config);
+        Reference { config, vendors }
+    }
+
+    /// Only the named vendors (an unknown name is an error naming the known ones).
+    pub fn with_vendors(config: Config, names: &[String]) -> Result<Self, String> {
+        let all = all_vendors(&config);
+        let known: Vec<&str> = all.iter().map(|v| v.vendor()).collect();
+        for name in names {
+            if !known.contains(&name.as_str()) {
+                return Err(format!(
+                    "unknown vendor `{name}`; the embedded reference has: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        let vendors = all
+            .into_iter()
+            .filter(|v| names.is_empty() || names.iter().any(|n| n == v.vendor()))
+            .collect();
+        Ok(Reference { config, vendors })
+    }
+
+    /// The configuration this instance was started with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The built-in fixtures of every served vendor, as the JSON object `--fixtures` reads.
+    pub fn fixtures(&self) -> Map<String, Value> {
+        let mut all = Map::new();
+        for vendor in &self.vendors {
+            all.extend(vendor.fixtures());
+        }
+        for (name, value) in &self.config.limits {
+            if let Some((vendor, limit)) = name.split_once('.') {
+                all.insert(format!("{vendor}.limit.{limit}"), json!(value));
+            }
+        }
+        all
+    }
+
+    /// Every fault the served vendors support.
+    pub fn faults(&self) -> Vec<&'static str> {
+        self.vendors.iter().flat_map(|v| v.faults()).collect()
+    }
+
+    /// Every mutant the served vendors offer: (vendor, name, description).
+    pub fn mutants(&self) -> Vec<(&'static str, &'static str, &'static str)> {
+        self.vendors
+            .iter()
+            .flat_map(|v| {
+                let vendor = v.vendor();
+                v.mutants().into_iter().map(move |(n, d)| (vendor, n, d))
+            })
+            .collect()
+    }
+
+    /// Answers one request. Never panics on any input.
+    pub fn handle(&self, request: &Request) -> Response {
+        if request.body.len() > MAX_BODY_BYTES {
+            return Response::json(
+                413,
+                &json!({"message": format!("request body exceeds {MAX_BODY_BYTES} bytes")}),
+            );
+        }
+        if self.config.test_hooks && request.path == CAPABILITIES_PATH {
+            if request.method != "GET" {
+                return Response::empty(405).with_header("Allow", "GET");
+            }
+            return Response::json(
+                200,
+                &json!({
+                    "faults": self.faults(),
+                    "vendors": self.vendors.iter().map(|v| v.vendor()).collect::<Vec<_>>(),
+                }),
+            );
+        }
+        let hooks = Hooks {
+            fault: if self.config.test_hooks {
+                request.header(FAULT_HEADER).map(|f| f.trim().to_string())
+            } else {
+                None
+            },
+        };
+        match self.vendors.iter().find(|v| v.owns(&request.path)) {
+            Some(vendor) => vendor.handle(request, &hooks),
+            None => Response::json(404, &json!({"message": "no such route"})),
+        }
+    }
+}
+
+impl Target for Reference {
+    fn send(&self, request: &Request) -> Result<Response, TargetError> {
+        Ok(self.handle(request))
+    }
+
+    fn describe(&self) -> String {
+        match &self.config.mutant {
+            Some(m) => format!("embedded reference (mutant {m})"),
+            None => "embedded reference".to_string(),
+        }
+    }
+}
+
+fn all_vendors(config: &Config) -> Vec<Arc<dyn VendorReference>> {
+    let _ = config;
+    // Vendor modules register here.
+    vec![]
+}

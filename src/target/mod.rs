@@ -1,0 +1,76 @@
+//! The main type here is the [`Target`] trait: the one seam between the engine and whatever
+//! answers its requests. The embedded reference, a plain closure, a `tower::Service` and a
+//! remote URL are implementations of it; nothing upstream knows which one it talks to.
+//!
+//! Not for: judging answers (that is `check`) or deciding what to send (that is `generate`).
+
+mod message;
+
+pub use message::{decode_form, encode_form, percent_encode, Request, Response};
+
+use std::fmt;
+
+/// Why a target could not answer at all (as opposed to answering with an error status).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// The target could not be reached (connection refused, DNS, ...).
+    #[error("cannot reach {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    /// The target did not answer within the per-request timeout.
+    #[error("no answer from {url} within {millis} ms")]
+    Timeout { url: String, millis: u64 },
+    /// Anything else the transport reports.
+    #[error("transport error talking to {url}: {reason}")]
+    Transport { url: String, reason: String },
+}
+
+/// Something that answers requests.
+///
+/// Implementations must be usable from several threads at once: the runner sends requests
+/// in parallel.
+pub trait Target: Send + Sync {
+    /// Sends one request and returns the answer.
+    fn send(&self, request: &Request) -> Result<Response, TargetError>;
+
+    /// A short human description for reports ("embedded reference", a URL, ...).
+    fn describe(&self) -> String;
+}
+
+/// A target made of a plain function over the request/response values.
+pub struct FnTarget<F> {
+    name: String,
+    f: F,
+}
+
+impl<F> FnTarget<F>
+where
+    F: Fn(&Request) -> Response + Send + Sync,
+{
+    /// Wraps `f`; `name` appears in reports.
+    pub fn new(name: impl Into<String>, f: F) -> Self {
+        FnTarget {
+            name: name.into(),
+            f,
+        }
+    }
+}
+
+impl<F> Target for FnTarget<F>
+where
+    F: Fn(&Request) -> Response + Send + Sync,
+{
+    fn send(&self, request: &Request) -> Result<Response, TargetError> {
+        Ok((self.f)(request))
+    }
+
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+}
+
+impl fmt::Debug for dyn Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Target({})", self.describe())
+    }
+}

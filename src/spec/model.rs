@@ -1,0 +1,535 @@
+//! The main type here is [`VendorSpec`]: one vendor's error table as data, exactly as
+//! `docs/spec-format.md` describes it. Everything the engine needs to generate, send and check
+//! is here; nothing in the engine knows a vendor by name.
+//!
+//! Not for: loading or validating files (see `load`), or judging answers (see `check`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A whole spec file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorSpec {
+    pub format: u32,
+    pub vendor: Vendor,
+    pub endpoints: Vec<Endpoint>,
+    pub rows: Vec<ErrorRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    pub id: String,
+    pub title: String,
+    pub source: Source,
+    #[serde(default)]
+    pub base_path: String,
+    #[serde(default)]
+    pub precedence: Precedence,
+    pub auth: Auth,
+    pub envelope: Envelope,
+    #[serde(default)]
+    pub fixtures: Vec<Fixture>,
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    #[serde(default)]
+    pub limits: Vec<Limit>,
+    /// Decisions this spec made where the document and the contract are silent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub decisions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub document: String,
+    pub file: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// Whether the document promises an order of checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precedence {
+    /// Rows carry `order`; a request with several triggers must answer the lowest.
+    Ordered,
+    /// No documented order: any triggered row is accepted.
+    #[default]
+    Unordered,
+}
+
+/// How requests authenticate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scheme", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Auth {
+    /// `Authorization: Bearer <token>`, the token from a fixture.
+    Bearer { token: String },
+    /// OAuth 1.0a HMAC-SHA1 over a form body, keys from fixtures.
+    Oauth1 {
+        consumer_key: String,
+        consumer_secret: String,
+    },
+    /// No authentication.
+    None,
+}
+
+/// What an error body looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyKind {
+    Json,
+    Text,
+    Empty,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelope {
+    pub body: BodyKind,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub schema: Option<Value>,
+    #[serde(default)]
+    pub pointers: Pointers,
+}
+
+/// Where the vendor code, name and message live in a JSON error body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pointers {
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixture {
+    pub name: String,
+    pub meaning: String,
+    #[serde(default)]
+    pub secret: bool,
+    #[serde(default)]
+    pub schema: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    pub name: String,
+    pub meaning: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub name: String,
+    pub fixture: String,
+    #[serde(default)]
+    pub documented: Option<u64>,
+    pub meaning: String,
+    #[serde(default)]
+    pub row: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    pub id: String,
+    pub summary: String,
+    pub method: String,
+    pub path: String,
+    #[serde(default = "yes")]
+    pub auth: bool,
+    #[serde(default)]
+    pub params: Params,
+    #[serde(default)]
+    pub body: Option<Body>,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+    #[serde(default)]
+    pub setup: Vec<Step>,
+    #[serde(default)]
+    pub success: Vec<u16>,
+    #[serde(default)]
+    pub unique: Vec<UniqueKey>,
+    #[serde(default)]
+    pub deletes: Option<String>,
+    #[serde(default)]
+    pub reads: Option<String>,
+    #[serde(default)]
+    pub creates: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// JSON Schemas of the path, query and header parameters, by name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default)]
+    pub path: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub query: BTreeMap<String, Value>,
+    #[serde(default)]
+    pub header: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    Json,
+    Form,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    pub encoding: Encoding,
+    pub schema: Value,
+}
+
+/// A cross-field rule that JSON Schema cannot say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Rule {
+    /// At most one of the groups may be present; valid requests use exactly one, whole.
+    Exclusive { groups: Vec<Vec<String>> },
+    /// `first` comes strictly before `then` (dates, times or date-times).
+    Before { first: String, then: String },
+    /// `total` equals the sum of `parts`.
+    Sum { total: String, parts: Vec<String> },
+    /// At least one of the fields must be present.
+    OneOfRequired { fields: Vec<String> },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UniqueKey {
+    pub fields: Vec<String>,
+    #[serde(default)]
+    pub row: Option<String>,
+}
+
+/// One documented error.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorRow {
+    pub id: String,
+    pub title: String,
+    pub group: String,
+    pub endpoints: Vec<String>,
+    pub doc: DocQuote,
+    pub expect: Expect,
+    #[serde(default)]
+    pub bindings: BTreeMap<String, Binding>,
+    #[serde(default)]
+    pub trigger: Option<Trigger>,
+    #[serde(default)]
+    pub also_accept: Vec<String>,
+    #[serde(default)]
+    pub alternatives: Vec<Alternative>,
+    #[serde(default)]
+    pub order: Option<u32>,
+    pub explain: Explain,
+}
+
+/// What the document itself says of a row, in short quotes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocQuote {
+    pub heading: String,
+    #[serde(default)]
+    pub group: Option<String>,
+    pub response: String,
+    pub line: u32,
+    #[serde(default)]
+    pub quote: Option<String>,
+}
+
+/// An expected code: a number, a string, or `absent`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CodeExpect {
+    Number(i64),
+    Text(String),
+}
+
+impl CodeExpect {
+    /// Whether this expectation says the field must not be there.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, CodeExpect::Text(t) if t == "absent")
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchMode {
+    #[default]
+    Exact,
+    CaseInsensitive,
+}
+
+/// The fields an expectation can name, for provenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Status,
+    Code,
+    Name,
+    Message,
+    Body,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub status: u16,
+    #[serde(default)]
+    pub body: Option<BodyKind>,
+    #[serde(default)]
+    pub code: Option<CodeExpect>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default, rename = "match")]
+    pub match_mode: MatchMode,
+    #[serde(default)]
+    pub assumed: Vec<Field>,
+}
+
+/// Another accepted reading of a row: any field given replaces the row's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub body: Option<BodyKind>,
+    #[serde(default)]
+    pub code: Option<CodeExpect>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub why: Option<String>,
+}
+
+/// How a placeholder is bound to what was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Binding {
+    /// A list variable (the removed fields), with its separator and order.
+    List {
+        var: String,
+        separator: String,
+        order: ListOrder,
+    },
+    /// Exactly a case variable.
+    Var { var: String },
+    /// Exactly the value sent at a location.
+    Sent { sent: String },
+    /// Any text.
+    Any { any: bool },
+}
+
+/// The order a listed placeholder must follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ListOrder {
+    /// The documented order of the names.
+    Fixed(Vec<String>),
+    /// `any`.
+    Any(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerKind {
+    Mutation,
+    Setup,
+    Fixture,
+    Fault,
+    Limit,
+    Auth,
+    Method,
+    Signature,
+    Syntax,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    pub kind: TriggerKind,
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default)]
+    pub setup: Vec<Step>,
+    #[serde(default)]
+    pub ops: Vec<Op>,
+}
+
+/// A request made before the one under test.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub endpoint: String,
+    #[serde(default)]
+    pub ops: Vec<Op>,
+    #[serde(default)]
+    pub save: BTreeMap<String, SaveSource>,
+    #[serde(default)]
+    pub expect: StepExpect,
+    #[serde(default)]
+    pub repeat: Option<Repeat>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepExpect {
+    #[default]
+    Success,
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum SaveSource {
+    /// `request:LOCATION` or `response:/pointer`.
+    Plain(String),
+    /// A source and a regex whose first capture group is kept.
+    Regex { from: String, regex: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Repeat {
+    Fixture { fixture: String },
+    Times { times: u32 },
+}
+
+/// A value to put somewhere.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixture: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gen: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "as")]
+    pub as_var: Option<String>,
+}
+
+/// How to change credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum AuthChange {
+    /// `none` (no credentials) or `invalid` (well-formed but unknown).
+    Mode(String),
+    /// Another bearer token from a fixture.
+    Token { token: String },
+    /// Other OAuth 1.0a keys from fixtures.
+    Keys {
+        consumer_key: String,
+        consumer_secret: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum RawBody {
+    Literal(String),
+    Template {
+        template: String,
+        #[serde(default)]
+        vars: BTreeMap<String, ValueSpec>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OauthTamper {
+    BadSignature,
+    StaleTimestamp,
+    MissingTimestamp,
+    ReuseNonce,
+}
+
+/// One mutation operator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Op {
+    Remove(Vec<String>),
+    RemoveSome(Vec<String>),
+    Set(BTreeMap<String, ValueSpec>),
+    WrongType(Vec<String>),
+    RawBody(RawBody),
+    Method(String),
+    Auth(AuthChange),
+    Fault(String),
+    Header(BTreeMap<String, String>),
+    Oauth(OauthTamper),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Explain {
+    pub meaning: String,
+    pub cause: String,
+    pub fix: String,
+}
+
+impl VendorSpec {
+    /// The endpoint with this id.
+    pub fn endpoint(&self, id: &str) -> Option<&Endpoint> {
+        self.endpoints.iter().find(|e| e.id == id)
+    }
+
+    /// The row with this id.
+    pub fn row(&self, id: &str) -> Option<&ErrorRow> {
+        self.rows.iter().find(|r| r.id == id)
+    }
+
+    /// The fixture declaration with this name.
+    pub fn fixture(&self, name: &str) -> Option<&Fixture> {
+        self.vendor.fixtures.iter().find(|f| f.name == name)
+    }
+}
+
+impl ErrorRow {
+    /// The endpoint the trigger sends to: its own, or the row's first.
+    pub fn trigger_endpoint(&self) -> Option<&str> {
+        self.trigger
+            .as_ref()
+            .and_then(|t| t.endpoint.as_deref())
+            .or_else(|| self.endpoints.first().map(String::as_str))
+    }
+
+    /// Whether an expected field is assumed (decided by the spec) rather than documented.
+    pub fn is_assumed(&self, field: Field) -> bool {
+        self.expect.assumed.contains(&field)
+    }
+
+    /// The body kind this row expects, given the vendor's envelope.
+    pub fn body_kind(&self, envelope: &Envelope) -> BodyKind {
+        self.expect.body.unwrap_or(envelope.body)
+    }
+}

@@ -6,6 +6,8 @@
 //! failures to a minimal request and reports.
 
 pub mod reference;
+pub mod spec;
 pub mod target;
 
+pub use spec::{SpecSet, VendorSpec};
 pub use target::{FnTarget, Request, Response, Target, TargetError};

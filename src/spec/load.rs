@@ -118,7 +118,11 @@ impl SpecSet {
         if names.is_empty() {
             return Ok(self);
         }
-        let known: Vec<String> = self.specs.iter().map(|s| s.spec.vendor.id.clone()).collect();
+        let known: Vec<String> = self
+            .specs
+            .iter()
+            .map(|s| s.spec.vendor.id.clone())
+            .collect();
         for n in names {
             if !known.contains(n) {
                 return Err(format!(
@@ -148,9 +152,8 @@ pub fn load_embedded() -> Result<SpecSet, SpecErrors> {
 /// Loads a spec file, or every `.yaml`/`.yml`/`.json` file of a folder (but the meta-schema).
 pub fn load_path(path: &Path) -> Result<SpecSet, SpecErrors> {
     let files: Vec<PathBuf> = if path.is_dir() {
-        let entries = std::fs::read_dir(path).map_err(|e| {
-            SpecErrors(vec![io_error(path, &e.to_string())])
-        })?;
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| SpecErrors(vec![io_error(path, &e.to_string())]))?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| is_spec_file(p))
@@ -325,8 +328,7 @@ fn describe_schema_error(err: &jsonschema::ValidationError<'_>, path: &str) -> (
         "remove or rename the unknown field; docs/spec-format.md lists the allowed ones".to_string()
     } else if text.contains("is a required property") {
         "add the missing field (see docs/spec-format.md)".to_string()
-    } else if text.contains("is not valid under any of the given schemas")
-        || text.contains("oneOf")
+    } else if text.contains("is not valid under any of the given schemas") || text.contains("oneOf")
     {
         "this value matches none of the allowed forms; compare with docs/spec-format.md".to_string()
     } else {
@@ -421,12 +423,23 @@ struct Problem {
 fn check_references(spec: &VendorSpec) -> Vec<Problem> {
     let mut out = Vec::new();
     let vendor = &spec.vendor.id;
-    let fixtures: BTreeSet<&str> = spec.vendor.fixtures.iter().map(|f| f.name.as_str()).collect();
+    let fixtures: BTreeSet<&str> = spec
+        .vendor
+        .fixtures
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     let faults: BTreeSet<&str> = spec.vendor.faults.iter().map(|f| f.name.as_str()).collect();
     let endpoints: BTreeSet<&str> = spec.endpoints.iter().map(|e| e.id.as_str()).collect();
     let rows: BTreeSet<&str> = spec.rows.iter().map(|r| r.id.as_str()).collect();
 
-    fn push(out: &mut Vec<Problem>, path: String, kind: SpecErrorKind, message: String, hint: &str) {
+    fn push(
+        out: &mut Vec<Problem>,
+        path: String,
+        kind: SpecErrorKind,
+        message: String,
+        hint: &str,
+    ) {
         out.push(Problem {
             path,
             kind,
@@ -448,23 +461,17 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
             );
         }
     }
-    let mut seen = BTreeSet::new();
+    // Duplicate row ids are a lint finding (`confuzz lint`), not a load error.
     for (i, r) in spec.rows.iter().enumerate() {
-        if !seen.insert(r.id.as_str()) {
-            push(
-                &mut out,
-                format!("/rows/{i}/id"),
-                SpecErrorKind::Duplicate,
-                format!("row id `{}` is used twice", r.id),
-                "row ids are stable and unique: vendor.group.slug",
-            );
-        }
         if !r.id.starts_with(&format!("{vendor}.")) {
             push(
                 &mut out,
                 format!("/rows/{i}/id"),
                 SpecErrorKind::Invalid,
-                format!("row id `{}` does not start with the vendor id `{vendor}.`", r.id),
+                format!(
+                    "row id `{}` does not start with the vendor id `{vendor}.`",
+                    r.id
+                ),
                 "row ids read vendor.group.slug",
             );
         }
@@ -491,7 +498,10 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                     &mut out,
                     format!("/vendor/limits/{i}"),
                     SpecErrorKind::Dangling,
-                    format!("limit `{}` names row `{row}`, which is not declared", l.name),
+                    format!(
+                        "limit `{}` names row `{row}`, which is not declared",
+                        l.name
+                    ),
                     "name a row id of this file",
                 );
             }
@@ -541,7 +551,10 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                     &mut out,
                     path.clone(),
                     SpecErrorKind::Invalid,
-                    format!("the JSON Schema of endpoint `{}` does not compile: {err}", e.id),
+                    format!(
+                        "the JSON Schema of endpoint `{}` does not compile: {err}",
+                        e.id
+                    ),
                     "fix the schema (patterns must be valid regexes)",
                 );
             }
@@ -592,7 +605,10 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                 out.push(Problem {
                     path: format!("{base}/endpoints"),
                     kind: SpecErrorKind::Dangling,
-                    message: format!("row `{}` names endpoint `{ep}`, which is not declared", r.id),
+                    message: format!(
+                        "row `{}` names endpoint `{ep}`, which is not declared",
+                        r.id
+                    ),
                     hint: format!(
                         "declare it under endpoints, or use one of: {}",
                         endpoints.iter().copied().collect::<Vec<_>>().join(", ")
@@ -605,7 +621,10 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                 out.push(Problem {
                     path: format!("{base}/also_accept"),
                     kind: SpecErrorKind::Dangling,
-                    message: format!("row `{}` accepts row `{other}`, which is not declared", r.id),
+                    message: format!(
+                        "row `{}` accepts row `{other}`, which is not declared",
+                        r.id
+                    ),
                     hint: "name a row id of this file".into(),
                 });
             }
@@ -723,7 +742,10 @@ fn check_step(
         out.push(Problem {
             path: path.to_string(),
             kind: SpecErrorKind::Dangling,
-            message: format!("a setup step sends to endpoint `{}`, which is not declared", step.endpoint),
+            message: format!(
+                "a setup step sends to endpoint `{}`, which is not declared",
+                step.endpoint
+            ),
             hint: "declare the endpoint or fix the name".into(),
         });
     }
@@ -768,7 +790,9 @@ fn check_op(
     match op {
         Op::Set(map) => map.values().for_each(&mut value),
         Op::RawBody(RawBody::Template { vars, .. }) => vars.values().for_each(&mut value),
-        Op::Auth(AuthChange::Token { token }) => fixture_refs.push((path.to_string(), token.clone())),
+        Op::Auth(AuthChange::Token { token }) => {
+            fixture_refs.push((path.to_string(), token.clone()))
+        }
         Op::Auth(AuthChange::Keys {
             consumer_key,
             consumer_secret,

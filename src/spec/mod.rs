@@ -9,5 +9,7 @@ pub mod load;
 pub mod model;
 pub mod template;
 
-pub use load::{load_embedded, load_path, load_str, LoadedSpec, SpecError, SpecErrorKind, SpecErrors, SpecSet};
+pub use load::{
+    load_embedded, load_path, load_str, LoadedSpec, SpecError, SpecErrorKind, SpecErrors, SpecSet,
+};
 pub use model::*;

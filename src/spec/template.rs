@@ -71,7 +71,9 @@ impl Template {
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
                 && !name.starts_with(|c: char| c.is_ascii_digit());
             if !valid {
-                return Err(TemplateError(format!("`${{{name}}}` is not a placeholder name")));
+                return Err(TemplateError(format!(
+                    "`${{{name}}}` is not a placeholder name"
+                )));
             }
             if !literal.is_empty() {
                 parts.push(Part::Literal(std::mem::take(&mut literal)));
@@ -121,7 +123,8 @@ impl Template {
         for (i, part) in self.parts.iter().enumerate() {
             match part {
                 Part::Literal(lit) => {
-                    let next_is_placeholder = matches!(self.parts.get(i + 1), Some(Part::Placeholder(_)));
+                    let next_is_placeholder =
+                        matches!(self.parts.get(i + 1), Some(Part::Placeholder(_)));
                     let next_is_tail = match self.parts.get(i + 1) {
                         Some(Part::Placeholder(p)) => i + 2 == n && optional_tail(p),
                         _ => false,
@@ -138,7 +141,8 @@ impl Template {
                 }
                 Part::Placeholder(name) => {
                     let last = i + 1 == n;
-                    let previous_had_space = match i.checked_sub(1).and_then(|j| self.parts.get(j)) {
+                    let previous_had_space = match i.checked_sub(1).and_then(|j| self.parts.get(j))
+                    {
                         Some(Part::Literal(l)) => l.ends_with(char::is_whitespace),
                         _ => false,
                     };
@@ -178,7 +182,9 @@ impl Matcher {
                 .map(|(i, name)| {
                     (
                         name.clone(),
-                        caps.get(i + 1).map(|m| m.as_str().to_string()).unwrap_or_default(),
+                        caps.get(i + 1)
+                            .map(|m| m.as_str().to_string())
+                            .unwrap_or_default(),
                     )
                 })
                 .collect(),
@@ -191,7 +197,9 @@ mod tests {
     use super::*;
 
     fn plain(t: &str) -> Matcher {
-        Template::parse(t).unwrap().compile(Case::Sensitive, &|_| false)
+        Template::parse(t)
+            .unwrap()
+            .compile(Case::Sensitive, &|_| false)
     }
 
     #[test]
@@ -201,7 +209,10 @@ mod tests {
         assert_eq!(t.parts.len(), 3);
         assert!(Template::parse("a ${b").is_err());
         assert!(Template::parse("a ${} b").is_err());
-        assert!(Template::parse("cost $5").unwrap().placeholders().is_empty());
+        assert!(Template::parse("cost $5")
+            .unwrap()
+            .placeholders()
+            .is_empty());
     }
 
     #[test]
@@ -211,18 +222,22 @@ mod tests {
             .captures("Invalid timezone: Mars/Olympus. Use the IANA TZDB standard")
             .unwrap();
         assert_eq!(caps["tz"], "Mars/Olympus");
-        assert!(m.captures("Invalid timezone: X. Use the IANA standard").is_none());
+        assert!(m
+            .captures("Invalid timezone: X. Use the IANA standard")
+            .is_none());
     }
 
     #[test]
     fn tolerates_missing_space_before_placeholder() {
         let m = plain("User missing the following fields: ${missing}");
         assert_eq!(
-            m.captures("User missing the following fields:email").unwrap()["missing"],
+            m.captures("User missing the following fields:email")
+                .unwrap()["missing"],
             "email"
         );
         assert_eq!(
-            m.captures("User missing the following fields: email").unwrap()["missing"],
+            m.captures("User missing the following fields: email")
+                .unwrap()["missing"],
             "email"
         );
     }
@@ -247,7 +262,8 @@ mod tests {
             .compile(Case::Sensitive, &|n| n == "detail");
         assert!(m.captures("@CourseNotModifiable").is_some());
         assert_eq!(
-            m.captures("@CourseNotModifiable The course is archived.").unwrap()["detail"],
+            m.captures("@CourseNotModifiable The course is archived.")
+                .unwrap()["detail"],
             "The course is archived."
         );
         assert!(m.captures("@CourseNotModifiableX").is_none());
@@ -258,6 +274,8 @@ mod tests {
         let m = Template::parse("Invalid character ' ' in string escape code")
             .unwrap()
             .compile(Case::Insensitive, &|_| false);
-        assert!(m.captures("invalid character ' ' in string escape code").is_some());
+        assert!(m
+            .captures("invalid character ' ' in string escape code")
+            .is_some());
     }
 }

@@ -134,8 +134,8 @@ impl VendorReference for ClassLti {
     }
 }
 
-/// Locks a mutex; a lock poisoned by a panic elsewhere is still used (the data stays
-/// consistent: every update is a single insert).
+/// Locks a mutex; a lock poisoned by a panic elsewhere is still used (no update here can stop
+/// halfway: none of them panics).
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }

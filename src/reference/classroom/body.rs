@@ -117,7 +117,10 @@ mod tests {
             assert_eq!(err, Some(400), "{bad:?}");
         }
         let deep = "[".repeat(100_000);
-        assert_eq!(object(&req(deep.as_bytes())).err().map(|e| e.status), Some(400));
+        assert_eq!(
+            object(&req(deep.as_bytes())).err().map(|e| e.status),
+            Some(400)
+        );
     }
 
     #[test]

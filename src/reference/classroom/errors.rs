@@ -231,7 +231,10 @@ pub fn missing_credentials() -> ApiError {
         "Request is missing required authentication credential. Expected OAuth 2 access \
          token, login cookie or other valid authentication credential.",
     )
-    .with_header("WWW-Authenticate", "Bearer realm=\"https://accounts.google.com/\"")
+    .with_header(
+        "WWW-Authenticate",
+        "Bearer realm=\"https://accounts.google.com/\"",
+    )
 }
 
 /// 401 UNAUTHENTICATED: a bearer token this server does not know.

@@ -145,12 +145,7 @@ pub fn directory() -> Vec<UserProfile> {
             "Batch",
             "quinn.batch@school.example.edu",
         ),
-        UserProfile::new(
-            OWNER_ID,
-            "Priya",
-            "Raman",
-            "priya.raman@school.example.edu",
-        ),
+        UserProfile::new(OWNER_ID, "Priya", "Raman", "priya.raman@school.example.edu"),
     ];
     for (i, id) in pool_user_ids().iter().enumerate() {
         let given = GIVEN_NAMES[i % GIVEN_NAMES.len()];
@@ -246,7 +241,12 @@ mod tests {
         assert!(ids
             .iter()
             .all(|id| id.len() == 21 && id.bytes().all(|b| b.is_ascii_digit())));
-        for special in [ADMIN_USER_ID, DELEGATED_USER_ID, LOW_QUOTA_USER_ID, OWNER_ID] {
+        for special in [
+            ADMIN_USER_ID,
+            DELEGATED_USER_ID,
+            LOW_QUOTA_USER_ID,
+            OWNER_ID,
+        ] {
             assert!(!ids.iter().any(|id| id == special));
         }
         let emails: BTreeSet<String> = directory().into_iter().map(|u| u.email).collect();

@@ -32,7 +32,9 @@ const FEED_TYPES: [&str; 3] = [
 pub fn create(state: &mut State, ctx: &Ctx, request: &Request) -> Result<Value, ApiError> {
     let body = body::object(request)?;
     let feed = body::object_field(&body, "registration", "feed")?.ok_or_else(|| {
-        errors::invalid_argument("Invalid value for field 'registration.feed': the field is required.")
+        errors::invalid_argument(
+            "Invalid value for field 'registration.feed': the field is required.",
+        )
     })?;
     let feed_type = body::string(feed, "registration.feed", "feedType")?;
     let Some(feed_type) = feed_type.filter(|f| FEED_TYPES.contains(&f.as_str())) else {
@@ -51,7 +53,9 @@ pub fn create(state: &mut State, ctx: &Ctx, request: &Request) -> Result<Value, 
         Some(field) => {
             let info = body::object_field(feed, "registration.feed", field)?;
             let course_id = match info {
-                Some(info) => body::string(info, &format!("registration.feed.{field}"), "courseId")?,
+                Some(info) => {
+                    body::string(info, &format!("registration.feed.{field}"), "courseId")?
+                }
                 None => None,
             };
             match course_id.filter(|c| !c.is_empty()) {

@@ -149,9 +149,7 @@ pub fn remove_teacher(
     course_id: &str,
     user_ref: &str,
 ) -> Result<Value, ApiError> {
-    let user_id = state
-        .user(ctx.resolve_me(user_ref))
-        .map(|u| u.id.clone());
+    let user_id = state.user(ctx.resolve_me(user_ref)).map(|u| u.id.clone());
     let course = state
         .courses
         .get_mut(course_id)

@@ -95,6 +95,9 @@ mod tests {
         assert_eq!(Route::parse("/v1//courses"), None);
         assert_eq!(Route::parse("/v1/invitations"), None);
         assert_eq!(Route::parse("/v2/courses"), None);
-        assert_eq!(Route::parse("/v1/courses/%ff%fe/students").map(|r| r.method()), Some("POST"));
+        assert_eq!(
+            Route::parse("/v1/courses/%ff%fe/students").map(|r| r.method()),
+            Some("POST")
+        );
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! Not for: the engine. Nothing outside this folder and `specs/` knows a vendor by name.
 
+mod classroom;
 mod lti;
 
 use std::collections::BTreeMap;
@@ -215,7 +216,9 @@ impl Target for Reference {
 }
 
 fn all_vendors(config: &Config) -> Vec<Arc<dyn VendorReference>> {
-    let _ = config;
     // Vendor modules register here.
-    vec![Arc::new(lti::ClassLti::new())]
+    vec![
+        Arc::new(lti::ClassLti::new()),
+        Arc::new(classroom::Classroom::new(config)),
+    ]
 }

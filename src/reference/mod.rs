@@ -16,6 +16,8 @@ use serde_json::{json, Map, Value};
 
 use crate::target::{Request, Response, Target, TargetError};
 
+mod clever;
+
 /// The header that asks a target in test mode to fail one dependency for one request.
 pub const FAULT_HEADER: &str = "X-Conformance-Fault";
 /// The path at which a target in test mode declares which faults it supports.
@@ -215,5 +217,5 @@ impl Target for Reference {
 fn all_vendors(config: &Config) -> Vec<Arc<dyn VendorReference>> {
     let _ = config;
     // Vendor modules register here.
-    vec![]
+    vec![Arc::new(clever::CleverReference::new())]
 }

@@ -24,9 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 use serde_json::{json, Map, Value};
 
 use super::go_time;
-use super::model::{
-    Assignment, AssignmentRequest, BodyError, SubmissionRequest, ASSIGNEE_MODES,
-};
+use super::model::{Assignment, AssignmentRequest, BodyError, SubmissionRequest, ASSIGNEE_MODES};
 use super::store::{self, is_uuid, AssignmentRecord, Store};
 use crate::reference::{Hooks, VendorReference};
 use crate::target::{Request, Response};
@@ -93,9 +91,15 @@ enum Route<'a> {
     /// `/sections/{section_id}/assignments`
     Assignments { section: &'a str },
     /// `/sections/{section_id}/assignments/{assignment_id}`
-    Assignment { section: &'a str, assignment: &'a str },
+    Assignment {
+        section: &'a str,
+        assignment: &'a str,
+    },
     /// `/sections/{section_id}/assignments/{assignment_id}/submissions`
-    Submissions { section: &'a str, assignment: &'a str },
+    Submissions {
+        section: &'a str,
+        assignment: &'a str,
+    },
     /// `/sections/{section_id}/assignments/{assignment_id}/submissions/{user_id}`
     Submission {
         section: &'a str,
@@ -113,12 +117,10 @@ impl<'a> Route<'a> {
         }
         match segments.as_slice() {
             ["sections", section, "assignments"] => Some(Route::Assignments { section }),
-            ["sections", section, "assignments", assignment] => {
-                Some(Route::Assignment {
-                    section,
-                    assignment,
-                })
-            }
+            ["sections", section, "assignments", assignment] => Some(Route::Assignment {
+                section,
+                assignment,
+            }),
             ["sections", section, "assignments", assignment, "submissions"] => {
                 Some(Route::Submissions {
                     section,
@@ -257,7 +259,11 @@ fn find_section<'s>(store: &'s Store, section_id: &str) -> Result<&'s store::Sec
 
 /// The assignment named by the path: `INVALID_ID` for a malformed id, "does not exist" for an
 /// unknown or deleted one or one of another section. UUIDs compare case-insensitively.
-fn assignment_key(store: &Store, section_id: &str, assignment_id: &str) -> Result<String, Response> {
+fn assignment_key(
+    store: &Store,
+    section_id: &str,
+    assignment_id: &str,
+) -> Result<String, Response> {
     if !is_uuid(assignment_id) {
         return Err(message(400, "INVALID_ID"));
     }
@@ -355,7 +361,12 @@ impl CleverReference {
 
     /// `PATCH /sections/{section_id}/assignments/{assignment_id}` [doc]: the fields present
     /// replace the stored ones; unset (absent, `null` or `""`) fields are left as they are.
-    fn update_assignment(&self, section_id: &str, assignment_id: &str, request: &Request) -> Response {
+    fn update_assignment(
+        &self,
+        section_id: &str,
+        assignment_id: &str,
+        request: &Request,
+    ) -> Response {
         let mut store = self.lock();
         if let Err(r) = find_section(&store, section_id) {
             return r;
@@ -516,7 +527,11 @@ impl CleverReference {
         }
         // override_due_date is read like due_date but may lie in the past (it extends or
         // shortens one student's deadline).
-        let override_due = match body.override_due_date.as_deref().map(go_time::parse_due_date) {
+        let override_due = match body
+            .override_due_date
+            .as_deref()
+            .map(go_time::parse_due_date)
+        {
             Some(Ok(t)) => Some(t),
             Some(Err(e)) => return message(400, &e.to_string()),
             None => None,

@@ -950,44 +950,116 @@ mod tests {
             (b"", "unexpected end of JSON input"),
             (b"{", "unexpected end of JSON input"),
             (b"{\"a\":", "unexpected end of JSON input"),
-            (b"{\"a\": ,}", "invalid character ',' looking for beginning of value"),
-            (b"{\"a\":1:", "invalid character ':' after object key:value pair"),
+            (
+                b"{\"a\": ,}",
+                "invalid character ',' looking for beginning of value",
+            ),
+            (
+                b"{\"a\":1:",
+                "invalid character ':' after object key:value pair",
+            ),
             (b"{\"a\" 1}", "invalid character '1' after object key"),
-            (b"{a:1}", "invalid character 'a' looking for beginning of object key string"),
-            (b"{\"a\":1,}", "invalid character '}' looking for beginning of object key string"),
+            (
+                b"{a:1}",
+                "invalid character 'a' looking for beginning of object key string",
+            ),
+            (
+                b"{\"a\":1,}",
+                "invalid character '}' looking for beginning of object key string",
+            ),
             (b"[1 2]", "invalid character '2' after array element"),
             (b"{}x", "invalid character 'x' after top-level value"),
             (b"{} {}", "invalid character '{' after top-level value"),
             (b"\"a\\ b\"", "invalid character ' ' in string escape code"),
             (b"\"a\\x\"", "invalid character 'x' in string escape code"),
             (b"\"a\\", "invalid character ' ' in string escape code"),
-            (b"\"\\u12g4\"", "invalid character 'g' in \\u hexadecimal character escape"),
+            (
+                b"\"\\u12g4\"",
+                "invalid character 'g' in \\u hexadecimal character escape",
+            ),
             (b"\"a\tb\"", "invalid character '\\t' in string literal"),
             (b"\"a\nb\"", "invalid character '\\n' in string literal"),
             (b"\"a\x00\"", "invalid character '\\x00' in string literal"),
             (b"\"a\x1b\"", "invalid character '\\x1b' in string literal"),
             (b"-x", "invalid character 'x' in numeric literal"),
             (b"-", "invalid character ' ' in numeric literal"),
-            (b"1.", "invalid character ' ' after decimal point in numeric literal"),
-            (b"1.x", "invalid character 'x' after decimal point in numeric literal"),
-            (b"1e", "invalid character ' ' in exponent of numeric literal"),
-            (b"1e+x", "invalid character 'x' in exponent of numeric literal"),
+            (
+                b"1.",
+                "invalid character ' ' after decimal point in numeric literal",
+            ),
+            (
+                b"1.x",
+                "invalid character 'x' after decimal point in numeric literal",
+            ),
+            (
+                b"1e",
+                "invalid character ' ' in exponent of numeric literal",
+            ),
+            (
+                b"1e+x",
+                "invalid character 'x' in exponent of numeric literal",
+            ),
             (b"01", "invalid character '1' after top-level value"),
-            (b"tru", "invalid character ' ' in literal true (expecting 'e')"),
-            (b"trUe", "invalid character 'U' in literal true (expecting 'u')"),
-            (b"fals3", "invalid character '3' in literal false (expecting 'e')"),
-            (b"nil", "invalid character 'i' in literal null (expecting 'u')"),
-            (b"'a'", "invalid character '\\'' looking for beginning of value"),
-            (b"{\"a\":\"b\"\"c\"}", "invalid character '\"' after object key:value pair"),
-            (b"\\", "invalid character '\\\\' looking for beginning of value"),
-            (b"\x7f", "invalid character '\\x7f' looking for beginning of value"),
-            (b"\x80", "invalid character '\\u0080' looking for beginning of value"),
-            (b"\xa0", "invalid character '\\u00a0' looking for beginning of value"),
-            (b"\xad", "invalid character '\\u00ad' looking for beginning of value"),
-            (b"\xc3\xa9", "invalid character '\u{c3}' looking for beginning of value"),
-            (b"\x07", "invalid character '\\a' looking for beginning of value"),
-            (b"\x0b", "invalid character '\\v' looking for beginning of value"),
-            (b"[}", "invalid character '}' looking for beginning of value"),
+            (
+                b"tru",
+                "invalid character ' ' in literal true (expecting 'e')",
+            ),
+            (
+                b"trUe",
+                "invalid character 'U' in literal true (expecting 'u')",
+            ),
+            (
+                b"fals3",
+                "invalid character '3' in literal false (expecting 'e')",
+            ),
+            (
+                b"nil",
+                "invalid character 'i' in literal null (expecting 'u')",
+            ),
+            (
+                b"'a'",
+                "invalid character '\\'' looking for beginning of value",
+            ),
+            (
+                b"{\"a\":\"b\"\"c\"}",
+                "invalid character '\"' after object key:value pair",
+            ),
+            (
+                b"\\",
+                "invalid character '\\\\' looking for beginning of value",
+            ),
+            (
+                b"\x7f",
+                "invalid character '\\x7f' looking for beginning of value",
+            ),
+            (
+                b"\x80",
+                "invalid character '\\u0080' looking for beginning of value",
+            ),
+            (
+                b"\xa0",
+                "invalid character '\\u00a0' looking for beginning of value",
+            ),
+            (
+                b"\xad",
+                "invalid character '\\u00ad' looking for beginning of value",
+            ),
+            (
+                b"\xc3\xa9",
+                "invalid character '\u{c3}' looking for beginning of value",
+            ),
+            (
+                b"\x07",
+                "invalid character '\\a' looking for beginning of value",
+            ),
+            (
+                b"\x0b",
+                "invalid character '\\v' looking for beginning of value",
+            ),
+            (
+                b"[}",
+                "invalid character '}' looking for beginning of value",
+            ),
         ];
         for (input, expected) in table {
             assert_eq!(

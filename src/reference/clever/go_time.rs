@@ -88,7 +88,7 @@ fn quote(s: &[u8]) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for &b in s {
-        if b >= 0x80 || b < b' ' {
+        if !(b' '..0x80).contains(&b) {
             out.push_str(&format!("\\x{b:02x}"));
         } else {
             if b == b'"' || b == b'\\' {
@@ -328,14 +328,7 @@ fn parse(
     let to_u32 = |n: i64| u32::try_from(n).ok();
     let year = i32::try_from(year).map_err(|_| day_out_of_range())?;
     let naive = NaiveDate::from_ymd_opt(year, to_u32(month).unwrap_or(0), to_u32(day).unwrap_or(0))
-        .and_then(|d| {
-            d.and_hms_nano_opt(
-                to_u32(hour)?,
-                to_u32(min)?,
-                to_u32(sec)?,
-                to_u32(nsec)?,
-            )
-        })
+        .and_then(|d| d.and_hms_nano_opt(to_u32(hour)?, to_u32(min)?, to_u32(sec)?, to_u32(nsec)?))
         .ok_or_else(day_out_of_range)?;
     naive
         .and_utc()
@@ -361,7 +354,10 @@ mod tests {
             err("2031-02-28T10:00:00.250Z"),
             "ok 2031-02-28T10:00:00.250+00:00"
         );
-        assert_eq!(err("2032-02-29T23:30:00-02:00"), "ok 2032-03-01T01:30:00+00:00");
+        assert_eq!(
+            err("2032-02-29T23:30:00-02:00"),
+            "ok 2032-03-01T01:30:00+00:00"
+        );
         assert_eq!(err("2031-02-28T1:00:00Z"), "ok 2031-02-28T01:00:00+00:00");
         assert_eq!(err("2031-02-28"), "ok 2031-02-28T00:00:00+00:00");
     }

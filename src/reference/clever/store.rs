@@ -165,7 +165,10 @@ mod tests {
         for id in &ids {
             assert!(is_uuid(id), "{id}");
             assert_eq!(id.as_bytes()[14], b'4', "{id}");
-            assert!(matches!(id.as_bytes()[19], b'8' | b'9' | b'a' | b'b'), "{id}");
+            assert!(
+                matches!(id.as_bytes()[19], b'8' | b'9' | b'a' | b'b'),
+                "{id}"
+            );
         }
     }
 

@@ -19,6 +19,8 @@ use serde_json::{json, Map, Value};
 
 use crate::target::{Request, Response, Target, TargetError};
 
+mod clever;
+
 /// The header that asks a target in test mode to fail one dependency for one request.
 pub const FAULT_HEADER: &str = "X-Conformance-Fault";
 /// The path at which a target in test mode declares which faults it supports.
@@ -220,5 +222,6 @@ fn all_vendors(config: &Config) -> Vec<Arc<dyn VendorReference>> {
     vec![
         Arc::new(lti::ClassLti::new()),
         Arc::new(classroom::Classroom::new(config)),
+        Arc::new(clever::CleverReference::new()),
     ]
 }

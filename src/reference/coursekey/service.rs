@@ -93,8 +93,8 @@ impl CourseKey {
     }
 
     fn store(&self) -> MutexGuard<'_, Store> {
-        // A panic elsewhere cannot leave a half-written record (every write is one push or
-        // one field assignment), so a poisoned lock is still safe to use.
+        // Every write happens after all checks, as plain pushes and assignments with nothing
+        // fallible in between, so even a poisoned lock guards consistent records.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 

@@ -10,6 +10,7 @@
 //! Not for: the engine. Nothing outside this folder and `specs/` knows a vendor by name.
 
 mod classroom;
+mod coursekey;
 mod lti;
 
 use std::collections::BTreeMap;
@@ -223,5 +224,6 @@ fn all_vendors(config: &Config) -> Vec<Arc<dyn VendorReference>> {
         Arc::new(lti::ClassLti::new()),
         Arc::new(classroom::Classroom::new(config)),
         Arc::new(clever::CleverReference::new()),
+        Arc::new(coursekey::CourseKey::new(config)),
     ]
 }

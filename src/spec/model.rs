@@ -424,7 +424,12 @@ pub enum Repeat {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValueSpec {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A literal; `value: null` is a literal null (present), distinct from no `value` key.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub value: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fixture: Option<String>,
@@ -436,6 +441,10 @@ pub struct ValueSpec {
     pub pool: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "as")]
     pub as_var: Option<String>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// How to change credentials.

@@ -5,7 +5,12 @@
 //! endpoint, sends them to a [`Target`], checks each answer against the table, shrinks
 //! failures to a minimal request and reports.
 
+pub mod auth;
+pub mod check;
 pub mod reference;
+pub mod report;
+pub mod spec;
 pub mod target;
 
+pub use spec::{SpecSet, VendorSpec};
 pub use target::{FnTarget, Request, Response, Target, TargetError};

@@ -1,3 +1,7 @@
-fn main() {
-    println!("confuzz");
+//! The `confuzz` command line: argument parsing in `cli`, everything else in the library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
 }

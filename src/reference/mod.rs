@@ -9,12 +9,18 @@
 //!
 //! Not for: the engine. Nothing outside this folder and `specs/` knows a vendor by name.
 
+mod classroom;
+mod coursekey;
+mod lti;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
 use crate::target::{Request, Response, Target, TargetError};
+
+mod clever;
 
 /// The header that asks a target in test mode to fail one dependency for one request.
 pub const FAULT_HEADER: &str = "X-Conformance-Fault";
@@ -213,7 +219,11 @@ impl Target for Reference {
 }
 
 fn all_vendors(config: &Config) -> Vec<Arc<dyn VendorReference>> {
-    let _ = config;
     // Vendor modules register here.
-    vec![]
+    vec![
+        Arc::new(lti::ClassLti::new()),
+        Arc::new(classroom::Classroom::new(config)),
+        Arc::new(clever::CleverReference::new()),
+        Arc::new(coursekey::CourseKey::new(config)),
+    ]
 }

@@ -1,0 +1,188 @@
+//! The main type here is [`Classroom`]: the Google Classroom API v1 reference behind the
+//! [`VendorReference`] seam. It answers a request in the order Google's stack does:
+//!
+//! 1. routing: a path that names no served method is 404 NOT_FOUND, a wrong HTTP method 405;
+//! 2. authentication: a missing or unknown bearer token is 401 UNAUTHENTICATED;
+//! 3. quota: the low-quota token's per-minute request quota (429 RESOURCE_EXHAUSTED);
+//! 4. the backend: fault `internal` fails it (500 INTERNAL), otherwise the method runs.
+//!
+//! Not for: the methods themselves ([`super::courses`], [`super::roster`],
+//! [`super::course_work`], [`super::registrations`]).
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::{Map, Value};
+
+use super::errors::{self, ApiError};
+use super::fixtures::{self, Principal};
+use super::routes::Route;
+use super::state::State;
+use super::{course_work, courses, registrations, roster};
+use crate::reference::{Config, Hooks, VendorReference};
+use crate::target::{Request, Response};
+
+/// The fault that fails the backend of any method with 500 INTERNAL.
+pub const FAULT_INTERNAL: &str = "internal";
+
+/// The limits in force, read from [`Config`] at start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Students per course (teachers and the owner are not counted).
+    pub course_members: u64,
+    /// Teachers per course, the owner not counted.
+    pub course_teachers: u64,
+    /// Courses a user may be a member of, as student or teacher (ownership not counted).
+    pub user_courses: u64,
+    /// Self-joins per user per day; the day lasts as long as the instance.
+    pub daily_joins: u64,
+    /// Requests of the low-quota token per 60-second window.
+    pub requests_per_minute: u64,
+}
+
+impl Limits {
+    /// The limits set in `config`, with small defaults so that a run reaches them quickly.
+    pub fn from_config(config: &Config) -> Self {
+        Limits {
+            course_members: config.limit("classroom.course_members", 5),
+            course_teachers: config.limit("classroom.course_teachers", 3),
+            user_courses: config.limit("classroom.user_courses", 4),
+            daily_joins: config.limit("classroom.daily_joins", 3),
+            requests_per_minute: config.limit("classroom.requests_per_minute", 5),
+        }
+    }
+}
+
+/// The Google Classroom reference implementation.
+pub struct Classroom {
+    limits: Limits,
+    state: Mutex<State>,
+}
+
+impl Classroom {
+    /// A fresh instance: the built-in directory and Drive, no courses.
+    pub fn new(config: &Config) -> Self {
+        Classroom {
+            limits: Limits::from_config(config),
+            state: Mutex::new(State::new()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not take the reference down: the state stays usable.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn answer(&self, request: &Request, hooks: &Hooks) -> Result<Response, ApiError> {
+        let route = Route::parse(&request.path).ok_or_else(|| {
+            errors::no_such_method(&request.path.chars().take(256).collect::<String>())
+        })?;
+        if request.method != route.method() {
+            return Err(errors::method_not_allowed(&request.method, route.method()));
+        }
+        let principal = authenticate(request)?;
+
+        let mut state = self.lock();
+        spend_quota(&mut state, &principal, self.limits.requests_per_minute)?;
+        if hooks.fails(FAULT_INTERNAL) {
+            return Err(errors::internal());
+        }
+        let ctx = Ctx {
+            principal,
+            limits: self.limits,
+        };
+        let body = match route {
+            Route::Courses => courses::create(&mut state, &ctx, request)?,
+            Route::Course { course_id } => courses::patch(&mut state, &ctx, &course_id, request)?,
+            Route::Students { course_id } => {
+                roster::add_student(&mut state, &ctx, &course_id, request)?
+            }
+            Route::Teachers { course_id } => {
+                roster::add_teacher(&mut state, &ctx, &course_id, request)?
+            }
+            Route::Teacher { course_id, user_id } => {
+                roster::remove_teacher(&mut state, &ctx, &course_id, &user_id)?
+            }
+            Route::CourseWork { course_id } => {
+                course_work::create(&mut state, &course_id, request)?
+            }
+            Route::Registrations => registrations::create(&mut state, &ctx, request)?,
+        };
+        Ok(Response::json(200, &body))
+    }
+}
+
+/// What a method knows about the call besides the request.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx {
+    pub principal: Principal,
+    pub limits: Limits,
+}
+
+impl Ctx {
+    /// The user a `userId` names: "me" is the caller, otherwise the id or email as given.
+    pub fn resolve_me<'a>(&self, user_ref: &'a str) -> &'a str {
+        if user_ref == "me" {
+            self.principal.user_id
+        } else {
+            user_ref
+        }
+    }
+}
+
+/// The principal of the bearer token, or 401.
+fn authenticate(request: &Request) -> Result<Principal, ApiError> {
+    let header = request
+        .header("Authorization")
+        .ok_or_else(errors::missing_credentials)?;
+    let token = match header.trim().split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("Bearer") => token.trim(),
+        _ => return Err(errors::invalid_credentials()),
+    };
+    if token.is_empty() {
+        return Err(errors::missing_credentials());
+    }
+    fixtures::principal(token).ok_or_else(errors::invalid_credentials)
+}
+
+/// Counts one request against the token's per-minute quota.
+///
+/// Only the low-quota token has a quota small enough to matter; the others are not limited.
+/// The window opens at the token's first request and, as the contract decides, does not roll
+/// over while the instance lives: once the quota is spent every further request of that token
+/// is refused, so a limit check gives the same answer however slowly it runs.
+fn spend_quota(state: &mut State, principal: &Principal, limit: u64) -> Result<(), ApiError> {
+    if !principal.low_quota {
+        return Ok(());
+    }
+    let used = state.quota_used.entry(principal.token).or_insert(0);
+    if *used >= limit {
+        return Err(errors::quota_exhausted(limit));
+    }
+    *used += 1;
+    Ok(())
+}
+
+impl VendorReference for Classroom {
+    fn vendor(&self) -> &'static str {
+        "classroom"
+    }
+
+    fn owns(&self, path: &str) -> bool {
+        path == "/v1" || path.starts_with("/v1/")
+    }
+
+    fn handle(&self, request: &Request, hooks: &Hooks) -> Response {
+        match self.answer(request, hooks) {
+            Ok(response) => response,
+            Err(error) => error.to_response(),
+        }
+    }
+
+    fn fixtures(&self) -> Map<String, Value> {
+        fixtures::fixtures(&self.limits)
+    }
+
+    fn faults(&self) -> Vec<&'static str> {
+        vec![FAULT_INTERNAL]
+    }
+}

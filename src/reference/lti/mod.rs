@@ -1,0 +1,141 @@
+//! The main type here is [`ClassLti`]: the reference implementation of Class's LTI 1.1 course
+//! launch (vendor id `lti`), with the error table published by Class (codes 1001 to 1015 and
+//! 1337).
+//!
+//! Routes: `POST /lti/launch` (`launch`) and `POST /lti/class-details` (`class_details`).
+//! Another method on those paths answers 405 with `Allow: POST`; another path under `/lti`
+//! answers 404. Both are undocumented and use `{"error": {"message": ...}}`.
+//!
+//! Modules: `errors` (the table), `validator` (the `ims-lti` checks behind 1001), `records`
+//! (keys, credentials, Zoom authorizations, fixtures), `classes` (linkages, classes,
+//! enrolments), and one module per endpoint.
+//!
+//! Not for: signing (that is `crate::auth::oauth1`, shared with the harness).
+
+mod class_details;
+mod classes;
+mod errors;
+mod launch;
+mod records;
+mod validator;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::{Map, Value};
+
+use crate::reference::{Hooks, VendorReference};
+use crate::target::{Request, Response};
+
+use class_details::undocumented;
+use classes::ClassStore;
+use errors::LTI_CREDENTIALS_NOT_FOUND;
+use errors::{ErrorRow, FAILED_IMSLTI_VALIDATION, FAILED_TO_GET_LTI_CREDENTIALS};
+use records::{Credentials, Records};
+use validator::{LtiParams, Message, Validator};
+
+/// The launch endpoint.
+pub(super) const LAUNCH_PATH: &str = "/lti/launch";
+/// The class-details endpoint.
+pub(super) const CLASS_DETAILS_PATH: &str = "/lti/class-details";
+
+/// The dependencies a request can ask to fail (`X-Conformance-Fault`), in processing order.
+pub(super) mod fault {
+    pub const CREDENTIALS_STORE: &str = "lti_credentials_store";
+    pub const ZOOM_AUTH_STORE: &str = "zoom_auth_store";
+    pub const COURSE_LINKAGE_STORE: &str = "lti_course_linkage_store";
+    pub const MEETING_DEFAULTS_STORE: &str = "meeting_defaults_store";
+    pub const DEFERRED_CLASSES: &str = "deferred_classes";
+    pub const CLASS_CREATE: &str = "class_create";
+    pub const ENROLLMENT_STORE: &str = "enrollment_store";
+}
+
+/// Class's LTI 1.1 integration: fixed records, the validator's nonce store, and the classes
+/// launches create.
+#[derive(Debug)]
+pub(super) struct ClassLti {
+    records: Records,
+    validator: Validator,
+    classes: Mutex<ClassStore>,
+}
+
+impl ClassLti {
+    /// A fresh instance holding the built-in fixtures.
+    pub(super) fn new() -> Self {
+        ClassLti {
+            records: Records::built_in(),
+            validator: Validator::default(),
+            classes: Mutex::new(ClassStore::built_in()),
+        }
+    }
+
+    /// 1001: runs the validator; on success returns the consumer key.
+    fn validate<'p>(
+        &self,
+        request: &Request,
+        params: &'p LtiParams,
+        message: Message,
+    ) -> Result<&'p str, ErrorRow> {
+        self.validator
+            .validate(request, params, message, |key| {
+                self.records.secret(key).map(str::to_string)
+            })
+            .map_err(|_| FAILED_IMSLTI_VALIDATION)
+    }
+
+    /// 1002, 1003: the integration-credentials record of a consumer key. A key without a
+    /// record answers 1002 even when the store is asked to fail (the lower code wins).
+    fn credentials(&self, key: &str, hooks: &Hooks) -> Result<&Credentials, ErrorRow> {
+        let credentials = self
+            .records
+            .credentials(key)
+            .ok_or(LTI_CREDENTIALS_NOT_FOUND)?;
+        if hooks.fails(fault::CREDENTIALS_STORE) {
+            return Err(FAILED_TO_GET_LTI_CREDENTIALS);
+        }
+        Ok(credentials)
+    }
+}
+
+impl VendorReference for ClassLti {
+    fn vendor(&self) -> &'static str {
+        "lti"
+    }
+
+    fn owns(&self, path: &str) -> bool {
+        path == "/lti" || path.starts_with("/lti/")
+    }
+
+    fn handle(&self, request: &Request, hooks: &Hooks) -> Response {
+        let endpoint = match request.path.as_str() {
+            LAUNCH_PATH => ClassLti::launch,
+            CLASS_DETAILS_PATH => ClassLti::class_details,
+            _ => return undocumented(404, "Not Found"),
+        };
+        if request.method != "POST" {
+            return undocumented(405, "Method Not Allowed").with_header("Allow", "POST");
+        }
+        endpoint(self, request, hooks)
+    }
+
+    fn fixtures(&self) -> Map<String, Value> {
+        Records::fixtures()
+    }
+
+    fn faults(&self) -> Vec<&'static str> {
+        vec![
+            fault::CREDENTIALS_STORE,
+            fault::ZOOM_AUTH_STORE,
+            fault::COURSE_LINKAGE_STORE,
+            fault::MEETING_DEFAULTS_STORE,
+            fault::DEFERRED_CLASSES,
+            fault::CLASS_CREATE,
+            fault::ENROLLMENT_STORE,
+        ]
+    }
+}
+
+/// Locks a mutex; a lock poisoned by a panic elsewhere is still used (no update here can stop
+/// halfway: none of them panics).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

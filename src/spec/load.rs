@@ -1,0 +1,850 @@
+//! The main function here is [`load_path`] (and [`load_embedded`]): read spec files, validate
+//! them against the meta-schema (`specs/spec.schema.json`), deserialize them into the model and
+//! check every reference between their parts. Every failure is a [`SpecError`] naming the file,
+//! the line where it is known, what is wrong and how to fix it.
+//!
+//! Not for: judging the tables themselves (that is `lint`): a spec that loads can still document
+//! contradictory things.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::model::*;
+use super::template::Template;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_specs.rs"));
+
+/// The meta-schema every spec file is validated against.
+pub const META_SCHEMA: &str = include_str!("../../specs/spec.schema.json");
+
+/// What kind of problem a spec file has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpecErrorKind {
+    /// The file could not be read.
+    Io,
+    /// Not valid YAML/JSON, or a duplicate key.
+    Syntax,
+    /// Valid YAML, but not what the meta-schema allows (unknown field, wrong type, ...).
+    Schema,
+    /// Two things share an id.
+    Duplicate,
+    /// A reference to an endpoint, row, fixture or fault that is not declared.
+    Dangling,
+    /// A message placeholder without a binding, or a binding without a placeholder.
+    Placeholder,
+    /// An embedded JSON Schema or regex that does not compile.
+    Invalid,
+}
+
+/// A spec file that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub kind: SpecErrorKind,
+    pub message: String,
+    pub hint: String,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message)?,
+            None => write!(f, "{}: {}", self.file, self.message)?,
+        }
+        if !self.hint.is_empty() {
+            write!(f, "\n  fix: {}", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// Every problem found in one load, so a user fixes them all in one go.
+#[derive(Debug, Clone)]
+pub struct SpecErrors(pub Vec<SpecError>);
+
+impl fmt::Display for SpecErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SpecErrors {}
+
+/// A loaded, checked spec and the file it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    pub file: String,
+    pub spec: VendorSpec,
+}
+
+/// All loaded specs, in file-name order.
+#[derive(Debug, Clone, Default)]
+pub struct SpecSet {
+    pub specs: Vec<LoadedSpec>,
+}
+
+impl SpecSet {
+    /// The spec of one vendor.
+    pub fn vendor(&self, id: &str) -> Option<&VendorSpec> {
+        self.specs
+            .iter()
+            .map(|s| &s.spec)
+            .find(|s| s.vendor.id == id)
+    }
+
+    /// Every row of every vendor, with its vendor.
+    pub fn rows(&self) -> impl Iterator<Item = (&VendorSpec, &ErrorRow)> {
+        self.specs
+            .iter()
+            .flat_map(|s| s.spec.rows.iter().map(move |r| (&s.spec, r)))
+    }
+
+    /// Keeps only the named vendors; an unknown name is an error listing the known ones.
+    pub fn only_vendors(mut self, names: &[String]) -> Result<Self, String> {
+        if names.is_empty() {
+            return Ok(self);
+        }
+        let known: Vec<String> = self
+            .specs
+            .iter()
+            .map(|s| s.spec.vendor.id.clone())
+            .collect();
+        for n in names {
+            if !known.contains(n) {
+                return Err(format!(
+                    "unknown vendor `{n}`; the loaded specs have: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        self.specs.retain(|s| names.contains(&s.spec.vendor.id));
+        Ok(self)
+    }
+}
+
+/// Loads the specs embedded in the binary (the shipped `specs/` folder).
+pub fn load_embedded() -> Result<SpecSet, SpecErrors> {
+    let mut set = SpecSet::default();
+    let mut errors = Vec::new();
+    for (name, text) in EMBEDDED_SPECS {
+        match load_str(&format!("specs/{name}"), text) {
+            Ok(spec) => set.specs.push(spec),
+            Err(mut e) => errors.append(&mut e.0),
+        }
+    }
+    finish(set, errors)
+}
+
+/// Loads a spec file, or every `.yaml`/`.yml`/`.json` file of a folder (but the meta-schema).
+pub fn load_path(path: &Path) -> Result<SpecSet, SpecErrors> {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        let entries = std::fs::read_dir(path)
+            .map_err(|e| SpecErrors(vec![io_error(path, &e.to_string())]))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_spec_file(p))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(SpecErrors(vec![SpecError {
+                file: path.display().to_string(),
+                line: None,
+                kind: SpecErrorKind::Io,
+                message: "the folder holds no spec file".into(),
+                hint: "put one .yaml (or .json) file per vendor in it, or name a file".into(),
+            }]));
+        }
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut set = SpecSet::default();
+    let mut errors = Vec::new();
+    for file in files {
+        match std::fs::read_to_string(&file) {
+            Ok(text) => match load_str(&file.display().to_string(), &text) {
+                Ok(spec) => set.specs.push(spec),
+                Err(mut e) => errors.append(&mut e.0),
+            },
+            Err(e) => errors.push(io_error(&file, &e.to_string())),
+        }
+    }
+    finish(set, errors)
+}
+
+fn finish(set: SpecSet, mut errors: Vec<SpecError>) -> Result<SpecSet, SpecErrors> {
+    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+    for s in &set.specs {
+        if let Some(first) = seen.insert(&s.spec.vendor.id, &s.file) {
+            errors.push(SpecError {
+                file: s.file.clone(),
+                line: None,
+                kind: SpecErrorKind::Duplicate,
+                message: format!("vendor `{}` is also defined in {first}", s.spec.vendor.id),
+                hint: "keep one file per vendor".into(),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(SpecErrors(errors))
+    }
+}
+
+fn is_spec_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name != "spec.schema.json"
+        && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+}
+
+fn io_error(path: &Path, reason: &str) -> SpecError {
+    SpecError {
+        file: path.display().to_string(),
+        line: None,
+        kind: SpecErrorKind::Io,
+        message: format!("cannot read the spec: {reason}"),
+        hint: "check the path given to --spec".into(),
+    }
+}
+
+fn meta_validator() -> &'static jsonschema::Validator {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        let schema: Value =
+            serde_json::from_str(META_SCHEMA).expect("the embedded meta-schema is valid JSON");
+        jsonschema::validator_for(&schema).expect("the embedded meta-schema compiles")
+    })
+}
+
+/// Parses, validates and checks one spec file's text. `file` names it in errors.
+pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
+    // YAML 1.2 is a superset of JSON, so one parser (which rejects duplicate keys) serves both.
+    let value: Value = serde_saphyr::from_str(text).map_err(|e| {
+        let line = e.location().map(|l| l.line() as usize);
+        let first = e.to_string();
+        let first = first.lines().next().unwrap_or("").to_string();
+        let detail = first
+            .split_once(": ")
+            .map(|(_, rest)| rest)
+            .unwrap_or(&first);
+        let detail = match detail.split_once(": ") {
+            Some((pos, rest)) if pos.starts_with("line ") => rest,
+            _ => detail,
+        };
+        let detail = detail
+            .split(", set DuplicateKeyPolicy")
+            .next()
+            .unwrap_or(detail)
+            .to_string();
+        let hint = if detail.contains("duplicate") {
+            "each key may appear once per mapping: remove or rename the second one"
+        } else {
+            "fix the YAML syntax at that line (indentation, a missing bracket or quote)"
+        };
+        SpecErrors(vec![SpecError {
+            file: file.to_string(),
+            line,
+            kind: SpecErrorKind::Syntax,
+            message: detail,
+            hint: hint.into(),
+        }])
+    })?;
+
+    let validator = meta_validator();
+    let mut errors: Vec<SpecError> = validator
+        .iter_errors(&value)
+        .map(|err| {
+            let path = err.instance_path().to_string();
+            let line = locate(text, &value, &path);
+            let (message, hint) = describe_schema_error(&err, &path);
+            SpecError {
+                file: file.to_string(),
+                line,
+                kind: SpecErrorKind::Schema,
+                message,
+                hint,
+            }
+        })
+        .collect();
+    // Keep the most specific errors: `oneOf` failures repeat their branches' complaints.
+    errors.sort_by(|a, b| a.line.cmp(&b.line).then(a.message.cmp(&b.message)));
+    errors.dedup_by(|a, b| a.line == b.line && a.message == b.message);
+    if !errors.is_empty() {
+        return Err(SpecErrors(errors));
+    }
+
+    let spec: VendorSpec = serde_json::from_value(value.clone()).map_err(|e| {
+        SpecErrors(vec![SpecError {
+            file: file.to_string(),
+            line: None,
+            kind: SpecErrorKind::Schema,
+            message: format!("does not fit the spec model: {e}"),
+            hint: "compare with docs/spec-format.md".into(),
+        }])
+    })?;
+
+    let problems = check_references(&spec);
+    if !problems.is_empty() {
+        return Err(SpecErrors(
+            problems
+                .into_iter()
+                .map(|p| SpecError {
+                    file: file.to_string(),
+                    line: locate(text, &value, &p.path),
+                    kind: p.kind,
+                    message: p.message,
+                    hint: p.hint,
+                })
+                .collect(),
+        ));
+    }
+    Ok(LoadedSpec {
+        file: file.to_string(),
+        spec,
+    })
+}
+
+fn describe_schema_error(err: &jsonschema::ValidationError<'_>, path: &str) -> (String, String) {
+    let at = if path.is_empty() { "/" } else { path };
+    let text = err.to_string();
+    let hint = if text.contains("Additional properties are not allowed")
+        || text.contains("additional properties")
+    {
+        "remove or rename the unknown field; docs/spec-format.md lists the allowed ones".to_string()
+    } else if text.contains("is a required property") {
+        "add the missing field (see docs/spec-format.md)".to_string()
+    } else if text.contains("is not valid under any of the given schemas") || text.contains("oneOf")
+    {
+        "this value matches none of the allowed forms; compare with docs/spec-format.md".to_string()
+    } else {
+        "see docs/spec-format.md for the allowed values".to_string()
+    };
+    (format!("at {at}: {text}"), hint)
+}
+
+/// Finds the line of a JSON pointer in the source text. Rows and endpoints are found by their
+/// `id`, then each further key is searched after that point; good enough to point a human at
+/// the right place.
+fn locate(text: &str, value: &Value, pointer: &str) -> Option<usize> {
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    let mut offset = 0usize;
+    let mut current = value;
+    let mut i = 0;
+    while i < segments.len() {
+        let seg = segments[i];
+        match current {
+            Value::Array(items) => {
+                let idx: usize = seg.parse().ok()?;
+                let item = items.get(idx)?;
+                if let Some(id) = item.get("id").and_then(Value::as_str) {
+                    if let Some(pos) = find_key_value(text, offset, "id", id) {
+                        offset = pos;
+                    }
+                }
+                current = item;
+            }
+            Value::Object(map) => {
+                if let Some(pos) = find_key(text, offset, seg) {
+                    offset = pos;
+                }
+                current = map.get(seg)?;
+            }
+            _ => break,
+        }
+        i += 1;
+    }
+    if pointer.is_empty() {
+        return None;
+    }
+    Some(text[..offset.min(text.len())].matches('\n').count() + 1)
+}
+
+fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
+    let rest = text.get(from..)?;
+    let candidates = [
+        format!("{key}:"),
+        format!("\"{key}\":"),
+        format!("'{key}':"),
+        format!("\"{key}\" :"),
+    ];
+    candidates
+        .iter()
+        .filter_map(|c| {
+            rest.match_indices(c.as_str())
+                .find(|(i, _)| {
+                    // The key must start a token: preceded by start, space, `-`, `{` or `,`.
+                    *i == 0
+                        || rest[..*i]
+                            .chars()
+                            .last()
+                            .is_some_and(|ch| ch.is_whitespace() || "-{,".contains(ch))
+                })
+                .map(|(i, _)| from + i)
+        })
+        .min()
+}
+
+fn find_key_value(text: &str, from: usize, key: &str, value: &str) -> Option<usize> {
+    let rest = text.get(from..)?;
+    let re = regex::Regex::new(&format!(
+        r#"(^|[\s{{,-])["']?{}["']?\s*:\s*["']?{}["']?\s*($|[,}}\n])"#,
+        regex::escape(key),
+        regex::escape(value)
+    ))
+    .ok()?;
+    re.find(rest).map(|m| from + m.start())
+}
+
+/// A problem found by [`check_references`], located by JSON pointer.
+struct Problem {
+    path: String,
+    kind: SpecErrorKind,
+    message: String,
+    hint: String,
+}
+
+/// Every cross-reference inside one spec: ids unique, endpoints, rows, fixtures, faults and
+/// variables declared, placeholders bound, embedded schemas and regexes compiling.
+fn check_references(spec: &VendorSpec) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let vendor = &spec.vendor.id;
+    let fixtures: BTreeSet<&str> = spec
+        .vendor
+        .fixtures
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    let faults: BTreeSet<&str> = spec.vendor.faults.iter().map(|f| f.name.as_str()).collect();
+    let endpoints: BTreeSet<&str> = spec.endpoints.iter().map(|e| e.id.as_str()).collect();
+    let rows: BTreeSet<&str> = spec.rows.iter().map(|r| r.id.as_str()).collect();
+
+    fn push(
+        out: &mut Vec<Problem>,
+        path: String,
+        kind: SpecErrorKind,
+        message: String,
+        hint: &str,
+    ) {
+        out.push(Problem {
+            path,
+            kind,
+            message,
+            hint: hint.to_string(),
+        })
+    }
+
+    // Ids are unique.
+    let mut seen = BTreeSet::new();
+    for (i, e) in spec.endpoints.iter().enumerate() {
+        if !seen.insert(e.id.as_str()) {
+            push(
+                &mut out,
+                format!("/endpoints/{i}/id"),
+                SpecErrorKind::Duplicate,
+                format!("endpoint id `{}` is used twice", e.id),
+                "give each endpoint its own id",
+            );
+        }
+    }
+    // Duplicate row ids are a lint finding (`confuzz lint`), not a load error.
+    for (i, r) in spec.rows.iter().enumerate() {
+        if !r.id.starts_with(&format!("{vendor}.")) {
+            push(
+                &mut out,
+                format!("/rows/{i}/id"),
+                SpecErrorKind::Invalid,
+                format!(
+                    "row id `{}` does not start with the vendor id `{vendor}.`",
+                    r.id
+                ),
+                "row ids read vendor.group.slug",
+            );
+        }
+    }
+
+    // Fixture references everywhere.
+    let mut fixture_refs: Vec<(String, String)> = Vec::new();
+    match &spec.vendor.auth {
+        Auth::Bearer { token } => fixture_refs.push(("/vendor/auth".into(), token.clone())),
+        Auth::Oauth1 {
+            consumer_key,
+            consumer_secret,
+        } => {
+            fixture_refs.push(("/vendor/auth".into(), consumer_key.clone()));
+            fixture_refs.push(("/vendor/auth".into(), consumer_secret.clone()));
+        }
+        Auth::None => {}
+    }
+    for (i, l) in spec.vendor.limits.iter().enumerate() {
+        fixture_refs.push((format!("/vendor/limits/{i}"), l.fixture.clone()));
+        if let Some(row) = &l.row {
+            if !rows.contains(row.as_str()) {
+                push(
+                    &mut out,
+                    format!("/vendor/limits/{i}"),
+                    SpecErrorKind::Dangling,
+                    format!(
+                        "limit `{}` names row `{row}`, which is not declared",
+                        l.name
+                    ),
+                    "name a row id of this file",
+                );
+            }
+        }
+    }
+    for (i, f) in spec.vendor.fixtures.iter().enumerate() {
+        if !f.name.starts_with(&format!("{vendor}.")) {
+            push(
+                &mut out,
+                format!("/vendor/fixtures/{i}"),
+                SpecErrorKind::Invalid,
+                format!("fixture `{}` does not start with `{vendor}.`", f.name),
+                "fixture names read vendor.name",
+            );
+        }
+        if let Some(schema) = &f.schema {
+            if let Err(e) = jsonschema::validator_for(schema) {
+                push(
+                    &mut out,
+                    format!("/vendor/fixtures/{i}/schema"),
+                    SpecErrorKind::Invalid,
+                    format!("the schema of fixture `{}` does not compile: {e}", f.name),
+                    "fix the JSON Schema",
+                );
+            }
+        }
+    }
+
+    for (i, e) in spec.endpoints.iter().enumerate() {
+        let base = format!("/endpoints/{i}");
+        let mut schemas: Vec<(String, &Value)> = Vec::new();
+        for (name, s) in &e.params.path {
+            schemas.push((format!("{base}/params/path/{name}"), s));
+        }
+        for (name, s) in &e.params.query {
+            schemas.push((format!("{base}/params/query/{name}"), s));
+        }
+        for (name, s) in &e.params.header {
+            schemas.push((format!("{base}/params/header/{name}"), s));
+        }
+        if let Some(body) = &e.body {
+            schemas.push((format!("{base}/body/schema"), &body.schema));
+        }
+        for (path, schema) in schemas {
+            if let Err(err) = jsonschema::validator_for(schema) {
+                push(
+                    &mut out,
+                    path.clone(),
+                    SpecErrorKind::Invalid,
+                    format!(
+                        "the JSON Schema of endpoint `{}` does not compile: {err}",
+                        e.id
+                    ),
+                    "fix the schema (patterns must be valid regexes)",
+                );
+            }
+            collect_schema_fixtures(schema, &path, &mut fixture_refs);
+        }
+        for name in path_params(&e.path) {
+            if !e.params.path.contains_key(&name) {
+                push(
+                    &mut out,
+                    format!("{base}/path"),
+                    SpecErrorKind::Dangling,
+                    format!(
+                        "endpoint `{}` has `{{{name}}}` in its path but no schema for it",
+                        e.id
+                    ),
+                    "add it under params.path",
+                );
+            }
+        }
+        for (j, step) in e.setup.iter().enumerate() {
+            check_step(
+                step,
+                &format!("{base}/setup/{j}"),
+                &endpoints,
+                &faults,
+                &mut fixture_refs,
+                &mut out,
+            );
+        }
+        for (j, u) in e.unique.iter().enumerate() {
+            if let Some(row) = &u.row {
+                if !rows.contains(row.as_str()) {
+                    out.push(Problem {
+                        path: format!("{base}/unique/{j}"),
+                        kind: SpecErrorKind::Dangling,
+                        message: format!("uniqueness key names row `{row}`, which is not declared"),
+                        hint: "name a row id of this file".into(),
+                    });
+                }
+            }
+        }
+    }
+
+    for (i, r) in spec.rows.iter().enumerate() {
+        let base = format!("/rows/{i}");
+        for ep in &r.endpoints {
+            if !endpoints.contains(ep.as_str()) {
+                out.push(Problem {
+                    path: format!("{base}/endpoints"),
+                    kind: SpecErrorKind::Dangling,
+                    message: format!(
+                        "row `{}` names endpoint `{ep}`, which is not declared",
+                        r.id
+                    ),
+                    hint: format!(
+                        "declare it under endpoints, or use one of: {}",
+                        endpoints.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+        }
+        for other in &r.also_accept {
+            if !rows.contains(other.as_str()) {
+                out.push(Problem {
+                    path: format!("{base}/also_accept"),
+                    kind: SpecErrorKind::Dangling,
+                    message: format!(
+                        "row `{}` accepts row `{other}`, which is not declared",
+                        r.id
+                    ),
+                    hint: "name a row id of this file".into(),
+                });
+            }
+        }
+        if let Some(t) = &r.trigger {
+            if let Some(ep) = &t.endpoint {
+                if !endpoints.contains(ep.as_str()) {
+                    out.push(Problem {
+                        path: format!("{base}/trigger/endpoint"),
+                        kind: SpecErrorKind::Dangling,
+                        message: format!(
+                            "the trigger of `{}` sends to endpoint `{ep}`, which is not declared",
+                            r.id
+                        ),
+                        hint: "declare the endpoint or fix the name".into(),
+                    });
+                }
+            }
+            for (j, step) in t.setup.iter().enumerate() {
+                check_step(
+                    step,
+                    &format!("{base}/trigger/setup/{j}"),
+                    &endpoints,
+                    &faults,
+                    &mut fixture_refs,
+                    &mut out,
+                );
+            }
+            for (j, op) in t.ops.iter().enumerate() {
+                check_op(
+                    op,
+                    &format!("{base}/trigger/ops/{j}"),
+                    &faults,
+                    &mut fixture_refs,
+                    &mut out,
+                );
+            }
+        }
+        // Placeholders and bindings match one to one.
+        let mut messages: Vec<(String, &str)> = Vec::new();
+        if let Some(m) = &r.expect.message {
+            messages.push((format!("{base}/expect/message"), m));
+        }
+        for (j, alt) in r.alternatives.iter().enumerate() {
+            if let Some(m) = &alt.message {
+                messages.push((format!("{base}/alternatives/{j}/message"), m));
+            }
+        }
+        let mut used = BTreeSet::new();
+        for (path, message) in messages {
+            match Template::parse(message) {
+                Ok(t) => {
+                    for name in t.placeholders() {
+                        used.insert(name.to_string());
+                        if !r.bindings.contains_key(name) {
+                            out.push(Problem {
+                                path: path.clone(),
+                                kind: SpecErrorKind::Placeholder,
+                                message: format!(
+                                    "placeholder `${{{name}}}` of row `{}` has no binding",
+                                    r.id
+                                ),
+                                hint: format!(
+                                    "add bindings: {{{name}: {{var: ...}}}} (or sent:/any:), see docs/spec-format.md"
+                                ),
+                            });
+                        }
+                    }
+                }
+                Err(e) => out.push(Problem {
+                    path,
+                    kind: SpecErrorKind::Placeholder,
+                    message: format!("message template of row `{}`: {e}", r.id),
+                    hint: "placeholders read ${name}; a literal `$` is fine on its own".into(),
+                }),
+            }
+        }
+        for name in r.bindings.keys() {
+            if !used.contains(name) {
+                out.push(Problem {
+                    path: format!("{base}/bindings/{name}"),
+                    kind: SpecErrorKind::Placeholder,
+                    message: format!(
+                        "binding `{name}` of row `{}` matches no placeholder in its message",
+                        r.id
+                    ),
+                    hint: format!("remove it, or use ${{{name}}} in expect.message"),
+                });
+            }
+        }
+    }
+
+    for (path, name) in fixture_refs {
+        if !fixtures.contains(name.as_str()) {
+            out.push(Problem {
+                path,
+                kind: SpecErrorKind::Dangling,
+                message: format!("fixture `{name}` is used but not declared"),
+                hint: "declare it under vendor.fixtures with its meaning".into(),
+            });
+        }
+    }
+    out
+}
+
+fn check_step(
+    step: &Step,
+    path: &str,
+    endpoints: &BTreeSet<&str>,
+    faults: &BTreeSet<&str>,
+    fixture_refs: &mut Vec<(String, String)>,
+    out: &mut Vec<Problem>,
+) {
+    if !endpoints.contains(step.endpoint.as_str()) {
+        out.push(Problem {
+            path: path.to_string(),
+            kind: SpecErrorKind::Dangling,
+            message: format!(
+                "a setup step sends to endpoint `{}`, which is not declared",
+                step.endpoint
+            ),
+            hint: "declare the endpoint or fix the name".into(),
+        });
+    }
+    if let Some(Repeat::Fixture { fixture }) = &step.repeat {
+        fixture_refs.push((path.to_string(), fixture.clone()));
+    }
+    for (name, source) in &step.save {
+        if let SaveSource::Regex { regex, .. } = source {
+            if let Err(e) = regex::Regex::new(regex) {
+                out.push(Problem {
+                    path: path.to_string(),
+                    kind: SpecErrorKind::Invalid,
+                    message: format!("the regex saving `{name}` does not compile: {e}"),
+                    hint: "fix the regex; its first capture group is kept".into(),
+                });
+            }
+        }
+    }
+    for (j, op) in step.ops.iter().enumerate() {
+        check_op(op, &format!("{path}/ops/{j}"), faults, fixture_refs, out);
+    }
+}
+
+fn check_op(
+    op: &Op,
+    path: &str,
+    faults: &BTreeSet<&str>,
+    fixture_refs: &mut Vec<(String, String)>,
+    out: &mut Vec<Problem>,
+) {
+    let mut value = |v: &ValueSpec| {
+        if let Some(f) = &v.fixture {
+            fixture_refs.push((path.to_string(), f.clone()));
+        }
+        if let Some(f) = &v.pool {
+            fixture_refs.push((path.to_string(), f.clone()));
+        }
+        if let Some(schema) = &v.gen {
+            collect_schema_fixtures(schema, path, fixture_refs);
+        }
+    };
+    match op {
+        Op::Set(map) => map.values().for_each(&mut value),
+        Op::RawBody(RawBody::Template { vars, .. }) => vars.values().for_each(&mut value),
+        Op::Auth(AuthChange::Token { token }) => {
+            fixture_refs.push((path.to_string(), token.clone()))
+        }
+        Op::Auth(AuthChange::Keys {
+            consumer_key,
+            consumer_secret,
+        }) => {
+            fixture_refs.push((path.to_string(), consumer_key.clone()));
+            fixture_refs.push((path.to_string(), consumer_secret.clone()));
+        }
+        Op::Auth(AuthChange::Mode(m)) if m != "none" && m != "invalid" => out.push(Problem {
+            path: path.to_string(),
+            kind: SpecErrorKind::Invalid,
+            message: format!("auth change `{m}` is not known"),
+            hint: "use none, invalid, {token: F} or {consumer_key: F, consumer_secret: F}".into(),
+        }),
+        Op::Fault(name) if !faults.contains(name.as_str()) => out.push(Problem {
+            path: path.to_string(),
+            kind: SpecErrorKind::Dangling,
+            message: format!("fault `{name}` is used but not declared"),
+            hint: "declare it under vendor.faults with its meaning".into(),
+        }),
+        _ => {}
+    }
+}
+
+fn collect_schema_fixtures(schema: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match schema {
+        Value::Object(map) => {
+            for key in ["x-fixture", "x-pool"] {
+                if let Some(Value::String(name)) = map.get(key) {
+                    out.push((path.to_string(), name.clone()));
+                }
+            }
+            for v in map.values() {
+                collect_schema_fixtures(v, path, out);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_schema_fixtures(v, path, out)),
+        _ => {}
+    }
+}
+
+/// The `{name}` parameters of a path template.
+pub fn path_params(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        out.push(rest[start + 1..start + len].to_string());
+        rest = &rest[start + len + 1..];
+    }
+    out
+}

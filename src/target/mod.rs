@@ -5,8 +5,10 @@
 //! Not for: judging answers (that is `check`) or deciding what to send (that is `generate`).
 
 mod message;
+mod rate;
 
 pub use message::{decode_form, encode_form, percent_encode, Request, Response};
+pub use rate::RateLimited;
 
 use std::fmt;
 

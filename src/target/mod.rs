@@ -4,9 +4,17 @@
 //!
 //! Not for: judging answers (that is `check`) or deciding what to send (that is `generate`).
 
+#[cfg(feature = "http")]
+mod http;
 mod message;
 mod rate;
+#[cfg(feature = "http")]
+pub(crate) mod runtime;
+#[cfg(feature = "http")]
+pub(crate) mod wire;
 
+#[cfg(feature = "http")]
+pub use self::http::{HttpTarget, HttpTargetError};
 pub use message::{decode_form, encode_form, percent_encode, Request, Response};
 pub use rate::RateLimited;
 

@@ -6,6 +6,8 @@
 //! failures to a minimal request and reports.
 
 pub mod reference;
+#[cfg(feature = "http")]
+pub mod serve;
 pub mod spec;
 pub mod target;
 

@@ -9,6 +9,8 @@ pub mod auth;
 pub mod check;
 pub mod reference;
 pub mod report;
+#[cfg(feature = "http")]
+pub mod serve;
 pub mod spec;
 pub mod target;
 

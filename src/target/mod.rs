@@ -1,12 +1,27 @@
 //! The main type here is the [`Target`] trait: the one seam between the engine and whatever
 //! answers its requests. The embedded reference, a plain closure, a `tower::Service` and a
-//! remote URL are implementations of it; nothing upstream knows which one it talks to.
+//! remote URL (`HttpTarget`, with the `http` feature) are implementations of it; nothing
+//! upstream knows which one it talks to. [`RateLimited`] wraps any of them to cap the rate.
 //!
 //! Not for: judging answers (that is `check`) or deciding what to send (that is `generate`).
 
+#[cfg(feature = "http")]
+mod http;
 mod message;
+mod rate;
+#[cfg(feature = "http")]
+pub(crate) mod runtime;
+#[cfg(feature = "http")]
+mod tower;
+#[cfg(feature = "http")]
+pub(crate) mod wire;
 
+#[cfg(feature = "http")]
+pub use self::http::{HttpTarget, HttpTargetError};
+#[cfg(feature = "http")]
+pub use self::tower::TowerTarget;
 pub use message::{decode_form, encode_form, percent_encode, Request, Response};
+pub use rate::RateLimited;
 
 use std::fmt;
 

@@ -7,8 +7,10 @@
 
 pub mod auth;
 pub mod check;
+pub mod generate;
 pub mod reference;
 pub mod report;
+pub mod run;
 #[cfg(feature = "http")]
 pub mod serve;
 pub mod spec;

@@ -222,7 +222,7 @@ pub fn explain_matches<'a>(set: &'a SpecSet, query: &str) -> Vec<(&'a VendorSpec
         .map(|(s, r)| (score(s, r, query), s, r))
         .filter(|(n, _, _)| *n > 0)
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     if let Some(best) = scored.first().map(|s| s.0) {
         scored.retain(|s| s.0 == best);
     }

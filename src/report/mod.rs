@@ -1,4 +1,5 @@
 //! Everything confuzz prints for people and machines: the spec catalog (`list`, `explain`,
-//! `lint`) in [`catalog`]; run reports come as further consumers of run results.
+//! `lint`) in [`catalog`]; run reports (console, JSON, JUnit, curl reproducers) in [`run`].
 
 pub mod catalog;
+pub mod run;

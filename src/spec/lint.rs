@@ -141,6 +141,7 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
         );
     }
 
+    let doubled_sigil = Regex::new(r"\\?\$\\?\$[A-Za-z_{]+").expect("static regex compiles");
     for r in &spec.rows {
         // A reason phrase that belongs to another status.
         if let Some((status, phrase)) = doc_status_phrase(&r.doc.response) {
@@ -158,9 +159,9 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
             }
         }
         // `$$NAME`: a doubled placeholder sigil.
-        if let Some(m) = Regex::new(r"\\?\$\\?\$[A-Za-z_{]+")
-            .ok()
-            .and_then(|re| re.find(&r.doc.response).map(|m| m.as_str().to_string()))
+        if let Some(m) = doubled_sigil
+            .find(&r.doc.response)
+            .map(|m| m.as_str().to_string())
         {
             add(
                 Severity::Warning,

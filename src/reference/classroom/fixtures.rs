@@ -1,5 +1,5 @@
 //! The built-in world of the Classroom reference: the tokens and whom they belong to, the
-//! user directory (owner, token users and the pool of 200 users), the Drive files, and the
+//! user directory (owner, token users and the pool of 4000 users), the Drive files, and the
 //! fixture document the harness reads (`classroom.*`).
 //!
 //! Not for: mutable state. The values here are fixed; [`super::state::State`] copies what it
@@ -32,7 +32,7 @@ pub const VISIBLE_DRIVE_FILE_ID: &str = "1hN3xJq5TzVbR8mKcW2pLfY7uA9sDgE4oQiZ6tB
 pub const HIDDEN_DRIVE_FILE_ID: &str = "1Zr7Lk2QwE9tYuI3oP5aSdF8gH1jK4lXcV6bN0mMqWeR";
 
 /// How many users the pool holds.
-pub const POOL_SIZE: u64 = 200;
+pub const POOL_SIZE: u64 = 4000;
 
 /// Who a token belongs to and what it may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,9 +235,9 @@ mod tests {
     #[test]
     fn the_pool_holds_distinct_numeric_ids_apart_from_the_token_users() {
         let ids = pool_user_ids();
-        assert_eq!(ids.len(), 200);
+        assert_eq!(ids.len(), POOL_SIZE as usize);
         let distinct: BTreeSet<&String> = ids.iter().collect();
-        assert_eq!(distinct.len(), 200);
+        assert_eq!(distinct.len(), POOL_SIZE as usize);
         assert!(ids
             .iter()
             .all(|id| id.len() == 21 && id.bytes().all(|b| b.is_ascii_digit())));
@@ -250,6 +250,6 @@ mod tests {
             assert!(!ids.iter().any(|id| id == special));
         }
         let emails: BTreeSet<String> = directory().into_iter().map(|u| u.email).collect();
-        assert_eq!(emails.len(), 204);
+        assert_eq!(emails.len(), POOL_SIZE as usize + 4);
     }
 }

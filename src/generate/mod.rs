@@ -1,0 +1,29 @@
+//! Generation of valid requests from the spec's JSON Schemas.
+//!
+//! The main function here is [`generate`]: a value valid against a schema (with the spec's
+//! generation keywords, see `docs/spec-format.md`), drawn from a [`Choices`] sequence so that
+//! shrinking the sequence shrinks the value. [`apply_rules`] then makes a generated body obey
+//! its endpoint's cross-field rules; [`generate_body`] does both.
+//!
+//! Generation is pure given the choices and the [`GenContext`], with two deliberate exceptions
+//! that are run state: `x-pool` elements ([`Pool`]) and `x-unique` tokens ([`UniqueCounter`]).
+//!
+//! Not for: mutations bound to error rows, setup sequences, sending or judging (later stages).
+
+mod charset;
+pub mod choice;
+pub mod context;
+pub mod draft;
+pub mod error;
+pub mod format;
+mod pattern;
+pub mod rules;
+mod token;
+pub mod value;
+
+pub use choice::{choices_strategy, Choices, MAX_CHOICES};
+pub use context::{GenContext, Pool, PoolError, UniqueCounter};
+pub use error::GenError;
+pub use format::{check_format, Format};
+pub use rules::{apply_rules, generate_body};
+pub use value::generate;

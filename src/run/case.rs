@@ -1,0 +1,366 @@
+//! The main function here is [`execute`]: one case of one row, from a choice sequence to the
+//! answer. It runs the endpoint's setup and the row's setup steps against the target, builds
+//! the valid request, applies the row's operators, authenticates, sends, and returns the
+//! [`CaseRecord`] the oracle reads. The same choices always build the same requests.
+//!
+//! Not for: judging (the oracle) or deciding how many cases to run (the runner).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::check::oracle::split_location;
+use crate::check::CaseRecord;
+use crate::generate::choice::Choices;
+use crate::generate::draft::{apply_op, valid_draft, Draft, DraftEnv, DraftError};
+use crate::generate::{GenContext, GenError, Pool, UniqueCounter};
+use crate::spec::*;
+use crate::target::{Request, Response, Target, TargetError};
+
+/// Everything a case needs from its run.
+pub struct CaseEnv<'a> {
+    pub target: &'a dyn Target,
+    pub fixtures: &'a Map<String, Value>,
+    pub run_prefix: &'a str,
+    pub pool: &'a Pool,
+    pub unique: &'a UniqueCounter,
+    /// Scheme and authority as the target sees them (for OAuth signatures).
+    pub url_base: &'a str,
+    /// A `Host` header to send (in-process targets have no socket to fill it in).
+    pub host: Option<&'a str>,
+    /// Faults the target supports; `None`: all.
+    pub faults: Option<&'a [String]>,
+    pub now: chrono::DateTime<chrono::Utc>,
+}
+
+/// A request sent while setting up a case, for reports and reproducers.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Exchange {
+    pub request: Request,
+    pub response: Response,
+}
+
+/// The outcome of running one case up to the answer.
+#[derive(Debug, Clone)]
+pub struct CaseRun {
+    pub record: CaseRecord,
+    pub response: Response,
+    /// The setup exchanges, in order (the request under test is not among them).
+    pub setup: Vec<Exchange>,
+}
+
+/// Why a case could not be completed: these make a row *untested*, never passed or failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CaseError {
+    #[error("needs fixture `{0}`")]
+    MissingFixture(String),
+    #[error("needs the fault hook `{0}`")]
+    MissingFault(String),
+    #[error("setup step {step} ({endpoint}) answered {status}: {body}")]
+    Setup {
+        step: String,
+        endpoint: String,
+        status: u16,
+        body: String,
+    },
+    #[error("cannot build the request: {0}")]
+    Build(String),
+    #[error("{0}")]
+    Target(TargetError),
+}
+
+impl From<DraftError> for CaseError {
+    fn from(e: DraftError) -> Self {
+        match e {
+            DraftError::MissingFixture(f) => CaseError::MissingFixture(f),
+            DraftError::MissingFault(f) => CaseError::MissingFault(f),
+            DraftError::Gen(GenError::MissingFixture { name, .. }) => {
+                CaseError::MissingFixture(name)
+            }
+            DraftError::Gen(GenError::NotAPool { name, .. }) => CaseError::MissingFixture(name),
+            other => CaseError::Build(other.to_string()),
+        }
+    }
+}
+
+const MAX_SETUP_DEPTH: usize = 4;
+
+struct Runner<'e, 'a> {
+    env: &'e CaseEnv<'a>,
+    spec: &'e VendorSpec,
+    vars: BTreeMap<String, Value>,
+    setup: Vec<Exchange>,
+    nonce_counter: u64,
+}
+
+impl<'e, 'a> Runner<'e, 'a> {
+    fn draft_env<'v>(&'v self, vars: &'v BTreeMap<String, Value>) -> DraftEnv<'v> {
+        DraftEnv {
+            gen: GenContext {
+                fixtures: self.env.fixtures,
+                vars,
+                run_prefix: self.env.run_prefix,
+                now: self.env.now,
+                pool: self.env.pool,
+                unique: self.env.unique,
+            },
+            faults: self.env.faults,
+        }
+    }
+
+    fn endpoint(&self, id: &str) -> Result<&'e Endpoint, CaseError> {
+        self.spec
+            .endpoint(id)
+            .ok_or_else(|| CaseError::Build(format!("endpoint `{id}` is not declared")))
+    }
+
+    fn nonce(&mut self) -> String {
+        self.nonce_counter += 1;
+        format!(
+            "{}{}n{}",
+            self.env.run_prefix,
+            self.env.unique.next(),
+            self.nonce_counter
+        )
+    }
+
+    /// Builds a draft for `endpoint`, applies `ops`, and serializes it.
+    fn build(
+        &mut self,
+        endpoint: &Endpoint,
+        ops: &[Op],
+        ch: &mut Choices<'_>,
+    ) -> Result<(Request, Draft), CaseError> {
+        let mut vars = std::mem::take(&mut self.vars);
+        let result = (|| {
+            let mut draft = valid_draft(endpoint, &self.draft_env(&vars), ch)?;
+            for op in ops {
+                let mut scratch = vars.clone();
+                apply_op(&mut draft, op, &self.draft_env(&vars), &mut scratch, ch)?;
+                vars = scratch;
+            }
+            Ok::<_, CaseError>(draft)
+        })();
+        self.vars = vars;
+        let draft = result?;
+        let nonce = self.nonce();
+        let secs = self.env.now.timestamp().max(0) as u64;
+        let mut request = draft
+            .finish(
+                &self.spec.vendor,
+                &self.draft_env(&self.vars),
+                self.env.url_base,
+                &nonce,
+                secs,
+            )
+            .map_err(CaseError::from)?;
+        if let Some(host) = self.env.host {
+            if request.header("host").is_none() {
+                request.set_header("Host", host);
+            }
+        }
+        for (name, value) in &draft.path_params {
+            self.vars
+                .insert(format!("path:{name}"), Value::String(value.clone()));
+        }
+        Ok((request, draft))
+    }
+
+    fn send(&self, request: &Request) -> Result<Response, CaseError> {
+        self.env.target.send(request).map_err(CaseError::Target)
+    }
+
+    fn run_endpoint_setup(
+        &mut self,
+        endpoint: &Endpoint,
+        ch: &mut Choices<'_>,
+        depth: usize,
+    ) -> Result<(), CaseError> {
+        if depth > MAX_SETUP_DEPTH {
+            return Err(CaseError::Build(format!(
+                "setup of `{}` nests deeper than {MAX_SETUP_DEPTH} steps",
+                endpoint.id
+            )));
+        }
+        for (i, step) in endpoint.setup.iter().enumerate() {
+            self.run_step(step, &format!("{}#{}", endpoint.id, i + 1), ch, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn run_step(
+        &mut self,
+        step: &Step,
+        label: &str,
+        ch: &mut Choices<'_>,
+        depth: usize,
+    ) -> Result<(), CaseError> {
+        let endpoint = self.endpoint(&step.endpoint)?;
+        let times = match &step.repeat {
+            None => 1,
+            Some(Repeat::Times { times }) => *times as u64,
+            Some(Repeat::Fixture { fixture }) => self
+                .env
+                .fixtures
+                .get(fixture)
+                .and_then(|v| {
+                    v.as_u64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                })
+                .ok_or_else(|| CaseError::MissingFixture(fixture.clone()))?,
+        };
+        for _ in 0..times {
+            self.run_endpoint_setup(endpoint, ch, depth)?;
+            let (request, _) = self.build(endpoint, &step.ops, ch)?;
+            let response = self.send(&request)?;
+            let ok = match step.expect {
+                StepExpect::Any => true,
+                StepExpect::Success => is_success(endpoint, response.status),
+            };
+            if !ok {
+                let body: String = response.text_body().chars().take(200).collect();
+                let status = response.status;
+                self.setup.push(Exchange { request, response });
+                return Err(CaseError::Setup {
+                    step: label.to_string(),
+                    endpoint: endpoint.id.clone(),
+                    status,
+                    body,
+                });
+            }
+            for (name, source) in &step.save {
+                if let Some(v) = saved_value(source, &request, &response) {
+                    self.vars.insert(name.clone(), v);
+                }
+            }
+            self.setup.push(Exchange { request, response });
+        }
+        Ok(())
+    }
+}
+
+/// Whether a status is a success for this endpoint: one of its declared `success` statuses,
+/// or any 2xx when it declares none.
+pub fn is_success(endpoint: &Endpoint, status: u16) -> bool {
+    if endpoint.success.is_empty() {
+        (200..300).contains(&status)
+    } else {
+        endpoint.success.contains(&status)
+    }
+}
+
+fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> Option<Value> {
+    let (from, regex) = match source {
+        SaveSource::Plain(s) => (s.as_str(), None),
+        SaveSource::Regex { from, regex } => (from.as_str(), Some(regex.as_str())),
+    };
+    let raw = if let Some(header) = from.strip_prefix("response.header:") {
+        response
+            .header(header)
+            .map(|h| Value::String(h.to_string()))
+    } else if let Some(pointer) = from.strip_prefix("response:") {
+        response
+            .json_body()
+            .and_then(|j| j.pointer(pointer).cloned())
+    } else if let Some(location) = from.strip_prefix("request:") {
+        let record = CaseRecord {
+            vars: BTreeMap::new(),
+            request: request.clone(),
+        };
+        let (part, _) = split_location(location);
+        if part == "path" {
+            None
+        } else {
+            record.sent(location)
+        }
+    } else {
+        None
+    }?;
+    match regex {
+        None => Some(raw),
+        Some(re) => {
+            let text = crate::check::oracle::echo_text(&raw);
+            let re = regex::Regex::new(re).ok()?;
+            let caps = re.captures(&text)?;
+            caps.get(1)
+                .or_else(|| caps.get(0))
+                .map(|m| Value::String(m.as_str().to_string()))
+        }
+    }
+}
+
+/// Runs one case of `row`: setup, the mutated request, the answer.
+pub fn execute(
+    env: &CaseEnv<'_>,
+    spec: &VendorSpec,
+    row: &ErrorRow,
+    choices: &[u64],
+) -> Result<CaseRun, CaseError> {
+    let trigger = row
+        .trigger
+        .as_ref()
+        .ok_or_else(|| CaseError::Build(format!("row `{}` has no trigger", row.id)))?;
+    let endpoint_id = row
+        .trigger_endpoint()
+        .ok_or_else(|| CaseError::Build(format!("row `{}` names no endpoint", row.id)))?;
+    let mut ch = Choices::new(choices);
+    let mut runner = Runner {
+        env,
+        spec,
+        vars: BTreeMap::new(),
+        setup: Vec::new(),
+        nonce_counter: 0,
+    };
+    let endpoint = runner.endpoint(endpoint_id)?;
+    runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
+    for (i, step) in trigger.setup.iter().enumerate() {
+        runner.run_step(step, &format!("setup#{}", i + 1), &mut ch, 1)?;
+    }
+    let (request, draft) = runner.build(endpoint, &trigger.ops, &mut ch)?;
+    if draft.tamper.contains(&OauthTamper::ReuseNonce) {
+        // The first use of the nonce; its answer does not matter.
+        let first = runner.send(&request)?;
+        runner.setup.push(Exchange {
+            request: request.clone(),
+            response: first,
+        });
+    }
+    let response = runner.send(&request)?;
+    Ok(CaseRun {
+        record: CaseRecord {
+            vars: runner.vars,
+            request,
+        },
+        response,
+        setup: runner.setup,
+    })
+}
+
+/// Runs one valid request to `endpoint` (its setup first): the positive check.
+pub fn execute_valid(
+    env: &CaseEnv<'_>,
+    spec: &VendorSpec,
+    endpoint: &Endpoint,
+    choices: &[u64],
+) -> Result<CaseRun, CaseError> {
+    let mut ch = Choices::new(choices);
+    let mut runner = Runner {
+        env,
+        spec,
+        vars: BTreeMap::new(),
+        setup: Vec::new(),
+        nonce_counter: 0,
+    };
+    runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
+    let (request, _) = runner.build(endpoint, &[], &mut ch)?;
+    let response = runner.send(&request)?;
+    Ok(CaseRun {
+        record: CaseRecord {
+            vars: runner.vars,
+            request,
+        },
+        response,
+        setup: runner.setup,
+    })
+}

@@ -303,6 +303,64 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
     })
 }
 
+/// A run report with everything that changes from run to run removed (timings, the prefix,
+/// run-unique values in evidence), for snapshots: what is left changes only when a target's
+/// error behaviour does.
+pub fn normalized(report: &RunReport) -> Value {
+    let prefix = report.prefix.clone();
+    let scrub = |e: &Option<Evidence>| -> Value {
+        match e {
+            None => Value::Null,
+            Some(e) => json!({
+                "reading": e.reading,
+                "looks_like": e.looks_like,
+                "mismatches": e.mismatches.iter().map(|m| json!({
+                    "what": m.what,
+                    "documented": m.documented,
+                    "expected": m.expected,
+                })).collect::<Vec<_>>(),
+                "status": e.response.status,
+            }),
+        }
+    };
+    let rows: Vec<Value> = report
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "verdict": r.verdict,
+                "cases": r.cases,
+                "readings": r.readings,
+                "reason": r.reason.as_ref().map(|t| t.replace(&prefix, "[prefix]")),
+                "evidence": scrub(&r.evidence),
+            })
+        })
+        .collect();
+    let positive: Vec<Value> = report
+        .positive
+        .iter()
+        .map(|p| {
+            json!({
+                "endpoint": p.endpoint,
+                "verdict": p.verdict,
+                "cases": p.cases,
+                "reason": p.reason,
+                "evidence": scrub(&p.evidence),
+            })
+        })
+        .collect();
+    json!({
+        "target": report.target,
+        "seed": report.seed,
+        "strict": report.strict,
+        "cases": report.cases,
+        "summary": report.summary,
+        "rows": rows,
+        "positive": positive,
+    })
+}
+
 fn xml_escape(s: &str) -> String {
     s.chars()
         .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
@@ -433,7 +491,10 @@ mod tests {
         assert!(!line.contains("s3cret-token"));
         assert!(line.contains("?x=1%202"));
         // The body {"q":"say \"hi\""} inside double quotes: every `"` and `\` escaped.
-        assert!(line.contains(r#"--data-binary "{\"q\":\"say \\\"hi\\\"\"}""#), "{line}");
+        assert!(
+            line.contains(r#"--data-binary "{\"q\":\"say \\\"hi\\\"\"}""#),
+            "{line}"
+        );
     }
 
     #[test]

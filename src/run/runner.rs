@@ -244,7 +244,7 @@ pub fn prefix_for(seed: u64) -> String {
 }
 
 /// The prefix of one case: the run prefix and a tag from (row, choices, attempt), always 12
-/// characters. Every case gets a fresh unique counter under its own prefix, so the same seed
+/// characters; `attempt` is the case's invocation number within its row. Every case gets a fresh unique counter under its own prefix, so the same seed
 /// builds the same requests however rows interleave, and a replay rebuilds the case exactly
 /// (with `attempt` changed when the target already holds its entities).
 pub fn case_prefix(run_prefix: &str, row: &str, choices: &[u64], attempt: u32) -> String {
@@ -443,13 +443,18 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     let warning: Mutex<Option<(Verdict, CaseRun, Vec<u64>)>> = Mutex::new(None);
     let readings: Mutex<BTreeMap<String, u32>> = Mutex::new(BTreeMap::new());
     let ran = AtomicUsize::new(0);
+    let invocations = AtomicUsize::new(0);
     let result = runner.run(&choices_strategy(), |choices| {
         if case_error.lock().map(|e| e.is_some()).unwrap_or(true)
             || shared.stop.load(Ordering::Relaxed)
         {
             return Ok(());
         }
-        let prefix = case_prefix(&shared.prefix, &row.id, &choices, 0);
+        // proptest may hand the same choices to two cases (the empty sequence, or a shrink
+        // candidate tried before): the invocation number keeps their entities and nonces apart,
+        // and it is as deterministic as the seed.
+        let invocation = invocations.fetch_add(1, Ordering::Relaxed) as u32;
+        let prefix = case_prefix(&shared.prefix, &row.id, &choices, invocation);
         let unique = UniqueCounter::new();
         let env = shared.env(target, &prefix, &unique);
         let run = match execute(&env, spec, row, &choices) {
@@ -517,7 +522,8 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
             // the first failing case instead (a stateful target can change its answers).
             let original = first_failure.into_inner().ok().flatten();
             let rerun_case = |choices: &[u64]| {
-                let prefix = case_prefix(&shared.prefix, &row.id, choices, 1);
+                let invocation = invocations.fetch_add(1, Ordering::Relaxed) as u32;
+                let prefix = case_prefix(&shared.prefix, &row.id, choices, invocation);
                 let unique = UniqueCounter::new();
                 let env = shared.env(target, &prefix, &unique);
                 execute(&env, spec, row, choices)
@@ -630,13 +636,13 @@ fn run_positive(
     );
     let cases = shared.options.cases.clamp(1, 8);
     let mut done = 0;
-    for _ in 0..cases {
+    for i in 0..cases {
         if shared.stop.load(Ordering::Relaxed) {
             break;
         }
         let choices: Vec<u64> = (0..64).map(|_| rand_u64(&mut rng)).collect();
         let key = format!("{}.valid.{}", spec.vendor.id, endpoint.id);
-        let prefix = case_prefix(&shared.prefix, &key, &choices, 0);
+        let prefix = case_prefix(&shared.prefix, &key, &choices, i);
         let unique = UniqueCounter::new();
         let env = shared.env(shared.target, &prefix, &unique);
         match execute_valid(&env, spec, endpoint, &choices) {

@@ -460,7 +460,7 @@ impl Oracle {
         let Some(captures) = matcher.captures(text) else {
             out.push(Mismatch {
                 what: "message".into(),
-                expected: template.clone(),
+                expected: expected_message(row, template, record, reading.bind),
                 observed: text.to_string(),
                 documented,
             });
@@ -510,6 +510,32 @@ impl Oracle {
     pub fn is_documented(&self, spec: &VendorSpec, response: &Response) -> bool {
         self.classify(spec, response).is_some()
     }
+}
+
+/// The expected message with every bound placeholder filled in from the case, so a report
+/// shows the text the target should have sent (`${name}` stays where any text is accepted).
+fn expected_message(row: &ErrorRow, template: &str, record: &CaseRecord, bind: bool) -> String {
+    let Ok(parsed) = Template::parse(template) else {
+        return template.to_string();
+    };
+    if !bind {
+        return template.to_string();
+    }
+    let values: BTreeMap<String, String> = parsed
+        .placeholders()
+        .into_iter()
+        .filter_map(|name| {
+            let binding = row.bindings.get(name)?;
+            let value = match expected_binding(binding, record)? {
+                ExpectedValue::Exact(v) => v,
+                ExpectedValue::List {
+                    items, separator, ..
+                } => items.join(&separator),
+            };
+            Some((name.to_string(), value))
+        })
+        .collect();
+    parsed.render(&values)
 }
 
 /// What a placeholder must be, computed from the case record.

@@ -496,8 +496,8 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     match args.format {
         Format::Json => json(&run_report::json(&report, &base, &redactor))?,
         Format::Table => {
-            if !chosen.remote {
-                out("reproducers below target `confuzz serve --addr 127.0.0.1:8080`\n")?;
+            if !chosen.remote && !report.conforms() {
+                out("the reproducers below target `confuzz serve --addr 127.0.0.1:8080`\n")?;
             }
             out(&run_report::console(
                 &report,

@@ -575,7 +575,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
             let reason = first_line(&verdict.mismatches);
             let reason = match &verdict.looks_like {
                 Some(other) => format!("{reason} (the answer is row {other})"),
-                None => reason,
+                None => format!("{reason} (an undocumented answer)"),
             };
             let shrunk = original
                 .as_ref()

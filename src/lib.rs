@@ -5,6 +5,7 @@
 //! endpoint, sends them to a [`Target`], checks each answer against the table, shrinks
 //! failures to a minimal request and reports.
 
+pub mod generate;
 pub mod reference;
 pub mod spec;
 pub mod target;

@@ -6,10 +6,15 @@
 //!
 //! Not for: mutations bound to error rows, setup sequences, sending or judging (later stages).
 
+mod charset;
 pub mod choice;
 pub mod context;
 pub mod error;
+pub mod format;
+mod pattern;
+mod token;
 
 pub use choice::{choices_strategy, Choices, MAX_CHOICES};
 pub use context::{GenContext, Pool, PoolError, UniqueCounter};
 pub use error::GenError;
+pub use format::{check_format, Format};

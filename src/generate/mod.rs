@@ -1,8 +1,11 @@
 //! Generation of valid requests from the spec's JSON Schemas.
 //!
-//! Generators draw every decision from a [`Choices`] sequence, so that shrinking the sequence
-//! shrinks the generated request, and read fixtures, variables and run state from a
-//! [`GenContext`].
+//! The main function here is [`generate`]: a value valid against a schema (with the spec's
+//! generation keywords, see `docs/spec-format.md`), drawn from a [`Choices`] sequence so that
+//! shrinking the sequence shrinks the value.
+//!
+//! Generation is pure given the choices and the [`GenContext`], with two deliberate exceptions
+//! that are run state: `x-pool` elements ([`Pool`]) and `x-unique` tokens ([`UniqueCounter`]).
 //!
 //! Not for: mutations bound to error rows, setup sequences, sending or judging (later stages).
 
@@ -13,8 +16,13 @@ pub mod error;
 pub mod format;
 mod pattern;
 mod token;
+pub mod value;
 
 pub use choice::{choices_strategy, Choices, MAX_CHOICES};
 pub use context::{GenContext, Pool, PoolError, UniqueCounter};
 pub use error::GenError;
 pub use format::{check_format, Format};
+pub use value::generate;
+
+#[cfg(test)]
+mod testing;

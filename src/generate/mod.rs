@@ -2,7 +2,8 @@
 //!
 //! The main function here is [`generate`]: a value valid against a schema (with the spec's
 //! generation keywords, see `docs/spec-format.md`), drawn from a [`Choices`] sequence so that
-//! shrinking the sequence shrinks the value.
+//! shrinking the sequence shrinks the value. [`apply_rules`] then makes a generated body obey
+//! its endpoint's cross-field rules; [`generate_body`] does both.
 //!
 //! Generation is pure given the choices and the [`GenContext`], with two deliberate exceptions
 //! that are run state: `x-pool` elements ([`Pool`]) and `x-unique` tokens ([`UniqueCounter`]).
@@ -15,6 +16,7 @@ pub mod context;
 pub mod error;
 pub mod format;
 mod pattern;
+pub mod rules;
 mod token;
 pub mod value;
 
@@ -22,6 +24,7 @@ pub use choice::{choices_strategy, Choices, MAX_CHOICES};
 pub use context::{GenContext, Pool, PoolError, UniqueCounter};
 pub use error::GenError;
 pub use format::{check_format, Format};
+pub use rules::{apply_rules, generate_body};
 pub use value::generate;
 
 #[cfg(test)]

@@ -1201,6 +1201,28 @@ mod tests {
         }
     }
 
+    /// Run with `cargo test --release --lib typical_body_takes_microseconds -- --ignored
+    /// --nocapture`; debug builds are several times slower.
+    #[test]
+    #[ignore = "timing; run in release"]
+    fn typical_body_takes_microseconds() {
+        let env = Env::new();
+        let schema = typical_body();
+        let seqs: Vec<Vec<u64>> = (0..1000).map(|i| retry_sequence(i, 512)).collect();
+        // Warm the pattern cache.
+        gen_with(&env, &schema, &seqs[0]).unwrap();
+        let n = 20_000;
+        let start = std::time::Instant::now();
+        for i in 0..n {
+            std::hint::black_box(gen_with(&env, &schema, &seqs[i % seqs.len()]).unwrap());
+        }
+        let per = start.elapsed() / n as u32;
+        println!("typical body: {per:?} per value");
+        if !cfg!(debug_assertions) {
+            assert!(per < std::time::Duration::from_micros(100), "{per:?}");
+        }
+    }
+
     #[test]
     fn catalogue_schemas_are_valid_json_schemas() {
         for (name, schema) in catalogue() {

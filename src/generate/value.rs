@@ -1018,6 +1018,35 @@ mod tests {
                 json!({ "type": "string", "pattern": "^(ab|c){2,6}$", "minLength": 5, "maxLength": 7 }),
             ),
             (
+                "url pattern",
+                json!({ "type": "string", "pattern": "^https?:\\/\\/[a-z]+\\.example\\.com\\/[a-z0-9\\-]*$" }),
+            ),
+            (
+                "thousands",
+                json!({ "type": "string", "pattern": "^\\d{1,3}(,\\d{3})*$", "minLength": 5 }),
+            ),
+            (
+                "clock pattern",
+                json!({ "type": "string", "pattern": "^(?:[01]\\d|2[0-3]):[0-5]\\d$" }),
+            ),
+            (
+                "dotted email pattern",
+                json!({ "type": "string", "pattern": "^[a-z]+(\\.[a-z]+)*@[a-z]+\\.(com|net)$", "maxLength": 30 }),
+            ),
+            (
+                "capped tail",
+                json!({ "type": "string", "pattern": "^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]{0,30}$", "maxLength": 10 }),
+            ),
+            (
+                "greek only",
+                json!({ "type": "string", "pattern": "^\\p{Greek}{2,4}$" }),
+            ),
+            ("empty match", json!({ "type": "string", "pattern": "^$" })),
+            (
+                "optional parts",
+                json!({ "type": "string", "pattern": "^(a|b)?c{0}d(e{2,})?$", "minLength": 3 }),
+            ),
+            (
                 "unique pattern",
                 json!({ "type": "string", "pattern": "^[a-z]{3,12}$", "x-unique": true }),
             ),
@@ -1232,8 +1261,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
-
         #[test]
         fn generated_values_validate(seq in choices_strategy()) {
             for (name, schema) in catalogue() {

@@ -477,8 +477,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(512))]
-
         #[test]
         fn bodies_obey_their_rules_and_stay_valid(seq in choices_strategy()) {
             let env = Env::new();

@@ -24,8 +24,8 @@ pub struct GenContext<'a> {
     /// Case variables saved by setup steps (`x-var`).
     pub vars: &'a BTreeMap<String, Value>,
     /// Worked into every `x-unique` value so that runs with different prefixes never collide.
-    /// Only its ASCII letters and digits are used, lowercased; give every run a prefix of the
-    /// same length (the runner does) so no prefix is the start of another.
+    /// Only its ASCII letters and digits are used, lowercased. Give every run a prefix of the
+    /// same length, so that no prefix is the start of another.
     pub run_prefix: &'a str,
     /// The instant `x-future` and `x-past` are relative to.
     pub now: DateTime<Utc>,
@@ -191,6 +191,14 @@ mod tests {
         let mut taken = taken.into_inner().unwrap();
         taken.sort_unstable();
         assert_eq!(taken, (0..1000).collect::<Vec<u64>>());
+    }
+
+    #[test]
+    fn run_state_is_shared_across_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<GenContext<'static>>();
+        shared::<Pool>();
+        shared::<UniqueCounter>();
     }
 
     #[test]

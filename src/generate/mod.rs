@@ -27,3 +27,6 @@ pub use error::GenError;
 pub use format::{check_format, Format};
 pub use rules::{apply_rules, generate_body};
 pub use value::generate;
+
+#[cfg(test)]
+mod testing;

@@ -401,3 +401,304 @@ fn sum(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::generate::choice::retry_sequence;
+    use crate::generate::choices_strategy;
+    use crate::generate::testing::{assert_valid, Env};
+
+    /// A body shaped like the spec-format example: two exclusive ways to give a period, ordered
+    /// pairs in three formats, a sum and a one-of.
+    fn schema() -> Value {
+        json!({
+            "type": "object",
+            "required": ["title"],
+            "properties": {
+                "title": { "type": "string", "minLength": 1, "maxLength": 20 },
+                "start": { "type": "string", "format": "date-time", "x-future": true },
+                "end": { "type": "string", "format": "date-time", "x-future": true },
+                "startDate": { "type": "string", "format": "date-mdy" },
+                "endDate": { "type": "string", "format": "date-mdy" },
+                "startTime": { "type": "string", "format": "time-hm" },
+                "endTime": { "type": "string", "format": "time-hm" },
+                "timeZone": { "type": "string", "format": "iana-tz" },
+                "totalTime": { "type": "integer", "minimum": 0, "maximum": 600 },
+                "syncTime": { "type": "integer", "minimum": 0, "maximum": 600 },
+                "asyncTime": { "type": "integer", "minimum": 0, "maximum": 600 },
+                "courseID": { "type": "string", "format": "hex24" },
+                "addCode": { "type": "string", "pattern": "^[a-z0-9]{6}$" }
+            }
+        })
+    }
+
+    fn rules() -> Vec<Rule> {
+        let names = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        vec![
+            Rule::Exclusive {
+                groups: vec![
+                    names(&["start", "end"]),
+                    names(&["startDate", "endDate", "startTime", "endTime", "timeZone"]),
+                ],
+            },
+            Rule::Before {
+                first: "start".into(),
+                then: "end".into(),
+            },
+            Rule::Before {
+                first: "startDate".into(),
+                then: "endDate".into(),
+            },
+            Rule::Before {
+                first: "startTime".into(),
+                then: "endTime".into(),
+            },
+            Rule::Sum {
+                total: "totalTime".into(),
+                parts: names(&["syncTime", "asyncTime"]),
+            },
+            Rule::OneOfRequired {
+                fields: names(&["courseID", "addCode"]),
+            },
+        ]
+    }
+
+    fn temporal(v: &Value) -> Temporal {
+        Temporal::parse(None, v.as_str().unwrap()).unwrap().1
+    }
+
+    fn body(env: &Env, seq: &[u64]) -> Map<String, Value> {
+        let v = generate_body(&schema(), &rules(), &env.ctx(), &mut Choices::new(seq)).unwrap();
+        v.as_object().unwrap().clone()
+    }
+
+    proptest! {
+        #[test]
+        fn bodies_obey_their_rules_and_stay_valid(seq in choices_strategy()) {
+            let env = Env::new();
+            let b = body(&env, &seq);
+            assert_valid(&schema(), &Value::Object(b.clone()));
+
+            let whole = |g: &[&str]| g.iter().all(|f| b.contains_key(*f));
+            let none = |g: &[&str]| g.iter().all(|f| !b.contains_key(*f));
+            let a = ["start", "end"];
+            let z = ["startDate", "endDate", "startTime", "endTime", "timeZone"];
+            prop_assert!((whole(&a) && none(&z)) || (whole(&z) && none(&a)), "{:?}", b);
+
+            for (first, then) in [("start", "end"), ("startDate", "endDate"), ("startTime", "endTime")] {
+                if let (Some(x), Some(y)) = (b.get(first), b.get(then)) {
+                    prop_assert!(temporal(x) < temporal(y), "{} {}", x, y);
+                }
+            }
+
+            let sum = ["totalTime", "syncTime", "asyncTime"];
+            prop_assert!(whole(&sum) || none(&sum), "{:?}", b);
+            if whole(&sum) {
+                let n = |f: &str| b[f].as_i64().unwrap();
+                prop_assert_eq!(n("totalTime"), n("syncTime") + n("asyncTime"));
+            }
+
+            prop_assert!(b.contains_key("courseID") || b.contains_key("addCode"));
+        }
+
+        #[test]
+        fn number_sums_work_in_hundredths(seq in choices_strategy()) {
+            let schema = json!({
+                "type": "object",
+                "properties": {
+                    "total": { "type": "number", "minimum": 0, "maximum": 10 },
+                    "a": { "type": "number", "minimum": 0, "maximum": 8 },
+                    "b": { "type": "number", "minimum": 0, "exclusiveMaximum": 8 }
+                }
+            });
+            let rules = [Rule::Sum { total: "total".into(), parts: vec!["a".into(), "b".into()] }];
+            let env = Env::new();
+            let v = generate_body(&schema, &rules, &env.ctx(), &mut Choices::new(&seq)).unwrap();
+            assert_valid(&schema, &v);
+            if v.get("total").is_some() {
+                let cents = |f: &str| (v[f].as_f64().unwrap() * 100.0).round() as i64;
+                prop_assert_eq!(cents("total"), cents("a") + cents("b"));
+            }
+        }
+    }
+
+    #[test]
+    fn exhausted_choices_keep_the_first_group_and_the_first_one_of() {
+        let b = body(&Env::new(), &[]);
+        let keys: Vec<&str> = b.keys().map(String::as_str).collect();
+        assert_eq!(keys, vec!["title", "start", "end", "courseID"]);
+        assert!(temporal(&b["start"]) < temporal(&b["end"]));
+    }
+
+    fn apply(body: Value, schema: &Value, rules: &[Rule]) -> Result<Value, GenError> {
+        let env = Env::new();
+        let mut body = body.as_object().unwrap().clone();
+        apply_rules(&mut body, schema, rules, &env.ctx(), &mut Choices::new(&[]))?;
+        Ok(Value::Object(body))
+    }
+
+    fn before(first: &str, then: &str) -> Rule {
+        Rule::Before {
+            first: first.into(),
+            then: then.into(),
+        }
+    }
+
+    #[test]
+    fn before_swaps_values_out_of_order() {
+        let got = apply(
+            json!({ "startDate": "12/1/2031", "endDate": "1/2/2031" }),
+            &schema(),
+            &[before("startDate", "endDate")],
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            json!({ "startDate": "1/2/2031", "endDate": "12/1/2031" })
+        );
+    }
+
+    #[test]
+    fn before_moves_equal_values_apart() {
+        let s = schema();
+        let got = apply(
+            json!({ "start": "2031-05-04T10:00:00.000Z", "end": "2031-05-04T10:00:00.000Z" }),
+            &s,
+            &[before("start", "end")],
+        )
+        .unwrap();
+        assert_eq!(got["end"], json!("2031-05-04T11:00:00.000Z"));
+
+        // A time of day that cannot go later moves the first one earlier instead.
+        let got = apply(
+            json!({ "startTime": "23:59", "endTime": "23:59" }),
+            &s,
+            &[before("startTime", "endTime")],
+        )
+        .unwrap();
+        assert_eq!(got, json!({ "startTime": "23:58", "endTime": "23:59" }));
+
+        // A past `then` keeps its distance from now: `first` moves earlier.
+        let past = json!({
+            "type": "object",
+            "properties": {
+                "from": { "type": "string", "format": "date" },
+                "to": { "type": "string", "format": "date", "x-past": true }
+            }
+        });
+        let got = apply(
+            json!({ "from": "2029-01-01", "to": "2029-01-01" }),
+            &past,
+            &[before("from", "to")],
+        )
+        .unwrap();
+        assert_eq!(got, json!({ "from": "2028-12-31", "to": "2029-01-01" }));
+    }
+
+    #[test]
+    fn before_rewrites_across_formats() {
+        let s = json!({
+            "type": "object",
+            "properties": {
+                "from": { "type": "string", "format": "date" },
+                "to": { "type": "string", "format": "date-mdy" }
+            }
+        });
+        let got = apply(
+            json!({ "from": "2031-12-01", "to": "01/02/2031" }),
+            &s,
+            &[before("from", "to")],
+        )
+        .unwrap();
+        assert_eq!(got, json!({ "from": "2031-01-02", "to": "12/01/2031" }));
+    }
+
+    #[test]
+    fn sum_moves_the_parts_when_the_total_is_out_of_bounds() {
+        let rule = [Rule::Sum {
+            total: "totalTime".into(),
+            parts: vec!["syncTime".into(), "asyncTime".into()],
+        }];
+        let got = apply(
+            json!({ "syncTime": 500, "asyncTime": 400 }),
+            &schema(),
+            &rule,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            json!({ "syncTime": 200, "asyncTime": 400, "totalTime": 600 })
+        );
+        // Nothing present: nothing to do.
+        assert_eq!(apply(json!({}), &schema(), &rule).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn rule_errors_say_what_to_change() {
+        let s = schema();
+        let cases: Vec<(Value, Vec<Rule>, &str)> = vec![
+            (
+                json!({}),
+                vec![before("start", "nope")],
+                "rules/0 (before): names `nope`, which the body schema does not declare under `properties`",
+            ),
+            (
+                json!({}),
+                vec![Rule::Exclusive { groups: vec![vec!["start".into()], vec!["title".into()]] }],
+                "rules/0 (exclusive): `title` is required by the body schema, so its group cannot be left out; make it optional",
+            ),
+            (
+                json!({ "title": "x", "startTime": "1:00" }),
+                vec![before("title", "startTime")],
+                "rules/0 (before): `title` = \"x\" is not a date-time, date, date-mdy or time-hm value",
+            ),
+            (
+                json!({ "start": "2031-05-04T10:00:00.000Z", "startTime": "1:00" }),
+                vec![before("start", "startTime")],
+                "cannot be compared; give both the same kind of format",
+            ),
+            (
+                json!({ "title": "x" }),
+                vec![Rule::Sum { total: "totalTime".into(), parts: vec!["title".into()] }],
+                "rules/0 (sum): mixes integer and number fields",
+            ),
+        ];
+        for (body, rules, want) in cases {
+            let err = apply(body, &s, &rules).unwrap_err().to_string();
+            assert!(err.contains(want), "got: {err}\nwant: {want}");
+        }
+        let never = json!({
+            "type": "object",
+            "properties": { "a": { "type": "string", "x-never": true } }
+        });
+        let err = apply(
+            json!({}),
+            &never,
+            &[Rule::OneOfRequired {
+                fields: vec!["a".into()],
+            }],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("every field is `x-never`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn exclusive_groups_are_chosen_by_the_choices() {
+        let env = Env::new();
+        let mut kept_second = 0;
+        for seed in 0..200 {
+            let b = body(&env, &retry_sequence(seed, 256));
+            if b.contains_key("startDate") {
+                kept_second += 1;
+            }
+        }
+        assert!((50..150).contains(&kept_second), "{kept_second}");
+    }
+}

@@ -8,8 +8,8 @@
 //! Strings: a known `format` leads (see [`super::format`]) and a `pattern` next to it is checked
 //! afterwards; otherwise a `pattern` leads (see [`super::pattern`]); otherwise the string is
 //! letters and digits. `minLength`/`maxLength` steer all three. Whatever misses a bound is
-//! generated again with further choices, up to [`ATTEMPTS`] times (with a derived sequence once
-//! the caller's runs out), then reported as unsatisfiable.
+//! generated again, up to [`ATTEMPTS`] times, each retry on a sequence derived from one further
+//! choice (so retries differ even when every choice is 0), then reported as unsatisfiable.
 //!
 //! `x-unique` strings carry a run-unique token (see [`super::token`]): at the start of a plain
 //! string, at the start of an email's local part, written in decimal or hexadecimal at the start
@@ -178,13 +178,16 @@ pub(crate) fn gen_value(
     }
 }
 
-/// Runs `f` with the caller's choices on the first attempt and while they last, then with a
-/// sequence derived from the attempt number, so retries explore new values deterministically.
+/// Runs `f` with the caller's choices on the first attempt; a retry draws one choice and runs
+/// on a sequence derived from it and the attempt number. Retries thus explore new values even
+/// when the caller's choices are all zeros, stay deterministic, and an exhausted sequence still
+/// behaves exactly like one of zeros.
 fn with_attempt<T>(attempt: u64, ch: &mut Choices<'_>, f: impl FnOnce(&mut Choices<'_>) -> T) -> T {
-    if attempt == 0 || !ch.is_exhausted() {
+    if attempt == 0 {
         f(ch)
     } else {
-        let seq = retry_sequence(attempt, RETRY_LEN);
+        let seed = ch.draw() ^ attempt.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        let seq = retry_sequence(seed, RETRY_LEN);
         f(&mut Choices::new(&seq))
     }
 }
@@ -596,14 +599,16 @@ fn gen_array(
         }
         match fresh {
             Some(v) => out.push(v),
+            // The item schema has run out of distinct values: fewer items are still valid.
+            None if out.len() >= min => break,
             None => {
                 return Err(GenError::unsatisfiable(
                     path,
                     format!(
-                    "`uniqueItems` with {n} items: the item schema gave only {} distinct values; \
-                         lower minItems or widen the items",
-                    out.len()
-                ),
+                        "`uniqueItems` with {min} items: the item schema gave only {} distinct \
+                         values; lower minItems or widen the items",
+                        out.len()
+                    ),
                 ))
             }
         }
@@ -944,6 +949,603 @@ impl<'s> Keywords<'s> {
             Type::Number
         } else {
             Type::Null
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::generate::choices_strategy;
+    use crate::generate::testing::{assert_valid, validator, Env};
+
+    /// Schemas every property below runs over: each keyword, format and generation keyword the
+    /// generators support, alone and combined.
+    fn catalogue() -> Vec<(&'static str, Value)> {
+        vec![
+            ("plain string", json!({ "type": "string" })),
+            (
+                "bounded string",
+                json!({ "type": "string", "minLength": 3, "maxLength": 8 }),
+            ),
+            (
+                "unique string",
+                json!({ "type": "string", "minLength": 1, "maxLength": 40, "x-unique": true }),
+            ),
+            (
+                "short unique string",
+                json!({ "type": "string", "maxLength": 6, "x-unique": true }),
+            ),
+            (
+                "code pattern",
+                json!({ "type": "string", "pattern": "^[A-Z]{2}-\\d{3}$" }),
+            ),
+            (
+                "bounded pattern",
+                json!({ "type": "string", "pattern": "^[a-z0-9_]+$", "minLength": 3, "maxLength": 12 }),
+            ),
+            (
+                "alternation pattern",
+                json!({ "type": "string", "pattern": "^(foo|bar|ba+z)(-[0-9]{1,3})?$" }),
+            ),
+            (
+                "unicode pattern",
+                json!({ "type": "string", "pattern": "^\\p{L}{2,5}$" }),
+            ),
+            (
+                "negated class",
+                json!({ "type": "string", "pattern": "^[^,]{1,20}$" }),
+            ),
+            (
+                "non-space",
+                json!({ "type": "string", "pattern": "^\\S+$", "maxLength": 10 }),
+            ),
+            (
+                "unanchored pattern",
+                json!({ "type": "string", "pattern": "[0-9]{2}", "maxLength": 5 }),
+            ),
+            (
+                "case-insensitive",
+                json!({ "type": "string", "pattern": "(?i)^abc[x-z]+$" }),
+            ),
+            (
+                "grouped repeat",
+                json!({ "type": "string", "pattern": "^(ab|c){2,6}$", "minLength": 5, "maxLength": 7 }),
+            ),
+            (
+                "url pattern",
+                json!({ "type": "string", "pattern": "^https?:\\/\\/[a-z]+\\.example\\.com\\/[a-z0-9\\-]*$" }),
+            ),
+            (
+                "thousands",
+                json!({ "type": "string", "pattern": "^\\d{1,3}(,\\d{3})*$", "minLength": 5 }),
+            ),
+            (
+                "clock pattern",
+                json!({ "type": "string", "pattern": "^(?:[01]\\d|2[0-3]):[0-5]\\d$" }),
+            ),
+            (
+                "dotted email pattern",
+                json!({ "type": "string", "pattern": "^[a-z]+(\\.[a-z]+)*@[a-z]+\\.(com|net)$", "maxLength": 30 }),
+            ),
+            (
+                "capped tail",
+                json!({ "type": "string", "pattern": "^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9]{0,30}$", "maxLength": 10 }),
+            ),
+            (
+                "greek only",
+                json!({ "type": "string", "pattern": "^\\p{Greek}{2,4}$" }),
+            ),
+            ("empty match", json!({ "type": "string", "pattern": "^$" })),
+            (
+                "optional parts",
+                json!({ "type": "string", "pattern": "^(a|b)?c{0}d(e{2,})?$", "minLength": 3 }),
+            ),
+            (
+                "unique pattern",
+                json!({ "type": "string", "pattern": "^[a-z]{3,12}$", "x-unique": true }),
+            ),
+            (
+                "unique digits pattern",
+                json!({ "type": "string", "pattern": "^[0-9]{6}$", "x-unique": true }),
+            ),
+            (
+                "unique prefixed pattern",
+                json!({ "type": "string", "pattern": "^STU-[0-9]{4,10}$", "x-unique": true }),
+            ),
+            (
+                "unique upper pattern",
+                json!({ "type": "string", "pattern": "^[A-Z][A-Z0-9]{5,19}$", "x-unique": true }),
+            ),
+            ("email", json!({ "type": "string", "format": "email" })),
+            (
+                "unique email",
+                json!({ "type": "string", "format": "email", "maxLength": 40, "x-unique": true }),
+            ),
+            (
+                "email with pattern",
+                json!({ "type": "string", "format": "email", "pattern": "@example\\.(com|org)$" }),
+            ),
+            (
+                "date-time",
+                json!({ "type": "string", "format": "date-time" }),
+            ),
+            (
+                "future date-time",
+                json!({ "type": "string", "format": "date-time", "x-future": true }),
+            ),
+            (
+                "past date-time",
+                json!({ "type": "string", "format": "date-time", "x-past": true }),
+            ),
+            ("date", json!({ "type": "string", "format": "date" })),
+            (
+                "future date-mdy",
+                json!({ "type": "string", "format": "date-mdy", "x-future": true }),
+            ),
+            ("time-hm", json!({ "type": "string", "format": "time-hm" })),
+            ("iana-tz", json!({ "type": "string", "format": "iana-tz" })),
+            ("uuid", json!({ "type": "string", "format": "uuid" })),
+            (
+                "unique uuid",
+                json!({ "type": "string", "format": "uuid", "x-unique": true }),
+            ),
+            ("hex24", json!({ "type": "string", "format": "hex24" })),
+            (
+                "unique hex24",
+                json!({ "type": "string", "format": "hex24", "x-unique": true }),
+            ),
+            (
+                "weekdays",
+                json!({ "type": "string", "format": "weekdays" }),
+            ),
+            (
+                "digits",
+                json!({ "type": "string", "format": "digits", "minLength": 4, "maxLength": 8 }),
+            ),
+            (
+                "unique digits",
+                json!({ "type": "string", "format": "digits", "x-unique": true }),
+            ),
+            ("integer", json!({ "type": "integer" })),
+            (
+                "bounded integer",
+                json!({ "type": "integer", "minimum": -5, "maximum": 7 }),
+            ),
+            (
+                "exclusive integer",
+                json!({ "type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 3 }),
+            ),
+            (
+                "multiple of",
+                json!({ "type": "integer", "minimum": 1, "maximum": 100, "multipleOf": 15 }),
+            ),
+            (
+                "high integer",
+                json!({ "type": "integer", "minimum": 1000000 }),
+            ),
+            ("number", json!({ "type": "number" })),
+            (
+                "unit number",
+                json!({ "type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1 }),
+            ),
+            (
+                "narrow number",
+                json!({ "type": "number", "minimum": 0.001, "maximum": 0.002 }),
+            ),
+            ("boolean", json!({ "type": "boolean" })),
+            ("null", json!({ "type": "null" })),
+            (
+                "nullable string",
+                json!({ "type": ["string", "null"], "maxLength": 3 }),
+            ),
+            ("enum", json!({ "enum": ["draft", "published", 3] })),
+            (
+                "typed enum",
+                json!({ "type": "string", "enum": [1, "a", "b"] }),
+            ),
+            ("const", json!({ "const": { "a": [1, 2] } })),
+            ("untyped", json!({})),
+            (
+                "array",
+                json!({ "type": "array", "items": { "type": "integer" }, "maxItems": 3 }),
+            ),
+            (
+                "unique array",
+                json!({ "type": "array", "items": { "enum": ["a", "b", "c", "d"] }, "minItems": 2, "uniqueItems": true }),
+            ),
+            (
+                "array of objects",
+                json!({
+                    "type": "array", "minItems": 1,
+                    "items": { "type": "object", "required": ["id"], "properties": {
+                        "id": { "type": "string", "format": "uuid" },
+                        "score": { "type": "number", "minimum": 0, "maximum": 100 }
+                    } }
+                }),
+            ),
+            (
+                "fixtures",
+                json!({
+                    "type": "object", "required": ["section", "assignment", "student"],
+                    "properties": {
+                        "section": { "type": "string", "x-fixture": "acme.section_id" },
+                        "assignment": { "type": "string", "x-var": "assignment_id" },
+                        "student": { "type": "string", "x-pool": "acme.students" }
+                    }
+                }),
+            ),
+            ("typical body", typical_body()),
+        ]
+    }
+
+    fn typical_body() -> Value {
+        json!({
+            "type": "object",
+            "required": ["title", "description", "due_date", "points", "code"],
+            "properties": {
+                "title": { "type": "string", "minLength": 1, "maxLength": 80, "x-unique": true },
+                "description": { "type": "string", "maxLength": 500 },
+                "due_date": { "type": "string", "format": "date-time", "x-future": true },
+                "points": { "type": "integer", "minimum": 0, "maximum": 1000 },
+                "code": { "type": "string", "pattern": "^[A-Z]{3}-[0-9]{4}$" },
+                "email": { "type": "string", "format": "email", "x-unique": true, "x-always": true },
+                "state": { "enum": ["draft", "open", "closed"] },
+                "weight": { "type": "number", "minimum": 0, "maximum": 1 },
+                "tags": { "type": "array", "items": { "type": "string", "pattern": "^[a-z]{2,10}$" }, "maxItems": 5, "uniqueItems": true },
+                "startDate": { "type": "string", "format": "date-mdy" },
+                "startTime": { "type": "string", "format": "time-hm" },
+                "timeZone": { "type": "string", "format": "iana-tz" },
+                "days": { "type": "string", "format": "weekdays" },
+                "room": { "type": ["string", "null"], "pattern": "^[A-Z][0-9]{3}$" },
+                "owner": { "type": "string", "format": "hex24" },
+                "legacy": { "type": "string", "x-never": true },
+                "settings": {
+                    "type": "object",
+                    "properties": {
+                        "late": { "type": "boolean", "x-always": true },
+                        "penalty": { "type": "integer", "minimum": 0, "maximum": 100 }
+                    }
+                }
+            }
+        })
+    }
+
+    fn gen_with(env: &Env, schema: &Value, seq: &[u64]) -> Result<Value, GenError> {
+        generate(schema, &env.ctx(), &mut Choices::new(seq))
+    }
+
+    #[test]
+    #[ignore = "prints sample bodies"]
+    fn print_samples() {
+        let env = Env::new();
+        for seed in 0..4 {
+            let v = gen_with(&env, &typical_body(), &retry_sequence(seed, 512)).unwrap();
+            println!("{}", serde_json::to_string_pretty(&v).unwrap());
+        }
+    }
+
+    /// Run with `cargo test --release --lib typical_body_takes_microseconds -- --ignored
+    /// --nocapture`; debug builds are several times slower.
+    #[test]
+    #[ignore = "a measurement; run in release with --nocapture"]
+    fn typical_body_takes_microseconds() {
+        let env = Env::new();
+        let schema = typical_body();
+        let seqs: Vec<Vec<u64>> = (0..1000).map(|i| retry_sequence(i, 512)).collect();
+        // Warm the pattern cache.
+        gen_with(&env, &schema, &seqs[0]).unwrap();
+        let n = 20_000;
+        let start = std::time::Instant::now();
+        for i in 0..n {
+            std::hint::black_box(gen_with(&env, &schema, &seqs[i % seqs.len()]).unwrap());
+        }
+        let per = start.elapsed() / n as u32;
+        // A measurement, not a check: timings are never asserted.
+        println!("typical body: {per:?} per value");
+    }
+
+    #[test]
+    fn catalogue_schemas_are_valid_json_schemas() {
+        for (name, schema) in catalogue() {
+            assert!(jsonschema::meta::is_valid(&schema), "{name}");
+            let _ = validator(&schema);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn generated_values_validate(seq in choices_strategy()) {
+            for (name, schema) in catalogue() {
+                let env = Env::new();
+                let v = gen_with(&env, &schema, &seq)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_valid(&schema, &v);
+            }
+        }
+
+        #[test]
+        fn same_choices_give_the_same_value(seq in choices_strategy()) {
+            for (name, schema) in catalogue() {
+                let a = gen_with(&Env::new(), &schema, &seq).unwrap();
+                let b = gen_with(&Env::new(), &schema, &seq).unwrap();
+                prop_assert_eq!(a, b, "{}", name);
+            }
+        }
+
+        #[test]
+        fn exhausted_choices_are_zeros(seq in proptest::collection::vec(any::<u64>(), 0..64)) {
+            // Whatever a prefix decides, the rest of the value is as if every further choice
+            // were 0.
+            let mut padded = seq.clone();
+            padded.extend(std::iter::repeat_n(0, 2048));
+            for (name, schema) in catalogue() {
+                let a = gen_with(&Env::new(), &schema, &seq).unwrap();
+                let b = gen_with(&Env::new(), &schema, &padded).unwrap();
+                prop_assert_eq!(a, b, "{}", name);
+            }
+        }
+    }
+
+    #[test]
+    fn exhausted_choices_give_the_simplest_value() {
+        let env = Env::new();
+        let cases = [
+            (json!({ "type": "string" }), json!("")),
+            (json!({ "type": "string", "minLength": 3 }), json!("aaa")),
+            (
+                json!({ "type": "string", "pattern": "^[A-Z]{2}-\\d{3}$" }),
+                json!("AA-000"),
+            ),
+            (
+                json!({ "type": "string", "pattern": "^[a-z]+$", "minLength": 4 }),
+                json!("aaaa"),
+            ),
+            (
+                json!({ "type": "string", "format": "email" }),
+                json!("a@example.com"),
+            ),
+            (
+                json!({ "type": "string", "format": "date-time", "x-future": true }),
+                json!("2030-06-16T12:34:57.000Z"),
+            ),
+            (
+                json!({ "type": "string", "format": "date-mdy", "x-past": true }),
+                json!("6/13/2030"),
+            ),
+            (json!({ "type": "integer" }), json!(0)),
+            (
+                json!({ "type": "integer", "minimum": 5, "maximum": 9 }),
+                json!(5),
+            ),
+            (
+                json!({ "type": "integer", "minimum": -9, "maximum": -5 }),
+                json!(-5),
+            ),
+            (json!({ "type": "number", "exclusiveMinimum": 0 }), json!(1)),
+            (
+                json!({ "type": "integer", "minimum": 1, "multipleOf": 15 }),
+                json!(15),
+            ),
+            (json!({ "type": "boolean" }), json!(false)),
+            (json!({ "type": ["null", "string"] }), json!(null)),
+            (json!({ "enum": ["b", "a"] }), json!("b")),
+            (
+                json!({ "type": "array", "items": { "type": "integer" } }),
+                json!([]),
+            ),
+            (
+                json!({ "type": "array", "items": { "enum": ["x", "y"] }, "minItems": 2, "uniqueItems": true }),
+                json!(["x", "y"]),
+            ),
+            (
+                json!({
+                    "type": "object", "required": ["a"],
+                    "properties": {
+                        "a": { "type": "integer" },
+                        "b": { "type": "string" },
+                        "c": { "type": "string", "x-always": true }
+                    }
+                }),
+                json!({ "a": 0, "c": "" }),
+            ),
+            (
+                json!({ "type": "string", "x-unique": true }),
+                json!("t3st0"),
+            ),
+            (
+                json!({ "type": "string", "format": "email", "x-unique": true }),
+                json!("t3st1@example.com"),
+            ),
+        ];
+        for (schema, want) in cases {
+            assert_eq!(gen_with(&env, &schema, &[]).unwrap(), want, "{schema}");
+        }
+    }
+
+    #[test]
+    fn draft_4_exclusive_flags_are_honoured() {
+        let env = Env::new();
+        let schema = json!({
+            "type": "integer", "minimum": 1, "exclusiveMinimum": true,
+            "maximum": 3, "exclusiveMaximum": true
+        });
+        for seed in 0..50 {
+            assert_eq!(
+                gen_with(&env, &schema, &retry_sequence(seed, 4)).unwrap(),
+                json!(2)
+            );
+        }
+    }
+
+    #[test]
+    fn optional_properties_follow_their_choices() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "a": { "type": "integer" },
+                "b": { "type": "integer", "x-never": true },
+                "c": { "type": "integer" }
+            }
+        });
+        let env = Env::new();
+        // a: included (1) with value choice 0; c: left out (0).
+        assert_eq!(
+            gen_with(&env, &schema, &[1, 0, 0]).unwrap(),
+            json!({ "a": 0 })
+        );
+        assert_eq!(gen_with(&env, &schema, &[0, 1]).unwrap(), json!({ "c": 0 }));
+        for seed in 0..200 {
+            let seq = retry_sequence(seed, 16);
+            let v = gen_with(&env, &schema, &seq).unwrap();
+            assert!(v.get("b").is_none());
+        }
+    }
+
+    fn unique_schemas() -> Vec<Value> {
+        vec![
+            json!({ "type": "string", "x-unique": true }),
+            json!({ "type": "string", "maxLength": 8, "x-unique": true }),
+            json!({ "type": "string", "format": "email", "x-unique": true }),
+            json!({ "type": "string", "pattern": "^[a-z]{3,12}$", "x-unique": true }),
+            json!({ "type": "string", "pattern": "^[0-9]{6}$", "x-unique": true }),
+            json!({ "type": "string", "pattern": "^STU-[0-9]{4,10}$", "x-unique": true }),
+            json!({ "type": "string", "pattern": "^(red|blue)-[A-Z]{2,8}$", "x-unique": true }),
+            json!({ "type": "string", "format": "uuid", "x-unique": true }),
+            json!({ "type": "string", "format": "hex24", "x-unique": true }),
+            json!({ "type": "string", "format": "digits", "x-unique": true }),
+        ]
+    }
+
+    #[test]
+    fn unique_values_never_repeat_within_a_run() {
+        for schema in unique_schemas() {
+            let env = Env::new();
+            let v = validator(&schema);
+            let mut seen = HashSet::new();
+            for i in 0..10_000u64 {
+                // The same (empty) choices every time, and random ones: only the token differs.
+                let seq = if i % 2 == 0 {
+                    Vec::new()
+                } else {
+                    retry_sequence(i, 64)
+                };
+                let s = gen_with(&env, &schema, &seq).unwrap();
+                assert!(v.is_valid(&s), "{schema}: {s}");
+                let s = s.as_str().unwrap().to_ascii_lowercase();
+                assert!(seen.insert(s.clone()), "{schema}: {s} repeated");
+            }
+        }
+    }
+
+    #[test]
+    fn unique_values_differ_across_runs() {
+        // Six digits leave no room for the run prefix: those values are unique within a run only.
+        let roomy = unique_schemas()
+            .into_iter()
+            .filter(|s| s["pattern"] != json!("^[0-9]{6}$"));
+        for schema in roomy {
+            let a = Env::with_prefix("run1");
+            let b = Env::with_prefix("run2");
+            let mut seen = HashSet::new();
+            for i in 0..1000u64 {
+                let seq = retry_sequence(i, 64);
+                for env in [&a, &b] {
+                    let s = gen_with(env, &schema, &seq).unwrap();
+                    assert!(seen.insert(s.clone()), "{schema}: {s} repeated");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unique_values_carry_the_run_prefix_where_there_is_room() {
+        let env = Env::with_prefix("Zq9");
+        let cases = [
+            (json!({ "type": "string", "x-unique": true }), "zq9"),
+            (
+                json!({ "type": "string", "format": "email", "x-unique": true }),
+                "zq9",
+            ),
+            (
+                json!({ "type": "string", "pattern": "^S-[a-z0-9]{4,20}$", "x-unique": true }),
+                "S-zq9",
+            ),
+        ];
+        for (schema, start) in cases {
+            for seed in 0..20 {
+                let s = gen_with(&env, &schema, &retry_sequence(seed, 32)).unwrap();
+                assert!(s.as_str().unwrap().starts_with(start), "{s}");
+            }
+        }
+    }
+
+    #[test]
+    fn unique_values_run_out_with_an_error() {
+        let env = Env::new();
+        let schema = json!({ "type": "string", "pattern": "^[ab]$", "x-unique": true });
+        let mut got = HashSet::new();
+        let err = loop {
+            match gen_with(&env, &schema, &[]) {
+                Ok(v) => assert!(got.insert(v)),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(got.len(), 2);
+        assert!(matches!(err, GenError::Unsatisfiable { .. }), "{err}");
+        assert!(err.to_string().contains("x-unique"), "{err}");
+    }
+
+    #[test]
+    fn pool_elements_are_handed_out_once() {
+        let env = Env::new();
+        let schema = json!({ "x-pool": "acme.students" });
+        let got: Vec<Value> = (0..3)
+            .map(|_| gen_with(&env, &schema, &[]).unwrap())
+            .collect();
+        assert_eq!(got, vec![json!("s-1"), json!("s-2"), json!("s-3")]);
+        assert_eq!(
+            gen_with(&env, &schema, &[]).unwrap_err(),
+            GenError::PoolExhausted {
+                path: "#".into(),
+                name: "acme.students".into(),
+                size: 3
+            }
+        );
+    }
+
+    #[test]
+    fn errors_name_the_schema_path_and_the_fix() {
+        let env = Env::new();
+        let object = |prop: Value| json!({ "type": "object", "required": ["f"], "properties": { "f": prop } });
+        let cases = [
+            (object(json!({ "x-fixture": "acme.missing" })), "at #/properties/f: fixture `acme.missing` has no value; set it in the fixtures file"),
+            (object(json!({ "x-var": "nope" })), "at #/properties/f: case variable `nope` is not set; a setup step must `save` it before this request"),
+            (object(json!({ "x-pool": "acme.section_id" })), "at #/properties/f: pool `acme.section_id` is not an array fixture; set `acme.section_id` to a list of values"),
+            (object(json!({ "anyOf": [{ "type": "string" }] })), "at #/properties/f: the keyword `anyOf` is not supported by the generators"),
+            (object(json!({ "type": "string", "x-uniq": true })), "at #/properties/f: the generation keyword `x-uniq` is not supported"),
+            (object(json!({ "type": "string", "format": "uri" })), "at #/properties/f: the format `uri` is not supported"),
+            (object(json!({ "type": "string", "pattern": "a(?=b)" })), "at #/properties/f: the pattern `a(?=b)` does not parse"),
+            (object(json!({ "type": "string", "pattern": "\\bx" })), "at #/properties/f: the word-boundary assertion"),
+            (object(json!({ "type": "string", "minLength": 5, "maxLength": 2 })), "at #/properties/f: `minLength` is greater than `maxLength`"),
+            (object(json!({ "type": "string", "pattern": "^[a-z]{5}$", "maxLength": 3 })), "at #/properties/f: no value satisfies the pattern"),
+            (object(json!({ "type": "string", "format": "email", "maxLength": 10 })), "at #/properties/f: no value satisfies an email within maxLength"),
+            (object(json!({ "type": "string", "format": "time-hm", "x-unique": true })), "`x-unique` with `format: time-hm`"),
+            (object(json!({ "type": "string", "x-future": true })), "`x-future`/`x-past` need `format: date-time`"),
+            (object(json!({ "type": "integer", "minimum": 3, "maximum": 2 })), "no integer lies within them"),
+            (object(json!({ "type": "integer", "x-unique": true })), "`x-unique` on a value of type integer"),
+            (object(json!({ "type": "string", "x-never": true })), "a required property cannot be `x-never`"),
+            (json!({ "type": "object", "required": ["g"], "properties": {} }), "`g` is required but has no schema under `properties`; declare it"),
+            (json!({ "type": "array", "items": { "type": "array", "items": { "enum": [1] }, "minItems": 2, "uniqueItems": true }, "minItems": 1 }), "at #/items: no value satisfies `uniqueItems`"),
+        ];
+        for (schema, want) in cases {
+            let err = gen_with(&env, &schema, &[]).unwrap_err().to_string();
+            assert!(err.contains(want), "{schema}\n got: {err}\nwant: {want}");
         }
     }
 }

@@ -157,8 +157,12 @@ pub fn list_table(set: &SpecSet) -> String {
 }
 
 /// How well a row matches an `explain` query; higher is better, 0 is no match.
-fn score(spec: &VendorSpec, row: &ErrorRow, query: &str) -> u32 {
-    let q = query.trim();
+///
+/// An id, a vendor code or an error name match exactly; a message matches when the query is
+/// the whole message (placeholders filled with anything), or contains the message's literal
+/// text (a log line around it, or a message cut short), scored by how much of it.
+fn score(row: &ErrorRow, query: &str) -> u32 {
+    let q = query.trim().trim_matches(|c: char| c == '"' || c == '\'');
     let ql = q.to_lowercase();
     if q.is_empty() {
         return 0;
@@ -166,39 +170,57 @@ fn score(spec: &VendorSpec, row: &ErrorRow, query: &str) -> u32 {
     if row.id == q {
         return 100;
     }
-    if let Some(CodeExpect::Number(n)) = &row.expect.code {
-        if q == n.to_string() {
-            return 90;
-        }
+    let code = match &row.expect.code {
+        Some(CodeExpect::Number(n)) => Some(n.to_string()),
+        Some(CodeExpect::Text(t)) if t != "absent" => Some(t.clone()),
+        _ => None,
+    };
+    if code.as_deref() == Some(q) {
+        return 90;
     }
     if let Some(name) = &row.expect.name {
         if name.eq_ignore_ascii_case(q) {
             return 90;
         }
     }
+    // A code that appears in a pasted log line as a number of its own breaks ties.
+    let code_bonus = code
+        .filter(|c| c.len() >= 2)
+        .map(|c| {
+            ql.split(|ch: char| !ch.is_ascii_alphanumeric())
+                .any(|word| word == c.to_lowercase())
+        })
+        .map_or(0, |found| if found { 5 } else { 0 });
     if let Some(message) = &row.expect.message {
         if let Ok(t) = Template::parse(message) {
-            let m = t.compile(Case::Insensitive, &|_| true);
-            let trimmed = q.trim_matches(|c: char| c == '"' || c == '\'');
-            if m.captures(trimmed).is_some() {
-                return 80;
-            }
-            // The literal text of the message contained in the query (a log line around it).
-            let literal: String = t
+            let literals: Vec<String> = t
                 .parts
                 .iter()
                 .filter_map(|p| match p {
-                    crate::spec::template::Part::Literal(l) => Some(l.to_lowercase()),
+                    crate::spec::template::Part::Literal(l) => {
+                        let l = l.trim().trim_end_matches(['.', ':']).trim().to_lowercase();
+                        (l.len() >= 6).then_some(l)
+                    }
                     _ => None,
                 })
-                .max_by_key(|l| l.len())
-                .unwrap_or_default();
-            let literal = literal.trim().trim_end_matches(['.', ':']);
-            if literal.len() >= 8 && ql.contains(literal) {
-                return 60;
-            }
-            if ql.len() >= 6 && message.to_lowercase().contains(&ql) {
-                return 50;
+                .collect();
+            // A template that is all placeholder ("any text") says nothing about a query.
+            if !literals.is_empty() {
+                let m = t.compile(Case::Insensitive, &|_| true);
+                if m.captures(q).is_some() {
+                    return 80 + code_bonus;
+                }
+                let matched: usize = literals
+                    .iter()
+                    .filter(|l| ql.contains(l.as_str()))
+                    .map(|l| l.len())
+                    .sum();
+                if matched >= 10 {
+                    return 50 + matched.min(25) as u32 + code_bonus;
+                }
+                if ql.len() >= 6 && message.to_lowercase().contains(&ql) {
+                    return 45 + code_bonus;
+                }
             }
         }
     }
@@ -207,10 +229,9 @@ fn score(spec: &VendorSpec, row: &ErrorRow, query: &str) -> u32 {
     {
         return 40;
     }
-    if row.id.starts_with(q) && q.contains('.') {
+    if q.contains('.') && row.id.starts_with(q) {
         return 30;
     }
-    let _ = spec;
     0
 }
 
@@ -219,7 +240,7 @@ fn score(spec: &VendorSpec, row: &ErrorRow, query: &str) -> u32 {
 pub fn explain_matches<'a>(set: &'a SpecSet, query: &str) -> Vec<(&'a VendorSpec, &'a ErrorRow)> {
     let mut scored: Vec<(u32, &VendorSpec, &ErrorRow)> = set
         .rows()
-        .map(|(s, r)| (score(s, r, query), s, r))
+        .map(|(s, r)| (score(r, query), s, r))
         .filter(|(n, _, _)| *n > 0)
         .collect();
     scored.sort_by_key(|s| std::cmp::Reverse(s.0));

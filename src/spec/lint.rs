@@ -207,7 +207,8 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
         }
     }
 
-    // Headings that differ from the message, where the vendor's headings are messages.
+    // Headings that differ from the message, where the vendor's headings are messages. A
+    // message that opens with a placeholder (`${detail}`: any text) has nothing to compare.
     let comparable: Vec<(&ErrorRow, bool)> = spec
         .rows
         .iter()
@@ -215,6 +216,7 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
             r.expect
                 .message
                 .as_ref()
+                .filter(|m| opens_with_text(m))
                 .map(|m| (r, heading_matches(&r.doc.heading, m)))
         })
         .collect();
@@ -420,6 +422,14 @@ fn strip_placeholders(message: &str) -> String {
     }
 }
 
+/// Whether a message template starts with literal text (not a placeholder).
+fn opens_with_text(message: &str) -> bool {
+    match Template::parse(message) {
+        Ok(t) => matches!(t.parts.first(), Some(Part::Literal(l)) if !l.trim().is_empty()),
+        Err(_) => true,
+    }
+}
+
 /// Whether a heading reads as the message (equal, or one a prefix of the other up to the
 /// first placeholder), ignoring case, quotes and trailing punctuation.
 fn heading_matches(heading: &str, message: &str) -> bool {
@@ -577,6 +587,13 @@ mod tests {
             "userID_courseID must be unique",
             "userID_schoolID must be unique."
         ));
+    }
+
+    #[test]
+    fn a_message_of_only_a_placeholder_is_not_compared_with_its_heading() {
+        assert!(!opens_with_text("${detail}"));
+        assert!(opens_with_text("Unauthorized school: ${school}"));
+        assert!(opens_with_text("template not found."));
     }
 
     #[test]

@@ -177,11 +177,27 @@ fn score(spec: &VendorSpec, row: &ErrorRow, query: &str) -> u32 {
         }
     }
     if let Some(message) = &row.expect.message {
-        if let Ok(t) = Template::parse(message) {
+        // A message that is only placeholders (any text) would match every query.
+        let template = Template::parse(message).ok().filter(|t| {
+            t.parts.iter().any(
+                |p| matches!(p, crate::spec::template::Part::Literal(l) if l.trim().len() >= 3),
+            )
+        });
+        if let Some(t) = template {
             let m = t.compile(Case::Insensitive, &|_| true);
             let trimmed = q.trim_matches(|c: char| c == '"' || c == '\'');
             if m.captures(trimmed).is_some() {
                 return 80;
+            }
+            // The message's opening text followed by the logged value, cut short before the
+            // rest of the message (`Invalid timezone: Mars/Olympus`).
+            if let (Some(crate::spec::template::Part::Literal(head)), true) =
+                (t.parts.first(), t.parts.len() > 1)
+            {
+                let head = head.trim_end().to_lowercase();
+                if head.len() >= 8 && trimmed.to_lowercase().starts_with(&head) {
+                    return 70;
+                }
             }
             // The literal text of the message contained in the query (a log line around it).
             let literal: String = t

@@ -207,7 +207,8 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
         }
     }
 
-    // Headings that differ from the message, where the vendor's headings are messages.
+    // Headings that differ from the message, where the vendor's headings are messages. A
+    // message that opens with a placeholder (`${detail}`: any text) has nothing to compare.
     let comparable: Vec<(&ErrorRow, bool)> = spec
         .rows
         .iter()
@@ -215,6 +216,7 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
             r.expect
                 .message
                 .as_ref()
+                .filter(|m| opens_with_text(m))
                 .map(|m| (r, heading_matches(&r.doc.heading, m)))
         })
         .collect();
@@ -420,6 +422,14 @@ fn strip_placeholders(message: &str) -> String {
     }
 }
 
+/// Whether a message template starts with literal text (not a placeholder).
+fn opens_with_text(message: &str) -> bool {
+    match Template::parse(message) {
+        Ok(t) => matches!(t.parts.first(), Some(Part::Literal(l)) if !l.trim().is_empty()),
+        Err(_) => true,
+    }
+}
+
 /// Whether a heading reads as the message (equal, or one a prefix of the other up to the
 /// first placeholder), ignoring case, quotes and trailing punctuation.
 fn heading_matches(heading: &str, message: &str) -> bool {
@@ -459,11 +469,13 @@ fn limit_two_ways(texts: &[String]) -> Option<String> {
     ))
 }
 
-/// The quoted single characters of a text: `'~'`, `"-"`, ...
+/// The quoted single characters of a text: `'~'`, `"-"`, ... An escaped backslash (`"\\"`)
+/// is the one character `\`, as documents write it both ways.
 fn quoted_chars(text: &str) -> BTreeSet<char> {
-    let re = Regex::new(r#"(?:'(.)'|"(.)"|\\"(.)\\")"#).expect("static regex compiles");
+    let re = Regex::new(r#"(?:'(\\)\\'|"(\\)\\"|'(.)'|"(.)"|\\"(.)\\")"#)
+        .expect("static regex compiles");
     re.captures_iter(text)
-        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
+        .filter_map(|c| c.iter().skip(1).flatten().next())
         .filter_map(|m| m.as_str().chars().next())
         .filter(|c| !c.is_alphanumeric())
         .collect()
@@ -578,6 +590,13 @@ mod tests {
     }
 
     #[test]
+    fn a_message_of_only_a_placeholder_is_not_compared_with_its_heading() {
+        assert!(!opens_with_text("${detail}"));
+        assert!(opens_with_text("Unauthorized school: ${school}"));
+        assert!(opens_with_text("template not found."));
+    }
+
+    #[test]
     fn limits_and_charsets() {
         let texts = vec![
             "addCode must be less than 26 characters".to_string(),
@@ -589,6 +608,11 @@ mod tests {
         let b =
             "only these characters: \"~\", \"-\", \"_\", \".\", \"(\", \")\", or \";\"".to_string();
         assert!(charset_two_ways(&[a.clone(), b]).unwrap().contains(';'));
+        // `"\\"` and `"\"` both write a backslash: not a difference between two lists.
+        let c = r#"only these: "~", "-", "*", "\", "(", ")", or ";""#.to_string();
+        let d = r#"only these: "~", "-", "*", "\\", "(", ")", or ";""#.to_string();
+        assert_eq!(quoted_chars(&c), quoted_chars(&d));
+        assert!(charset_two_ways(&[c, d]).is_none());
         assert!(charset_two_ways(&[a.clone(), a]).is_none());
     }
 

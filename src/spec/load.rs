@@ -253,6 +253,8 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
             .to_string();
         let hint = if detail.contains("duplicate") {
             "each key may appear once per mapping: remove or rename the second one"
+        } else if file.ends_with(".json") {
+            "fix the JSON syntax at that line (a missing or extra comma, bracket or quote)"
         } else {
             "fix the YAML syntax at that line (indentation, a missing bracket or quote)"
         };
@@ -265,12 +267,36 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
         }])
     })?;
 
+    if !value.is_object() {
+        let message = if value.is_null() {
+            "the file is empty".to_string()
+        } else {
+            "the spec is not a mapping of fields".to_string()
+        };
+        return Err(SpecErrors(vec![SpecError {
+            file: file.to_string(),
+            line: None,
+            kind: SpecErrorKind::Schema,
+            message,
+            hint: "a spec is a mapping with the fields format, vendor, endpoints and rows (see docs/spec-format.md)".into(),
+        }]));
+    }
+
     let validator = meta_validator();
     let mut errors: Vec<SpecError> = validator
         .iter_errors(&value)
         .map(|err| {
             let path = err.instance_path().to_string();
-            let line = locate(text, &value, &path);
+            // An unknown field is shown at its own line, not at the mapping holding it.
+            let line = match err.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    unexpected
+                        .first()
+                        .and_then(|key| locate(text, &value, &format!("{path}/{}", escape(key))))
+                        .or_else(|| locate(text, &value, &path))
+                }
+                _ => locate(text, &value, &path),
+            };
             let (message, hint) = describe_schema_error(&err, &path);
             SpecError {
                 file: file.to_string(),
@@ -331,42 +357,73 @@ fn describe_schema_error(err: &jsonschema::ValidationError<'_>, path: &str) -> (
     } else if text.contains("is not valid under any of the given schemas") || text.contains("oneOf")
     {
         "this value matches none of the allowed forms; compare with docs/spec-format.md".to_string()
+    } else if let jsonschema::error::ValidationErrorKind::Enum { options } = err.kind() {
+        let allowed: Vec<String> = match options.as_ref() {
+            Value::Array(items) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                })
+                .collect(),
+            other => vec![other.to_string()],
+        };
+        format!("use one of: {}", allowed.join(", "))
     } else {
         "see docs/spec-format.md for the allowed values".to_string()
     };
     (format!("at {at}: {text}"), hint)
 }
 
+/// A JSON pointer segment for a key (`~` and `/` escaped).
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// Finds the line of a JSON pointer in the source text. Rows and endpoints are found by their
-/// `id`, then each further key is searched after that point; good enough to point a human at
-/// the right place.
+/// `id`, other array items by counting the items of a block (or one-per-line JSON) sequence,
+/// then each further key is searched after that point; good enough to point a human at the
+/// right place.
 fn locate(text: &str, value: &Value, pointer: &str) -> Option<usize> {
-    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
     let mut offset = 0usize;
     let mut current = value;
-    let mut i = 0;
-    while i < segments.len() {
-        let seg = segments[i];
+    for seg in &segments {
         match current {
             Value::Array(items) => {
-                let idx: usize = seg.parse().ok()?;
-                let item = items.get(idx)?;
-                if let Some(id) = item.get("id").and_then(Value::as_str) {
-                    if let Some(pos) = find_key_value(text, offset, "id", id) {
-                        offset = pos;
-                    }
+                let Some((idx, item)) = seg
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i).map(|item| (i, item)))
+                else {
+                    break;
+                };
+                let by_id = item
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| find_key_value(text, offset, "id", id));
+                if let Some(pos) = by_id.or_else(|| find_item(text, offset, idx)) {
+                    offset = pos;
                 }
                 current = item;
             }
             Value::Object(map) => {
+                // A pointer past what the file holds stops at the last line found.
+                let Some(next) = map.get(seg.as_str()) else {
+                    break;
+                };
                 if let Some(pos) = find_key(text, offset, seg) {
                     offset = pos;
                 }
-                current = map.get(seg)?;
+                current = next;
             }
             _ => break,
         }
-        i += 1;
     }
     if pointer.is_empty() {
         return None;
@@ -397,6 +454,57 @@ fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
                 .map(|(i, _)| from + i)
         })
         .min()
+}
+
+/// The offset of item `idx` of the sequence whose key starts at `key`: a YAML block sequence
+/// (`- ` items below the key) or a JSON array written one item per line. `None` for a flow
+/// sequence on the key's own line, where the key's line is as close as it gets.
+fn find_item(text: &str, key: usize, idx: usize) -> Option<usize> {
+    let line_end = text[key..].find('\n').map_or(text.len(), |i| key + i);
+    let key_line = &text[key..line_end];
+    let after_colon = key_line[key_line.find(':')? + 1..].trim();
+    let json = match after_colon {
+        "" => false,
+        "[" => true,
+        rest if rest.starts_with('#') => false,
+        _ => return None,
+    };
+    let mut indent = None;
+    let mut seen = 0;
+    let mut start = line_end + 1;
+    while start < text.len() {
+        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = &text[start..end];
+        let trimmed = line.trim_start();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            let here = line.len() - trimmed.len();
+            let item_indent = *indent.get_or_insert(here);
+            if here < item_indent {
+                return None;
+            }
+            if here == item_indent {
+                let is_item = if json {
+                    if trimmed.starts_with(']') {
+                        return None;
+                    }
+                    !trimmed.starts_with('}')
+                } else {
+                    if !(trimmed == "-" || trimmed.starts_with("- ")) {
+                        return None;
+                    }
+                    true
+                };
+                if is_item {
+                    if seen == idx {
+                        return Some(start + here);
+                    }
+                    seen += 1;
+                }
+            }
+        }
+        start = end + 1;
+    }
+    None
 }
 
 fn find_key_value(text: &str, from: usize, key: &str, value: &str) -> Option<usize> {
@@ -480,23 +588,26 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
     // Fixture references everywhere.
     let mut fixture_refs: Vec<(String, String)> = Vec::new();
     match &spec.vendor.auth {
-        Auth::Bearer { token } => fixture_refs.push(("/vendor/auth".into(), token.clone())),
+        Auth::Bearer { token } => fixture_refs.push(("/vendor/auth/token".into(), token.clone())),
         Auth::Oauth1 {
             consumer_key,
             consumer_secret,
         } => {
-            fixture_refs.push(("/vendor/auth".into(), consumer_key.clone()));
-            fixture_refs.push(("/vendor/auth".into(), consumer_secret.clone()));
+            fixture_refs.push(("/vendor/auth/consumer_key".into(), consumer_key.clone()));
+            fixture_refs.push((
+                "/vendor/auth/consumer_secret".into(),
+                consumer_secret.clone(),
+            ));
         }
         Auth::None => {}
     }
     for (i, l) in spec.vendor.limits.iter().enumerate() {
-        fixture_refs.push((format!("/vendor/limits/{i}"), l.fixture.clone()));
+        fixture_refs.push((format!("/vendor/limits/{i}/fixture"), l.fixture.clone()));
         if let Some(row) = &l.row {
             if !rows.contains(row.as_str()) {
                 push(
                     &mut out,
-                    format!("/vendor/limits/{i}"),
+                    format!("/vendor/limits/{i}/row"),
                     SpecErrorKind::Dangling,
                     format!(
                         "limit `{}` names row `{row}`, which is not declared",
@@ -521,7 +632,7 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
             if let Err(e) = jsonschema::validator_for(schema) {
                 push(
                     &mut out,
-                    format!("/vendor/fixtures/{i}/schema"),
+                    format!("/vendor/fixtures/{i}/schema{}", e.instance_path()),
                     SpecErrorKind::Invalid,
                     format!("the schema of fixture `{}` does not compile: {e}", f.name),
                     "fix the JSON Schema",
@@ -549,13 +660,13 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
             if let Err(err) = jsonschema::validator_for(schema) {
                 push(
                     &mut out,
-                    path.clone(),
+                    format!("{path}{}", err.instance_path()),
                     SpecErrorKind::Invalid,
                     format!(
                         "the JSON Schema of endpoint `{}` does not compile: {err}",
                         e.id
                     ),
-                    "fix the schema (patterns must be valid regexes)",
+                    "fix the schema at that line: a pattern must be a valid regex, and each keyword takes the form JSON Schema defines",
                 );
             }
             collect_schema_fixtures(schema, &path, &mut fixture_refs);
@@ -588,7 +699,7 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
             if let Some(row) = &u.row {
                 if !rows.contains(row.as_str()) {
                     out.push(Problem {
-                        path: format!("{base}/unique/{j}"),
+                        path: format!("{base}/unique/{j}/row"),
                         kind: SpecErrorKind::Dangling,
                         message: format!("uniqueness key names row `{row}`, which is not declared"),
                         hint: "name a row id of this file".into(),
@@ -600,10 +711,10 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
 
     for (i, r) in spec.rows.iter().enumerate() {
         let base = format!("/rows/{i}");
-        for ep in &r.endpoints {
+        for (k, ep) in r.endpoints.iter().enumerate() {
             if !endpoints.contains(ep.as_str()) {
                 out.push(Problem {
-                    path: format!("{base}/endpoints"),
+                    path: format!("{base}/endpoints/{k}"),
                     kind: SpecErrorKind::Dangling,
                     message: format!(
                         "row `{}` names endpoint `{ep}`, which is not declared",
@@ -616,10 +727,10 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                 });
             }
         }
-        for other in &r.also_accept {
+        for (k, other) in r.also_accept.iter().enumerate() {
             if !rows.contains(other.as_str()) {
                 out.push(Problem {
-                    path: format!("{base}/also_accept"),
+                    path: format!("{base}/also_accept/{k}"),
                     kind: SpecErrorKind::Dangling,
                     message: format!(
                         "row `{}` accepts row `{other}`, which is not declared",
@@ -740,7 +851,7 @@ fn check_step(
 ) {
     if !endpoints.contains(step.endpoint.as_str()) {
         out.push(Problem {
-            path: path.to_string(),
+            path: format!("{path}/endpoint"),
             kind: SpecErrorKind::Dangling,
             message: format!(
                 "a setup step sends to endpoint `{}`, which is not declared",
@@ -750,13 +861,13 @@ fn check_step(
         });
     }
     if let Some(Repeat::Fixture { fixture }) = &step.repeat {
-        fixture_refs.push((path.to_string(), fixture.clone()));
+        fixture_refs.push((format!("{path}/repeat/fixture"), fixture.clone()));
     }
     for (name, source) in &step.save {
         if let SaveSource::Regex { regex, .. } = source {
             if let Err(e) = regex::Regex::new(regex) {
                 out.push(Problem {
-                    path: path.to_string(),
+                    path: format!("{path}/save/{}/regex", escape(name)),
                     kind: SpecErrorKind::Invalid,
                     message: format!("the regex saving `{name}` does not compile: {e}"),
                     hint: "fix the regex; its first capture group is kept".into(),
@@ -776,29 +887,40 @@ fn check_op(
     fixture_refs: &mut Vec<(String, String)>,
     out: &mut Vec<Problem>,
 ) {
-    let mut value = |v: &ValueSpec| {
+    let mut value = |v: &ValueSpec, at: String| {
         if let Some(f) = &v.fixture {
-            fixture_refs.push((path.to_string(), f.clone()));
+            fixture_refs.push((format!("{at}/fixture"), f.clone()));
         }
         if let Some(f) = &v.pool {
-            fixture_refs.push((path.to_string(), f.clone()));
+            fixture_refs.push((format!("{at}/pool"), f.clone()));
         }
         if let Some(schema) = &v.gen {
-            collect_schema_fixtures(schema, path, fixture_refs);
+            collect_schema_fixtures(schema, &format!("{at}/gen"), fixture_refs);
         }
     };
     match op {
-        Op::Set(map) => map.values().for_each(&mut value),
-        Op::RawBody(RawBody::Template { vars, .. }) => vars.values().for_each(&mut value),
+        Op::Set(map) => {
+            for (loc, v) in map {
+                value(v, format!("{path}/set/{}", escape(loc)));
+            }
+        }
+        Op::RawBody(RawBody::Template { vars, .. }) => {
+            for (name, v) in vars {
+                value(v, format!("{path}/raw_body/vars/{}", escape(name)));
+            }
+        }
         Op::Auth(AuthChange::Token { token }) => {
-            fixture_refs.push((path.to_string(), token.clone()))
+            fixture_refs.push((format!("{path}/auth/token"), token.clone()))
         }
         Op::Auth(AuthChange::Keys {
             consumer_key,
             consumer_secret,
         }) => {
-            fixture_refs.push((path.to_string(), consumer_key.clone()));
-            fixture_refs.push((path.to_string(), consumer_secret.clone()));
+            fixture_refs.push((format!("{path}/auth/consumer_key"), consumer_key.clone()));
+            fixture_refs.push((
+                format!("{path}/auth/consumer_secret"),
+                consumer_secret.clone(),
+            ));
         }
         Op::Auth(AuthChange::Mode(m)) if m != "none" && m != "invalid" => out.push(Problem {
             path: path.to_string(),
@@ -816,21 +938,23 @@ fn check_op(
     }
 }
 
+/// Every `x-fixture` and `x-pool` name of a schema, with the pointer of the keyword.
 fn collect_schema_fixtures(schema: &Value, path: &str, out: &mut Vec<(String, String)>) {
     match schema {
         Value::Object(map) => {
             for key in ["x-fixture", "x-pool"] {
                 if let Some(Value::String(name)) = map.get(key) {
-                    out.push((path.to_string(), name.clone()));
+                    out.push((format!("{path}/{key}"), name.clone()));
                 }
             }
-            for v in map.values() {
-                collect_schema_fixtures(v, path, out);
+            for (k, v) in map {
+                collect_schema_fixtures(v, &format!("{path}/{}", escape(k)), out);
             }
         }
         Value::Array(items) => items
             .iter()
-            .for_each(|v| collect_schema_fixtures(v, path, out)),
+            .enumerate()
+            .for_each(|(i, v)| collect_schema_fixtures(v, &format!("{path}/{i}"), out)),
         _ => {}
     }
 }

@@ -113,8 +113,8 @@ impl Template {
             .collect()
     }
 
-    /// Compiles to an anchored regex. Whitespace right before a placeholder may be absent
-    /// (documents print it inconsistently); a placeholder named in `optional_tail` that ends
+    /// Compiles to an anchored regex. Whitespace right before a placeholder is optional, present
+    /// or not in the template (documents print it inconsistently); a placeholder named in `optional_tail` that ends
     /// the template matches "a space and any text, or nothing".
     pub fn compile(&self, case: Case, optional_tail: &dyn Fn(&str) -> bool) -> Matcher {
         let mut pattern = String::from("^");
@@ -135,7 +135,9 @@ impl Template {
                         lit.as_str()
                     };
                     pattern.push_str(&regex::escape(body));
-                    if next_is_placeholder && !next_is_tail && body.len() != lit.len() {
+                    // Documents print the space before a value inconsistently ("fields:x" and
+                    // "fields: x" for one message), so it is optional either way.
+                    if next_is_placeholder && !next_is_tail {
                         pattern.push_str(r"\s*");
                     }
                 }
@@ -237,6 +239,21 @@ mod tests {
         );
         assert_eq!(
             m.captures("User missing the following fields: email")
+                .unwrap()["missing"],
+            "email"
+        );
+    }
+
+    #[test]
+    fn tolerates_a_space_the_template_does_not_print() {
+        let m = plain("User missing the following fields:${missing}");
+        assert_eq!(
+            m.captures("User missing the following fields: email")
+                .unwrap()["missing"],
+            "email"
+        );
+        assert_eq!(
+            m.captures("User missing the following fields:email")
                 .unwrap()["missing"],
             "email"
         );

@@ -548,6 +548,33 @@ mod tests {
     }
 
     #[test]
+    fn reports_keep_secrets_out_of_their_texts() {
+        // Every row fails, so every report carries requests made with the token.
+        let report = Harness::reference()
+            .vendor("clever")
+            .handler(|_| Response::empty(404))
+            .cases(1)
+            .shrink(false)
+            .run()
+            .unwrap();
+        let token = Reference::new(Config::default()).fixtures()["clever.token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(format!("{:?}", report.run_report()).contains(&token));
+        for text in [
+            format!("{report:?}"),
+            report.to_string(),
+            report.failure_text(),
+            report.json().to_string(),
+            report.junit(),
+        ] {
+            assert!(!text.contains(&token), "{text}");
+        }
+        assert!(report.failure_text().contains("$CLEVER_TOKEN"));
+    }
+
+    #[test]
     fn faults_are_discovered_from_the_target_or_given() {
         let prepared = Harness::reference().prepare().unwrap();
         let faults = prepared.options.faults.clone().unwrap();

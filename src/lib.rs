@@ -4,10 +4,57 @@
 //! executable specs (`specs/`), generates valid and mutated requests for every documented
 //! endpoint, sends them to a [`Target`], checks each answer against the table, shrinks
 //! failures to a minimal request and reports.
+//!
+//! # Checking your implementation from `cargo test`
+//!
+//! | you want | use |
+//! | --- | --- |
+//! | the tables: the shipped ones or your own | [`SpecSet`] of [`Spec`]s, via [`Harness::embedded`] or [`Harness::from_path`] |
+//! | to run them against your implementation | [`Harness`]: `.service(router)`, `.handler(fn)`, `.url(..)` or any [`Target`] |
+//! | a test that fails with the evidence | [`Report::assert_conforms`] |
+//! | one named test per row | [`testing::main`] in a `harness = false` test target |
+//! | a snapshot for `cargo insta review` | `assert_report_snapshot!` (feature `snapshot`) |
+//!
+//! ```
+//! use confuzz::{Harness, Request, Response};
+//! use serde_json::json;
+//!
+//! // Your implementation: here a function that never looks at the token.
+//! let service = |_: &Request| Response::json(200, &json!({"data": {}}));
+//! let report = Harness::embedded()
+//!     .vendor("clever")
+//!     .rows(["clever.auth"])
+//!     .valid_requests(false)
+//!     .handler(service)
+//!     .fixtures(json!({"clever.token": "district-token", "clever.section_id": "5f1b2c3d4e5f6a7b8c9d0e1f"}))
+//!     .cases(4)
+//!     .run()?;
+//! let failures = std::panic::catch_unwind(|| report.assert_conforms()).unwrap_err();
+//! let text = failures.downcast_ref::<String>().unwrap();
+//! assert!(text.contains("--- clever.auth.no-token (failed)"), "{text}");
+//! assert!(text.contains("status: expected \"401\", observed \"200\""), "{text}");
+//! # Ok::<(), confuzz::HarnessError>(())
+//! ```
+//!
+//! # Features
+//!
+//! - `http` (default): [`TowerTarget`] (`Harness::service`), [`HttpTarget`] (`Harness::url`)
+//!   and `confuzz serve`. Everything else builds without it.
+//! - `snapshot`: `assert_report_snapshot!`, over insta.
+//!
+//! [`testing`] (libtest-mimic) needs no feature.
+//!
+//! # The pipeline
+//!
+//! For tools built on the engine rather than tests, the stages are modules of their own:
+//! [`spec`] → [`generate`] → [`target`] → [`check`] → [`run`] → [`report`], with the
+//! embedded [`reference`](mod@reference) implementations and [`auth`] (OAuth 1.0a) beside them.
+//! `docs/ARCHITECTURE.md` walks through them.
 
 pub mod auth;
 pub mod check;
 pub mod generate;
+mod harness;
 pub mod reference;
 pub mod report;
 pub mod run;
@@ -16,5 +63,16 @@ pub mod serve;
 pub mod spec;
 pub mod target;
 
-pub use spec::{SpecSet, VendorSpec};
+pub use harness::testing;
+pub use harness::{Harness, HarnessError, Report};
+pub use spec::{SpecSet, VendorSpec, VendorSpec as Spec};
 pub use target::{FnTarget, Request, Response, Target, TargetError};
+#[cfg(feature = "http")]
+pub use target::{HttpTarget, TowerTarget};
+
+/// What the exported macros reach for in the caller's crate; not a public API.
+#[doc(hidden)]
+#[cfg(feature = "snapshot")]
+pub mod __private {
+    pub use insta;
+}

@@ -260,13 +260,32 @@ pub fn case_prefix(run_prefix: &str, row: &str, choices: &[u64], attempt: u32) -
     format!("{run}{}", base36(h, 6))
 }
 
-fn selected(id: &str, filters: &[String]) -> bool {
+/// Whether the row (or check) `id` is selected by `--row` style filters: equal, a prefix up to
+/// a dot, or `prefix*`; no filters select everything.
+pub(crate) fn selected(id: &str, filters: &[String]) -> bool {
     filters.is_empty()
         || filters.iter().any(|f| {
             id == f
                 || id.starts_with(&format!("{f}."))
                 || (f.ends_with('*') && id.starts_with(f.trim_end_matches('*')))
         })
+}
+
+/// Whether the valid-request check of `endpoint` (`vendor.valid.endpoint`) is selected by the
+/// filters: by its own id, or by the bare vendor id.
+pub(crate) fn valid_check_selected(
+    spec: &VendorSpec,
+    endpoint: &Endpoint,
+    filters: &[String],
+) -> bool {
+    filters.is_empty()
+        || selected(&valid_check_id(spec, endpoint), filters)
+        || filters.iter().any(|f| f == &spec.vendor.id)
+}
+
+/// The id of the valid-request check of `endpoint`: `vendor.valid.endpoint`.
+pub(crate) fn valid_check_id(spec: &VendorSpec, endpoint: &Endpoint) -> String {
+    format!("{}.valid.{}", spec.vendor.id, endpoint.id)
 }
 
 /// The statuses a row accepts (its own, its alternatives', its accepted rows').
@@ -749,11 +768,7 @@ pub fn run(
         set.specs
             .iter()
             .flat_map(|s| s.spec.endpoints.iter().map(move |e| (&s.spec, e)))
-            .filter(|(s, e)| {
-                options.rows.is_empty()
-                    || selected(&format!("{}.valid.{}", s.vendor.id, e.id), &options.rows)
-                    || options.rows.iter().any(|f| f == &s.vendor.id)
-            })
+            .filter(|(s, e)| valid_check_selected(s, e, &options.rows))
             .collect()
     } else {
         Vec::new()

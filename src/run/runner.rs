@@ -452,7 +452,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     let config = Config {
         cases: options.cases.max(1),
         failure_persistence: None,
-        max_shrink_iters: if options.shrink { 512 } else { 0 },
+        max_shrink_iters: if options.shrink { 4096 } else { 0 },
         max_global_rejects: options.cases.max(1) * 4,
         ..Config::default()
     };
@@ -505,7 +505,10 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 match &*first {
                     // Shrinking: only a case that fails the same way counts as a failure.
                     Some((original, _)) if *original != sig => Ok(()),
-                    _ => {
+                    // The first failing case is kept as it was, to tell whether shrinking
+                    // made it smaller and to fall back on if the minimal case does not reproduce.
+                    Some(_) => Err(TestCaseError::fail(first_line(&verdict.mismatches))),
+                    None => {
                         *first = Some((sig, choices.clone()));
                         Err(TestCaseError::fail(first_line(&verdict.mismatches)))
                     }

@@ -451,6 +451,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         faults: chosen.faults.clone(),
         prefix: args.prefix.clone(),
         retry: retry.then(runner::RetryPolicy::default),
+        now: None,
     };
     let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let total = std::sync::atomic::AtomicUsize::new(0);

@@ -48,6 +48,10 @@ pub struct RunOptions {
     pub prefix: Option<String>,
     /// Retry 429 and 5xx answers (for rows that do not expect them) with backoff.
     pub retry: Option<RetryPolicy>,
+    /// The instant dated values (`x-future`, `x-past`, OAuth timestamps) are relative to;
+    /// `None`: when the run starts. The same seed builds byte-identical requests only against
+    /// the same clock, so pin it to compare two runs.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for RunOptions {
@@ -67,6 +71,7 @@ impl Default for RunOptions {
             faults: None,
             prefix: None,
             retry: None,
+            now: None,
         }
     }
 }
@@ -766,7 +771,7 @@ pub fn run(
         pool: Pool::new(fixtures),
         options,
         faults: options.faults.clone(),
-        now: chrono::Utc::now(),
+        now: options.now.unwrap_or_else(chrono::Utc::now),
         fatal: Mutex::new(None),
         stop: AtomicBool::new(false),
     };

@@ -416,7 +416,7 @@ fn case_error_reason(e: &CaseError) -> String {
     match e {
         CaseError::MissingFixture(f) => format!("needs fixture {f}"),
         CaseError::MissingFault(f) => format!("needs fault hook {f}"),
-        CaseError::Setup { .. } => format!("setup failed: {e}"),
+        CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => format!("setup failed: {e}"),
         other => other.to_string(),
     }
 }

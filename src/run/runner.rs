@@ -457,6 +457,9 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
         let prefix = case_prefix(&shared.prefix, &row.id, &choices, 0);
         let unique = UniqueCounter::new();
         let env = shared.env(target, &prefix, &unique);
+        // While shrinking, a case that cannot be completed is simply not the same failure: it
+        // must not turn a row that has already failed into an untested one.
+        let shrinking = || first_failure.lock().map(|f| f.is_some()).unwrap_or(false);
         let run = match execute(&env, spec, row, &choices) {
             Ok(run) => run,
             Err(CaseError::Target(t)) => {
@@ -466,14 +469,18 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                     }
                     shared.stop.store(true, Ordering::Relaxed);
                 }
-                if let Ok(mut e) = case_error.lock() {
-                    e.get_or_insert(CaseError::Target(t));
+                if !shrinking() {
+                    if let Ok(mut e) = case_error.lock() {
+                        e.get_or_insert(CaseError::Target(t));
+                    }
                 }
                 return Ok(());
             }
             Err(e) => {
-                if let Ok(mut slot) = case_error.lock() {
-                    slot.get_or_insert(e);
+                if !shrinking() {
+                    if let Ok(mut slot) = case_error.lock() {
+                        slot.get_or_insert(e);
+                    }
                 }
                 return Ok(());
             }

@@ -493,7 +493,11 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 match &*first {
                     // Shrinking: only a case that fails the same way counts as a failure.
                     Some((original, _)) if *original != sig => Ok(()),
-                    _ => {
+                    // The first failing case is kept as it was, to tell whether shrinking
+                    // made it smaller and to fall back on when the minimal case does not
+                    // fail again.
+                    Some(_) => Err(TestCaseError::fail(first_line(&verdict.mismatches))),
+                    None => {
                         *first = Some((sig, choices.clone()));
                         Err(TestCaseError::fail(first_line(&verdict.mismatches)))
                     }

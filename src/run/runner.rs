@@ -736,6 +736,55 @@ fn run_positive(
     }
 }
 
+/// How deep setup steps are followed when looking for pool draws (deeper setups fail anyway).
+const POOL_SCAN_DEPTH: usize = 8;
+
+/// Whether a piece of spec (a schema, or serialized ops) names an `x-pool` fixture or a
+/// `pool:` value.
+fn names_pool(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k == "x-pool" || (k == "pool" && v.is_string()) || names_pool(v)),
+        Value::Array(items) => items.iter().any(names_pool),
+        _ => false,
+    }
+}
+
+fn ops_draw_from_pool(ops: &[Op]) -> bool {
+    serde_json::to_value(ops).map_or(true, |v| names_pool(&v))
+}
+
+fn steps_draw_from_pool(spec: &VendorSpec, steps: &[Step], depth: usize) -> bool {
+    steps.iter().any(|step| {
+        ops_draw_from_pool(&step.ops) || endpoint_draws_from_pool(spec, &step.endpoint, depth + 1)
+    })
+}
+
+/// Whether a valid request to the endpoint (its setup included) takes `x-pool` elements.
+fn endpoint_draws_from_pool(spec: &VendorSpec, id: &str, depth: usize) -> bool {
+    let Some(endpoint) = spec.endpoint(id) else {
+        return false;
+    };
+    if depth > POOL_SCAN_DEPTH {
+        return false;
+    }
+    let schemas = serde_json::to_value((&endpoint.params, &endpoint.body)).unwrap_or(Value::Null);
+    names_pool(&schemas) || steps_draw_from_pool(spec, &endpoint.setup, depth)
+}
+
+/// Whether a case of the row takes `x-pool` elements.
+fn row_draws_from_pool(spec: &VendorSpec, row: &ErrorRow) -> bool {
+    let Some(trigger) = &row.trigger else {
+        return false;
+    };
+    ops_draw_from_pool(&trigger.ops)
+        || steps_draw_from_pool(spec, &trigger.setup, 0)
+        || row
+            .trigger_endpoint()
+            .is_some_and(|id| endpoint_draws_from_pool(spec, id, 0))
+}
+
 fn rand_u64(rng: &mut TestRng) -> u64 {
     use proptest::prelude::Rng;
     rng.next_u64()
@@ -799,33 +848,51 @@ pub fn run(
         .map(|(s, r)| Job::Row(s, r))
         .chain(endpoints.iter().map(|(s, e)| Job::Valid(s, e)))
         .collect();
+    // Jobs that draw `x-pool` elements run one after another, in job order, on the first
+    // thread: the pool hands elements to whoever asks first, so this keeps which element a
+    // case gets independent of how the other jobs interleave.
+    let (lane, rest): (Vec<usize>, Vec<usize>) = (0..jobs.len()).partition(|&i| match &jobs[i] {
+        Job::Row(spec, row) => row_draws_from_pool(spec, row),
+        Job::Valid(spec, endpoint) => endpoint_draws_from_pool(spec, &endpoint.id, 0),
+    });
     let next = AtomicUsize::new(0);
     let row_results: Mutex<Vec<(usize, RowResult)>> = Mutex::new(Vec::new());
     let positive_results: Mutex<Vec<(usize, PositiveResult)>> = Mutex::new(Vec::new());
+    let run_job = |i: usize| match &jobs[i] {
+        Job::Row(spec, row) => {
+            let result = run_row(&shared, &oracle, spec, row);
+            on_event(&Event::RowFinished(&result));
+            if let Ok(mut r) = row_results.lock() {
+                r.push((i, result));
+            }
+        }
+        Job::Valid(spec, endpoint) => {
+            let result = run_positive(&shared, &oracle, spec, endpoint);
+            on_event(&Event::PositiveFinished(&result));
+            if let Ok(mut r) = positive_results.lock() {
+                r.push((i, result));
+            }
+        }
+    };
     let threads = options.jobs.max(1).min(jobs.len().max(1));
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                if shared.stop.load(Ordering::Relaxed) {
-                    break;
+        for t in 0..threads {
+            let own: &[usize] = if t == 0 { &lane } else { &[] };
+            let (next, rest, shared, run_job) = (&next, &rest, &shared, &run_job);
+            scope.spawn(move || {
+                for &i in own {
+                    if shared.stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    run_job(i);
                 }
-                match job {
-                    Job::Row(spec, row) => {
-                        let result = run_row(&shared, &oracle, spec, row);
-                        on_event(&Event::RowFinished(&result));
-                        if let Ok(mut r) = row_results.lock() {
-                            r.push((i, result));
-                        }
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = rest.get(k) else { break };
+                    if shared.stop.load(Ordering::Relaxed) {
+                        break;
                     }
-                    Job::Valid(spec, endpoint) => {
-                        let result = run_positive(&shared, &oracle, spec, endpoint);
-                        on_event(&Event::PositiveFinished(&result));
-                        if let Ok(mut r) = positive_results.lock() {
-                            r.push((i, result));
-                        }
-                    }
+                    run_job(i);
                 }
             });
         }

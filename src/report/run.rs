@@ -433,7 +433,10 @@ mod tests {
         assert!(!line.contains("s3cret-token"));
         assert!(line.contains("?x=1%202"));
         // The body {"q":"say \"hi\""} inside double quotes: every `"` and `\` escaped.
-        assert!(line.contains(r#"--data-binary "{\"q\":\"say \\\"hi\\\"\"}""#), "{line}");
+        assert!(
+            line.contains(r#"--data-binary "{\"q\":\"say \\\"hi\\\"\"}""#),
+            "{line}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! afterwards; otherwise a `pattern` leads (see [`super::pattern`]); otherwise the string is
 //! letters and digits. `minLength`/`maxLength` steer all three. Whatever misses a bound is
 //! generated again with further choices, up to [`ATTEMPTS`] times (with a derived sequence once
-//! the caller's runs out), then reported as unsatisfiable.
+//! the caller's runs out, or after half the attempts), then reported as unsatisfiable.
 //!
 //! `x-unique` strings carry a run-unique token (see [`super::token`]): at the start of a plain
 //! string, at the start of an email's local part, written in decimal or hexadecimal at the start
@@ -180,8 +180,10 @@ pub(crate) fn gen_value(
 
 /// Runs `f` with the caller's choices on the first attempt and while they last, then with a
 /// sequence derived from the attempt number, so retries explore new values deterministically.
+/// The derived sequence also takes over after half the attempts: a sequence that repeats one
+/// choice (all `u64::MAX`, or what shrinking leaves) would give the same value every time.
 fn with_attempt<T>(attempt: u64, ch: &mut Choices<'_>, f: impl FnOnce(&mut Choices<'_>) -> T) -> T {
-    if attempt == 0 || !ch.is_exhausted() {
+    if attempt == 0 || (!ch.is_exhausted() && attempt < ATTEMPTS / 2) {
         f(ch)
     } else {
         let seq = retry_sequence(attempt, RETRY_LEN);
@@ -944,6 +946,40 @@ impl<'s> Keywords<'s> {
             Type::Number
         } else {
             Type::Null
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{Pool, UniqueCounter};
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn unique_items_come_out_of_a_sequence_that_repeats_one_choice() {
+        let (fixtures, vars) = (Map::new(), BTreeMap::new());
+        let (pool, unique) = (Pool::default(), UniqueCounter::new());
+        let ctx = GenContext {
+            fixtures: &fixtures,
+            vars: &vars,
+            run_prefix: "r1",
+            now: chrono::Utc::now(),
+            pool: &pool,
+            unique: &unique,
+        };
+        let schema = json!({
+            "type": "array", "maxItems": 3, "uniqueItems": true,
+            "items": { "type": "string", "enum": ["excused", "late", "missing"] }
+        });
+        for choice in [u64::MAX, 1, 3] {
+            let seq = vec![choice; 64];
+            let v = generate(&schema, &ctx, &mut Choices::new(&seq)).unwrap();
+            let items = v.as_array().unwrap();
+            let distinct: std::collections::BTreeSet<String> =
+                items.iter().map(|i| i.to_string()).collect();
+            assert_eq!(distinct.len(), items.len(), "{v}");
         }
     }
 }

@@ -73,6 +73,7 @@ type AnswerSource = (String, Option<regex::Regex>);
 /// than the harness.
 fn answer_sources(set: &SpecSet) -> Vec<(String, regex::Regex, Vec<AnswerSource>)> {
     let mut out: Vec<(String, regex::Regex, Vec<AnswerSource>)> = Vec::new();
+    let parameter = regex::Regex::new(r"\\\{[^}]*\\\}").unwrap();
     for loaded in &set.specs {
         let spec = &loaded.spec;
         let endpoint_steps = spec.endpoints.iter().flat_map(|e| &e.setup);
@@ -86,18 +87,16 @@ fn answer_sources(set: &SpecSet) -> Vec<(String, regex::Regex, Vec<AnswerSource>
             let template = format!("{}{}", spec.vendor.base_path, endpoint.path);
             let path = regex::Regex::new(&format!(
                 "^{}$",
-                regex::Regex::new(r"\\\{[^}]*\\\}")
-                    .unwrap()
-                    .replace_all(&regex::escape(&template), "[^/]+")
+                parameter.replace_all(&regex::escape(&template), "[^/]+")
             ))
             .unwrap();
             let sources: Vec<AnswerSource> = step
                 .save
                 .values()
-                .filter_map(|source| match source {
-                    SaveSource::Plain(from) => Some((from.clone(), None)),
+                .map(|source| match source {
+                    SaveSource::Plain(from) => (from.clone(), None),
                     SaveSource::Regex { from, regex } => {
-                        Some((from.clone(), Some(regex::Regex::new(regex).unwrap())))
+                        (from.clone(), Some(regex::Regex::new(regex).unwrap()))
                     }
                 })
                 .filter(|(from, _)| from.starts_with("response"))

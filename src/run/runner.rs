@@ -949,6 +949,18 @@ mod tests {
     }
 
     #[test]
+    fn pool_draws_are_found_in_schemas_and_ops() {
+        use serde_json::json;
+        let schema = json!({"properties": {"userId": {"type": "string", "x-pool": "v.users"}}});
+        assert!(names_pool(&schema));
+        let ops = json!([{"set": {"/userId": {"pool": "v.users", "as": "user"}}}]);
+        assert!(names_pool(&ops));
+        // A property that happens to be called `pool` is not a pool.
+        let schema = json!({"properties": {"pool": {"type": "string"}}});
+        assert!(!names_pool(&schema));
+    }
+
+    #[test]
     fn row_filters() {
         assert!(selected("a.b.c", &[]));
         assert!(selected("a.b.c", &["a".into()]));

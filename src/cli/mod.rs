@@ -451,6 +451,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         faults: chosen.faults.clone(),
         prefix: args.prefix.clone(),
         retry: retry.then(runner::RetryPolicy::default),
+        now: None,
     };
     let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let total = std::sync::atomic::AtomicUsize::new(0);
@@ -523,6 +524,9 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
                 &report.prefix,
                 report.strict,
             ) {
+                // Replay rebuilds the case from its choices; what was sent is kept for people,
+                // with secrets redacted like every other output.
+                let saved = redactor.redact_serialized(&saved).unwrap_or(saved);
                 let path = saved
                     .save(dir)
                     .map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;

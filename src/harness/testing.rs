@@ -188,7 +188,7 @@ mod tests {
         };
         let message = failed.message().unwrap();
         assert!(
-            message.starts_with("status: expected 401, got 400\n"),
+            message.starts_with("status: expected 401, got 400"),
             "{message}"
         );
         assert!(

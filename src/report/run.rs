@@ -49,6 +49,16 @@ impl Redactor {
         out
     }
 
+    /// A copy of any serializable value with every secret in its strings replaced (a saved
+    /// failure, a whole JSON report). `None` if the value does not survive the round trip.
+    pub fn redact_serialized<T>(&self, value: &T) -> Option<T>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let text = serde_json::to_string(value).ok()?;
+        serde_json::from_str(&self.redact(&text)).ok()
+    }
+
     /// The variables a redacted text refers to, for the line that precedes a reproducer.
     pub fn variables(&self) -> Vec<&str> {
         self.secrets.iter().map(|(_, v)| v.as_str()).collect()
@@ -117,7 +127,8 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
                 r.id.clone(),
                 r.verdict.as_str().to_string(),
                 r.cases.to_string(),
-                clip(r.reason.as_deref().unwrap_or(""), 100),
+                // Reasons quote answers, which may echo a secret: redact before clipping.
+                clip(&redactor.redact(r.reason.as_deref().unwrap_or("")), 100),
             ]
         })
         .chain(report.positive.iter().map(|p| {
@@ -125,7 +136,7 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
                 format!("{}.valid.{}", p.vendor, p.endpoint),
                 p.verdict.as_str().to_string(),
                 p.cases.to_string(),
-                clip(p.reason.as_deref().unwrap_or(""), 100),
+                clip(&redactor.redact(p.reason.as_deref().unwrap_or("")), 100),
             ]
         }))
         .filter(|r| verbose || r[1] != "passed")
@@ -251,9 +262,7 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
                     .iter()
                     .map(|x| curl(&x.request, base_url, redactor))
                     .collect::<Vec<_>>());
-                // Secrets are redacted in the JSON form too.
-                let text = serde_json::to_string(&v).unwrap_or_default();
-                serde_json::from_str(&redactor.redact(&text)).unwrap_or(Value::Null)
+                v
             }
         }
     };
@@ -288,7 +297,7 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
             })
         })
         .collect();
-    json!({
+    let document = json!({
         "format": REPORT_FORMAT,
         "seed": report.seed,
         "prefix": report.prefix,
@@ -300,7 +309,9 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "elapsed_ms": report.elapsed_ms,
         "rows": rows,
         "positive": positive,
-    })
+    });
+    // Secrets are redacted everywhere: the evidence, and the reasons, which quote answers.
+    redactor.redact_serialized(&document).unwrap_or(Value::Null)
 }
 
 /// A run report with everything that changes from run to run removed (timings, the prefix,
@@ -417,7 +428,7 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
                 let _ = write!(
                     xml,
                     "<skipped message=\"{}\"/>",
-                    xml_escape(reason.unwrap_or("untested"))
+                    xml_escape(&redactor.redact(reason.unwrap_or("untested")))
                 );
             }
         }

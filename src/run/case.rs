@@ -64,6 +64,15 @@ pub enum CaseError {
         status: u16,
         body: String,
     },
+    #[error("setup step {step} ({endpoint}) answered {status} without `{from}` (saved as `{var}`): {body}")]
+    SetupAnswer {
+        step: String,
+        endpoint: String,
+        status: u16,
+        from: String,
+        var: String,
+        body: String,
+    },
     #[error("cannot build the request: {0}")]
     Build(String),
     #[error("{0}")]
@@ -229,10 +238,32 @@ impl<'e, 'a> Runner<'e, 'a> {
                     body,
                 });
             }
+            // A value the spec saves from the answer must be there: a successful answer without
+            // it leaves the case unbuildable, and that is the target's doing, not the spec's.
+            let mut missing = None;
             for (name, source) in &step.save {
-                if let Some(v) = saved_value(source, &request, &response) {
-                    self.vars.insert(name.clone(), v);
+                match saved_value(source, &request, &response) {
+                    Some(v) => {
+                        self.vars.insert(name.clone(), v);
+                    }
+                    None if reads_answer(source) => {
+                        missing.get_or_insert((name.clone(), source_text(source).to_string()));
+                    }
+                    None => {}
                 }
+            }
+            if let Some((var, from)) = missing {
+                let body: String = response.text_body().chars().take(200).collect();
+                let status = response.status;
+                self.setup.push(Exchange { request, response });
+                return Err(CaseError::SetupAnswer {
+                    step: label.to_string(),
+                    endpoint: endpoint.id.clone(),
+                    status,
+                    from,
+                    var,
+                    body,
+                });
             }
             self.setup.push(Exchange { request, response });
         }
@@ -248,6 +279,18 @@ pub fn is_success(endpoint: &Endpoint, status: u16) -> bool {
     } else {
         endpoint.success.contains(&status)
     }
+}
+
+fn source_text(source: &SaveSource) -> &str {
+    match source {
+        SaveSource::Plain(s) => s,
+        SaveSource::Regex { from, .. } => from,
+    }
+}
+
+/// Whether a save source reads the answer (rather than what the step sent).
+fn reads_answer(source: &SaveSource) -> bool {
+    source_text(source).starts_with("response")
 }
 
 fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> Option<Value> {

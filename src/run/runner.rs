@@ -48,6 +48,10 @@ pub struct RunOptions {
     pub prefix: Option<String>,
     /// Retry 429 and 5xx answers (for rows that do not expect them) with backoff.
     pub retry: Option<RetryPolicy>,
+    /// The instant dated values (`x-future`, `x-past`, OAuth timestamps) are relative to;
+    /// `None`: when the run starts. The same seed builds byte-identical requests only against
+    /// the same clock, so pin it to compare two runs.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for RunOptions {
@@ -67,6 +71,7 @@ impl Default for RunOptions {
             faults: None,
             prefix: None,
             retry: None,
+            now: None,
         }
     }
 }
@@ -430,7 +435,7 @@ fn case_error_reason(e: &CaseError) -> String {
     match e {
         CaseError::MissingFixture(f) => format!("needs fixture {f}"),
         CaseError::MissingFault(f) => format!("needs fault hook {f}"),
-        CaseError::Setup { .. } => format!("setup failed: {e}"),
+        CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => format!("setup failed: {e}"),
         other => other.to_string(),
     }
 }
@@ -476,6 +481,9 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
         let prefix = case_prefix(&shared.prefix, &row.id, &choices, invocation);
         let unique = UniqueCounter::new();
         let env = shared.env(target, &prefix, &unique);
+        // While shrinking, a case that cannot be completed is simply not the same failure: it
+        // must not turn a row that has already failed into an untested one.
+        let shrinking = || first_failure.lock().map(|f| f.is_some()).unwrap_or(false);
         let run = match execute(&env, spec, row, &choices) {
             Ok(run) => run,
             Err(CaseError::Target(t)) => {
@@ -485,14 +493,18 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                     }
                     shared.stop.store(true, Ordering::Relaxed);
                 }
-                if let Ok(mut e) = case_error.lock() {
-                    e.get_or_insert(CaseError::Target(t));
+                if !shrinking() {
+                    if let Ok(mut e) = case_error.lock() {
+                        e.get_or_insert(CaseError::Target(t));
+                    }
                 }
                 return Ok(());
             }
             Err(e) => {
-                if let Ok(mut slot) = case_error.lock() {
-                    slot.get_or_insert(e);
+                if !shrinking() {
+                    if let Ok(mut slot) = case_error.lock() {
+                        slot.get_or_insert(e);
+                    }
                 }
                 return Ok(());
             }
@@ -506,7 +518,8 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                     // Shrinking: only a case that fails the same way counts as a failure.
                     Some((original, _)) if *original != sig => Ok(()),
                     // The first failing case is kept as it was, to tell whether shrinking
-                    // made it smaller and to fall back on if the minimal case does not reproduce.
+                    // made it smaller and to fall back on when the minimal case does not
+                    // fail again.
                     Some(_) => Err(TestCaseError::fail(first_line(&verdict.mismatches))),
                     None => {
                         *first = Some((sig, choices.clone()));
@@ -748,6 +761,55 @@ fn run_positive(
     }
 }
 
+/// How deep setup steps are followed when looking for pool draws (deeper setups fail anyway).
+const POOL_SCAN_DEPTH: usize = 8;
+
+/// Whether a piece of spec (a schema, or serialized ops) names an `x-pool` fixture or a
+/// `pool:` value.
+fn names_pool(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k == "x-pool" || (k == "pool" && v.is_string()) || names_pool(v)),
+        Value::Array(items) => items.iter().any(names_pool),
+        _ => false,
+    }
+}
+
+fn ops_draw_from_pool(ops: &[Op]) -> bool {
+    serde_json::to_value(ops).map_or(true, |v| names_pool(&v))
+}
+
+fn steps_draw_from_pool(spec: &VendorSpec, steps: &[Step], depth: usize) -> bool {
+    steps.iter().any(|step| {
+        ops_draw_from_pool(&step.ops) || endpoint_draws_from_pool(spec, &step.endpoint, depth + 1)
+    })
+}
+
+/// Whether a valid request to the endpoint (its setup included) takes `x-pool` elements.
+fn endpoint_draws_from_pool(spec: &VendorSpec, id: &str, depth: usize) -> bool {
+    let Some(endpoint) = spec.endpoint(id) else {
+        return false;
+    };
+    if depth > POOL_SCAN_DEPTH {
+        return false;
+    }
+    let schemas = serde_json::to_value((&endpoint.params, &endpoint.body)).unwrap_or(Value::Null);
+    names_pool(&schemas) || steps_draw_from_pool(spec, &endpoint.setup, depth)
+}
+
+/// Whether a case of the row takes `x-pool` elements.
+fn row_draws_from_pool(spec: &VendorSpec, row: &ErrorRow) -> bool {
+    let Some(trigger) = &row.trigger else {
+        return false;
+    };
+    ops_draw_from_pool(&trigger.ops)
+        || steps_draw_from_pool(spec, &trigger.setup, 0)
+        || row
+            .trigger_endpoint()
+            .is_some_and(|id| endpoint_draws_from_pool(spec, id, 0))
+}
+
 fn rand_u64(rng: &mut TestRng) -> u64 {
     use proptest::prelude::Rng;
     rng.next_u64()
@@ -790,7 +852,7 @@ pub fn run(
         pool: Pool::new(fixtures),
         options,
         faults: options.faults.clone(),
-        now: chrono::Utc::now(),
+        now: options.now.unwrap_or_else(chrono::Utc::now),
         fatal: Mutex::new(None),
         stop: AtomicBool::new(false),
     };
@@ -807,33 +869,51 @@ pub fn run(
         .map(|(s, r)| Job::Row(s, r))
         .chain(endpoints.iter().map(|(s, e)| Job::Valid(s, e)))
         .collect();
+    // Jobs that draw `x-pool` elements run one after another, in job order, on the first
+    // thread: the pool hands elements to whoever asks first, so this keeps which element a
+    // case gets independent of how the other jobs interleave.
+    let (lane, rest): (Vec<usize>, Vec<usize>) = (0..jobs.len()).partition(|&i| match &jobs[i] {
+        Job::Row(spec, row) => row_draws_from_pool(spec, row),
+        Job::Valid(spec, endpoint) => endpoint_draws_from_pool(spec, &endpoint.id, 0),
+    });
     let next = AtomicUsize::new(0);
     let row_results: Mutex<Vec<(usize, RowResult)>> = Mutex::new(Vec::new());
     let positive_results: Mutex<Vec<(usize, PositiveResult)>> = Mutex::new(Vec::new());
+    let run_job = |i: usize| match &jobs[i] {
+        Job::Row(spec, row) => {
+            let result = run_row(&shared, &oracle, spec, row);
+            on_event(&Event::RowFinished(&result));
+            if let Ok(mut r) = row_results.lock() {
+                r.push((i, result));
+            }
+        }
+        Job::Valid(spec, endpoint) => {
+            let result = run_positive(&shared, &oracle, spec, endpoint);
+            on_event(&Event::PositiveFinished(&result));
+            if let Ok(mut r) = positive_results.lock() {
+                r.push((i, result));
+            }
+        }
+    };
     let threads = options.jobs.max(1).min(jobs.len().max(1));
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                if shared.stop.load(Ordering::Relaxed) {
-                    break;
+        for t in 0..threads {
+            let own: &[usize] = if t == 0 { &lane } else { &[] };
+            let (next, rest, shared, run_job) = (&next, &rest, &shared, &run_job);
+            scope.spawn(move || {
+                for &i in own {
+                    if shared.stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    run_job(i);
                 }
-                match job {
-                    Job::Row(spec, row) => {
-                        let result = run_row(&shared, &oracle, spec, row);
-                        on_event(&Event::RowFinished(&result));
-                        if let Ok(mut r) = row_results.lock() {
-                            r.push((i, result));
-                        }
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = rest.get(k) else { break };
+                    if shared.stop.load(Ordering::Relaxed) {
+                        break;
                     }
-                    Job::Valid(spec, endpoint) => {
-                        let result = run_positive(&shared, &oracle, spec, endpoint);
-                        on_event(&Event::PositiveFinished(&result));
-                        if let Ok(mut r) = positive_results.lock() {
-                            r.push((i, result));
-                        }
-                    }
+                    run_job(i);
                 }
             });
         }
@@ -887,6 +967,18 @@ mod tests {
         assert_eq!(rand_u64(&mut a), rand_u64(&mut b));
         let mut c = rng_for(1, "other");
         assert_ne!(rand_u64(&mut rng_for(1, "row")), rand_u64(&mut c));
+    }
+
+    #[test]
+    fn pool_draws_are_found_in_schemas_and_ops() {
+        use serde_json::json;
+        let schema = json!({"properties": {"userId": {"type": "string", "x-pool": "v.users"}}});
+        assert!(names_pool(&schema));
+        let ops = json!([{"set": {"/userId": {"pool": "v.users", "as": "user"}}}]);
+        assert!(names_pool(&ops));
+        // A property that happens to be called `pool` is not a pool.
+        let schema = json!({"properties": {"pool": {"type": "string"}}});
+        assert!(!names_pool(&schema));
     }
 
     #[test]

@@ -1,8 +1,17 @@
-//! What the spec, lint and command-line tests share: a minimal valid spec to break, and a way
-//! to edit it.
+//! What the integration tests share. For the spec, lint and command-line tests: a minimal
+//! valid spec to break, and a way to edit it. For the engine tests: the shipped specs, the
+//! embedded reference, quiet runs of a few rows, and targets that rewrite the reference's
+//! answers.
 
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
+
+use confuzz::check::Mismatch;
+use confuzz::reference::{Config, Reference};
+use confuzz::run::{run, PositiveResult, RowResult, RowVerdict, RunOptions, RunReport};
+use confuzz::spec::{ErrorRow, SpecSet, VendorSpec};
+use confuzz::{FnTarget, Request, Response, Target};
+use serde_json::{Map, Value};
 
 /// A minimal spec that loads and lints clean: one vendor (`acme`), one endpoint, one row.
 pub const MINIMAL_SPEC: &str = r#"format: 1
@@ -107,4 +116,138 @@ pub fn scratch(test: &str, name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch folder");
     dir
+}
+
+/// The seed of every run in these tests (any seed must do; a fixed one keeps failures
+/// reproducible).
+pub const SEED: u64 = 20240611;
+
+/// The shipped specs.
+pub fn specs() -> SpecSet {
+    confuzz::spec::load_embedded().expect("the shipped specs load")
+}
+
+/// A fresh embedded reference with every vendor.
+pub fn reference() -> Reference {
+    Reference::new(Config::default())
+}
+
+/// Run options for the given rows (ids or prefixes): a few cases each, no valid-request checks.
+pub fn options(rows: &[&str]) -> RunOptions {
+    RunOptions {
+        seed: SEED,
+        cases: 8,
+        rows: rows.iter().map(|r| r.to_string()).collect(),
+        positive: false,
+        ..RunOptions::default()
+    }
+}
+
+/// Runs quietly and returns the report; a run that cannot go on is a test failure.
+pub fn run_quiet(
+    set: &SpecSet,
+    target: &dyn Target,
+    fixtures: &Map<String, Value>,
+    options: &RunOptions,
+) -> RunReport {
+    run(set, target, fixtures, options, &|_| {}).expect("the run goes on")
+}
+
+/// Runs the given rows of the shipped specs against `target`, with the reference fixtures.
+pub fn run_rows(target: &dyn Target, rows: &[&str], strict: bool) -> RunReport {
+    let fixtures = reference().fixtures();
+    let options = RunOptions {
+        strict,
+        ..options(rows)
+    };
+    run_quiet(&specs(), target, &fixtures, &options)
+}
+
+/// The result of one row.
+pub fn row<'a>(report: &'a RunReport, id: &str) -> &'a RowResult {
+    report
+        .rows
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("row {id} is not in the report"))
+}
+
+/// The result of one valid-request check.
+pub fn positive<'a>(report: &'a RunReport, endpoint: &str) -> &'a PositiveResult {
+    report
+        .positive
+        .iter()
+        .find(|p| p.endpoint == endpoint)
+        .unwrap_or_else(|| panic!("endpoint {endpoint} is not in the report"))
+}
+
+/// The row's only failing or warning reading: asserts its verdict and returns its mismatches.
+pub fn mismatches(result: &RowResult, verdict: RowVerdict) -> &[Mismatch] {
+    assert_eq!(
+        result.verdict, verdict,
+        "{}: {:?} ({:?})",
+        result.id, result.reason, result.evidence
+    );
+    &result
+        .evidence
+        .as_ref()
+        .unwrap_or_else(|| panic!("{} has no evidence: {:?}", result.id, result.reason))
+        .mismatches
+}
+
+/// The mismatch of that kind (`status`, `code`, `placeholder:NAME`, ...).
+pub fn mismatch<'a>(mismatches: &'a [Mismatch], what: &str) -> &'a Mismatch {
+    mismatches
+        .iter()
+        .find(|m| m.what == what)
+        .unwrap_or_else(|| panic!("no `{what}` mismatch in {mismatches:#?}"))
+}
+
+/// Asserts a row passed and returns which readings its answers matched.
+pub fn assert_passed(result: &RowResult) {
+    assert_eq!(
+        result.verdict,
+        RowVerdict::Passed,
+        "{}: {:?} {:#?}",
+        result.id,
+        result.reason,
+        result.evidence
+    );
+    assert!(result.cases > 0, "{} ran no case", result.id);
+}
+
+/// The embedded reference behind a function that may rewrite each answer.
+pub fn rewriting<F>(name: &str, rewrite: F) -> impl Target
+where
+    F: Fn(&Request, Response) -> Response + Send + Sync,
+{
+    let reference = reference();
+    FnTarget::new(name, move |request: &Request| {
+        rewrite(request, reference.handle(request))
+    })
+}
+
+/// The `message` (or `error.message`) of a JSON answer, if any.
+pub fn message_of(response: &Response) -> Option<String> {
+    let json = response.json_body()?;
+    json.pointer("/message")
+        .or_else(|| json.pointer("/error/message"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+/// A spec row by id, with its vendor.
+pub fn spec_row<'a>(set: &'a SpecSet, id: &str) -> (&'a VendorSpec, &'a ErrorRow) {
+    set.rows()
+        .find(|(_, r)| r.id == id)
+        .unwrap_or_else(|| panic!("no row {id} in the shipped specs"))
+}
+
+/// The same row in a mutable copy of the specs, to make a deliberately different spec.
+pub fn spec_row_mut<'a>(set: &'a mut SpecSet, id: &str) -> &'a mut ErrorRow {
+    set.specs
+        .iter_mut()
+        .flat_map(|s| s.spec.rows.iter_mut())
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no row {id} in the shipped specs"))
 }

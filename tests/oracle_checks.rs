@@ -61,7 +61,7 @@ fn a_wrong_status_fails() {
     assert!(status.documented);
     assert_eq!(
         result.reason.as_deref(),
-        Some("status: expected 400, got 422")
+        Some("status: expected 400, got 422 (an undocumented answer)")
     );
     let evidence = result.evidence.as_ref().unwrap();
     assert_eq!(evidence.response.status, 422);

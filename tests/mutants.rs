@@ -314,6 +314,13 @@ fn the_mutants_command_reports_kills_as_json_and_exits_0_when_all_are_killed() {
 fn unknown_mutant_names_are_usage_errors_everywhere() {
     for args in [
         &["mutants", "--mutant", "clever.no-such-mutant"][..],
+        &[
+            "mutants",
+            "--mutant",
+            "clever.auth-statuses-swapped",
+            "--mutant",
+            "clever.no-such-mutant",
+        ][..],
         &["run", "--mutant", "clever.no-such-mutant"][..],
         &[
             "serve",

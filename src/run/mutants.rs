@@ -146,8 +146,10 @@ impl MutationReport {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MutationError {
-    #[error("no mutant matches {filters:?}; the catalog has: {known}")]
-    NoMutant { filters: Vec<String>, known: String },
+    #[error(
+        "no mutant matches {filters:?}; `confuzz mutants --list` shows the {known} of the catalog"
+    )]
+    NoMutant { filters: Vec<String>, known: usize },
     #[error("no loaded spec has a vendor of the embedded reference")]
     NoVendor,
     #[error("run against {target}: {error}")]
@@ -239,14 +241,24 @@ pub fn score(
         .copied()
         .filter(|(_, name, _)| matches(name, &options.mutants))
         .collect();
-    if selected.is_empty() {
+    // Every filter must name something: a typo is an error, not a smaller catalog.
+    let unmatched: Vec<String> = options
+        .mutants
+        .iter()
+        .filter(|f| {
+            !all.iter()
+                .any(|(_, name, _)| matches(name, std::slice::from_ref(f)))
+        })
+        .cloned()
+        .collect();
+    if selected.is_empty() || !unmatched.is_empty() {
         return Err(MutationError::NoMutant {
-            filters: options.mutants.clone(),
-            known: all
-                .iter()
-                .map(|(_, n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", "),
+            filters: if unmatched.is_empty() {
+                options.mutants.clone()
+            } else {
+                unmatched
+            },
+            known: all.len(),
         });
     }
     let jobs = options.jobs.max(1);

@@ -221,9 +221,9 @@ impl Target for Reference {
 fn all_vendors(config: &Config) -> Vec<Arc<dyn VendorReference>> {
     // Vendor modules register here.
     vec![
-        Arc::new(lti::ClassLti::new()),
+        Arc::new(lti::ClassLti::new(config)),
         Arc::new(classroom::Classroom::new(config)),
-        Arc::new(clever::CleverReference::new()),
+        Arc::new(clever::CleverReference::new(config)),
         Arc::new(coursekey::CourseKey::new(config)),
     ]
 }

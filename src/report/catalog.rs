@@ -28,12 +28,18 @@ pub fn list_entry(spec: &VendorSpec, row: &ErrorRow) -> Value {
         None => Value::Null,
     };
     let trigger = match &row.trigger {
-        Some(t) => json!({
-            "kind": t.kind,
-            "endpoint": row.trigger_endpoint(),
-            "setup_steps": t.setup.len(),
-            "ops": t.ops,
-        }),
+        Some(t) => {
+            let mut trigger = json!({
+                "kind": t.kind,
+                "endpoint": row.trigger_endpoint(),
+                "setup_steps": t.setup.len(),
+                "ops": t.ops,
+            });
+            if !t.variants.is_empty() {
+                trigger["variants"] = json!(t.variants);
+            }
+            trigger
+        }
         None => json!({"kind": "none"}),
     };
     json!({

@@ -348,6 +348,15 @@ pub fn execute(
         .trigger_endpoint()
         .ok_or_else(|| CaseError::Build(format!("row `{}` names no endpoint", row.id)))?;
     let mut ch = Choices::new(choices);
+    // The variant is the first choice, so that the choices `[i]` build variant `i` with the
+    // simplest request (see `variant_examples`).
+    let ops: Vec<Op> = if trigger.variants.is_empty() {
+        trigger.ops.clone()
+    } else {
+        let i = ch.below(trigger.variants.len() as u64) as usize;
+        let variant = trigger.variants.get(i).map(Vec::as_slice).unwrap_or(&[]);
+        trigger.ops.iter().chain(variant).cloned().collect()
+    };
     let mut runner = Runner {
         env,
         spec,
@@ -360,7 +369,7 @@ pub fn execute(
     for (i, step) in trigger.setup.iter().enumerate() {
         runner.run_step(step, &format!("setup#{}", i + 1), &mut ch, 1)?;
     }
-    let (request, draft) = runner.build(endpoint, &trigger.ops, &mut ch)?;
+    let (request, draft) = runner.build(endpoint, &ops, &mut ch)?;
     if draft.tamper.contains(&OauthTamper::ReuseNonce) {
         // The first use of the nonce; its answer does not matter.
         let first = runner.send(&request)?;
@@ -378,6 +387,13 @@ pub fn execute(
         response,
         setup: runner.setup,
     })
+}
+
+/// The choice sequences that build each variant of a row's trigger once, with the simplest
+/// request: `[0]`, `[1]`, ... (none for a trigger without variants).
+pub fn variant_examples(row: &ErrorRow) -> Vec<Vec<u64>> {
+    let variants = row.trigger.as_ref().map_or(0, |t| t.variants.len());
+    (0..variants as u64).map(|i| vec![i]).collect()
 }
 
 /// Runs one valid request to `endpoint` (its setup first): the positive check.

@@ -14,7 +14,9 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::case::{execute, execute_valid, is_success, CaseEnv, CaseError, CaseRun, Exchange};
+use super::case::{
+    execute, execute_valid, is_success, variant_examples, CaseEnv, CaseError, CaseRun, Exchange,
+};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
 use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
@@ -468,7 +470,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     let readings: Mutex<BTreeMap<String, u32>> = Mutex::new(BTreeMap::new());
     let ran = AtomicUsize::new(0);
     let invocations = AtomicUsize::new(0);
-    let result = runner.run(&choices_strategy(), |choices| {
+    let test = |choices: Vec<u64>| -> Result<(), TestCaseError> {
         if case_error.lock().map(|e| e.is_some()).unwrap_or(true)
             || shared.stop.load(Ordering::Relaxed)
         {
@@ -546,7 +548,26 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 Ok(())
             }
         }
-    });
+    };
+    // Each documented variant of the trigger once, with its simplest request, then the random
+    // cases. A failing variant is already minimal: it is reported as it is, without shrinking.
+    let mut result = Ok(());
+    for example in variant_examples(row) {
+        match test(example.clone()) {
+            Ok(()) => {}
+            Err(TestCaseError::Fail(reason)) => {
+                result = Err(TestError::Fail(reason, example));
+                break;
+            }
+            Err(TestCaseError::Reject(reason)) => {
+                result = Err(TestError::Abort(reason));
+                break;
+            }
+        }
+    }
+    if result.is_ok() {
+        result = runner.run(&choices_strategy(), test);
+    }
     let cases = ran.load(Ordering::Relaxed) as u32;
     if let Some(e) = case_error.into_inner().ok().flatten() {
         return untested(spec, row, cases, case_error_reason(&e));

@@ -274,7 +274,7 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
     let mut by_trigger: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for r in &spec.rows {
         if let Some(t) = &r.trigger {
-            let key = serde_json::to_string(&(r.trigger_endpoint(), &t.setup, &t.ops))
+            let key = serde_json::to_string(&(r.trigger_endpoint(), &t.setup, &t.ops, &t.variants))
                 .unwrap_or_default();
             by_trigger.entry(key).or_default().push(&r.id);
         }

@@ -773,6 +773,17 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                     &mut out,
                 );
             }
+            for (v, ops) in t.variants.iter().enumerate() {
+                for (j, op) in ops.iter().enumerate() {
+                    check_op(
+                        op,
+                        &format!("{base}/trigger/variants/{v}/{j}"),
+                        &faults,
+                        &mut fixture_refs,
+                        &mut out,
+                    );
+                }
+            }
         }
         // Placeholders and bindings match one to one.
         let mut messages: Vec<(String, &str)> = Vec::new();

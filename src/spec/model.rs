@@ -379,6 +379,11 @@ pub struct Trigger {
     pub setup: Vec<Step>,
     #[serde(default)]
     pub ops: Vec<Op>,
+    /// Other documented ways to provoke the row: each case applies `ops` and then the operators
+    /// of one variant, drawn first from its choice sequence. Every variant is also run once on
+    /// its own before the random cases, so each is exercised whatever the case count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<Vec<Op>>,
 }
 
 /// A request made before the one under test.

@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 
 use super::body;
 use super::errors::{self, ApiError};
+use super::service::Ctx;
 use super::state::{self, State};
 use crate::target::Request;
 
@@ -39,7 +40,12 @@ enum Material {
 /// 2. an unknown course is 404 NOT_FOUND;
 /// 3. AttachmentNotVisible: a Drive file that is not shared with the caller, not of the
 ///    requested type, or does not exist.
-pub fn create(state: &mut State, course_id: &str, request: &Request) -> Result<Value, ApiError> {
+pub fn create(
+    state: &mut State,
+    ctx: &Ctx,
+    course_id: &str,
+    request: &Request,
+) -> Result<Value, ApiError> {
     let body = body::object(request)?;
     let title = body::required_string(&body, "course_work", "title", TITLE_MAX)?;
     let description = body::bounded_string(&body, "course_work", "description", DESCRIPTION_MAX)?;
@@ -91,9 +97,18 @@ pub fn create(state: &mut State, course_id: &str, request: &Request) -> Result<V
     for material in &materials {
         rendered.push(match material {
             Material::DriveFile { id, share_mode } => {
-                let file = state
-                    .visible_drive_file(id)
-                    .ok_or_else(|| errors::attachment_not_visible(id))?;
+                let file = if ctx.config.mutant_is("classroom.drive-sharing-not-checked") {
+                    state.drive_file(id)
+                } else {
+                    state.visible_drive_file(id)
+                };
+                let file = match file {
+                    Some(file) => file,
+                    None if ctx.config.mutant_is("classroom.attachment-lookup-500") => {
+                        return Err(errors::internal())
+                    }
+                    None => return Err(errors::attachment_not_visible(id)),
+                };
                 json!({
                     "driveFile": {
                         "driveFile": {

@@ -48,6 +48,12 @@ pub fn create(state: &mut State, ctx: &Ctx, request: &Request) -> Result<Value, 
         "COURSE_WORK_CHANGES" => Some("courseWorkChangesInfo"),
         _ => None,
     };
+    let info_field = match info_field {
+        None if ctx.config.mutant_is("classroom.domain-feed-needs-course") => {
+            Some("courseRosterChangesInfo")
+        }
+        other => other,
+    };
     let course_id = match info_field {
         None => None,
         Some(field) => {
@@ -82,7 +88,11 @@ pub fn create(state: &mut State, ctx: &Ctx, request: &Request) -> Result<Value, 
     };
 
     if !ctx.principal.has_grant {
-        return Err(errors::missing_grant(&feed_type));
+        let mut error = errors::missing_grant(&feed_type);
+        if ctx.config.mutant_is("classroom.missing-grant-400") {
+            error.status = 400;
+        }
+        return Err(error);
     }
     if let Some(course_id) = &course_id {
         if !state.courses.contains_key(course_id) {

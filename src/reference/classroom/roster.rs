@@ -103,13 +103,25 @@ fn add(
     }
     let is_join = role == Role::Student && (enrollment_code.is_some() || user_ref == "me");
     if is_join && state.joins_of(&user_id) >= limits.daily_joins {
-        return Err(errors::user_course_join_rate_limit_reached(
-            limits.daily_joins,
-        ));
+        let mut error = errors::user_course_join_rate_limit_reached(limits.daily_joins);
+        if ctx.config.mutant_is("classroom.join-limit-type-renamed") {
+            error.message = error.message.replace(
+                "@UserCourseJoinRateLimitReached",
+                "@UserCourseJoinRateLimitExceeded",
+            );
+        }
+        return Err(error);
     }
     match role {
         Role::Student if course.students.len() as u64 >= limits.course_members => {
-            return Err(errors::course_member_limit_reached(limits.course_members));
+            let mut error = errors::course_member_limit_reached(limits.course_members);
+            if ctx
+                .config
+                .mutant_is("classroom.member-limit-resource-exhausted")
+            {
+                error.canonical = "RESOURCE_EXHAUSTED";
+            }
+            return Err(error);
         }
         Role::Teacher if course.teachers.len() as u64 >= limits.course_teachers => {
             return Err(errors::course_teacher_limit_reached(limits.course_teachers));

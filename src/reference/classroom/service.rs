@@ -54,14 +54,57 @@ impl Limits {
 
 /// The Google Classroom reference implementation.
 pub struct Classroom {
+    config: Config,
     limits: Limits,
     state: Mutex<State>,
 }
+
+/// The deliberate deviations this reference can be started with (`Config::mutant`), each
+/// guarded by `config.mutant_is(..)` where it applies.
+const MUTANTS: &[(&str, &str)] = &[
+    (
+        "classroom.internal-fault-ignored",
+        "the internal fault hook is ignored: the method succeeds instead of 500 INTERNAL",
+    ),
+    (
+        "classroom.internal-plain-text",
+        "500 INTERNAL is a plain-text page instead of the JSON error envelope",
+    ),
+    (
+        "classroom.grpc-code-in-error-code",
+        "error.code holds the gRPC code number (9, 7, 8, 13) instead of the HTTP status",
+    ),
+    (
+        "classroom.missing-grant-400",
+        "MissingGrant answers 400 instead of 403",
+    ),
+    (
+        "classroom.domain-feed-needs-course",
+        "a DOMAIN_ROSTER_CHANGES registration is refused without a course id (valid requests fail)",
+    ),
+    (
+        "classroom.member-limit-resource-exhausted",
+        "CourseMemberLimitReached carries status RESOURCE_EXHAUSTED instead of FAILED_PRECONDITION",
+    ),
+    (
+        "classroom.join-limit-type-renamed",
+        "the join limit's message starts @UserCourseJoinRateLimitExceeded instead of ...Reached",
+    ),
+    (
+        "classroom.attachment-lookup-500",
+        "a Drive file the caller cannot see answers 500 INTERNAL instead of AttachmentNotVisible",
+    ),
+    (
+        "classroom.drive-sharing-not-checked",
+        "Drive sharing is not checked: a file hidden from the caller is attached",
+    ),
+];
 
 impl Classroom {
     /// A fresh instance: the built-in directory and Drive, no courses.
     pub fn new(config: &Config) -> Self {
         Classroom {
+            config: config.clone(),
             limits: Limits::from_config(config),
             state: Mutex::new(State::new()),
         }
@@ -83,12 +126,14 @@ impl Classroom {
 
         let mut state = self.lock();
         spend_quota(&mut state, &principal, self.limits.requests_per_minute)?;
-        if hooks.fails(FAULT_INTERNAL) {
+        if hooks.fails(FAULT_INTERNAL) && !self.config.mutant_is("classroom.internal-fault-ignored")
+        {
             return Err(errors::internal());
         }
         let ctx = Ctx {
             principal,
             limits: self.limits,
+            config: &self.config,
         };
         let body = match route {
             Route::Courses => courses::create(&mut state, &ctx, request)?,
@@ -103,7 +148,7 @@ impl Classroom {
                 roster::remove_teacher(&mut state, &ctx, &course_id, &user_id)?
             }
             Route::CourseWork { course_id } => {
-                course_work::create(&mut state, &course_id, request)?
+                course_work::create(&mut state, &ctx, &course_id, request)?
             }
             Route::Registrations => registrations::create(&mut state, &ctx, request)?,
         };
@@ -113,12 +158,13 @@ impl Classroom {
 
 /// What a method knows about the call besides the request.
 #[derive(Debug, Clone, Copy)]
-pub struct Ctx {
+pub struct Ctx<'a> {
     pub principal: Principal,
     pub limits: Limits,
+    pub config: &'a Config,
 }
 
-impl Ctx {
+impl Ctx<'_> {
     /// The user a `userId` names: "me" is the caller, otherwise the id or email as given.
     pub fn resolve_me<'a>(&self, user_ref: &'a str) -> &'a str {
         if user_ref == "me" {
@@ -174,6 +220,32 @@ impl VendorReference for Classroom {
     fn handle(&self, request: &Request, hooks: &Hooks) -> Response {
         match self.answer(request, hooks) {
             Ok(response) => response,
+            Err(error) if self.config.mutant_is("classroom.internal-plain-text") => {
+                if error.canonical == "INTERNAL" {
+                    Response::text(error.status, "Internal Server Error")
+                } else {
+                    error.to_response()
+                }
+            }
+            Err(error) if self.config.mutant_is("classroom.grpc-code-in-error-code") => {
+                let grpc_code = match error.canonical {
+                    "INVALID_ARGUMENT" => 3,
+                    "NOT_FOUND" => 5,
+                    "ALREADY_EXISTS" => 6,
+                    "PERMISSION_DENIED" => 7,
+                    "RESOURCE_EXHAUSTED" => 8,
+                    "FAILED_PRECONDITION" => 9,
+                    "UNIMPLEMENTED" => 12,
+                    "INTERNAL" => 13,
+                    _ => 16,
+                };
+                let mut response = error.to_response();
+                if let Some(mut body) = response.json_body() {
+                    body["error"]["code"] = grpc_code.into();
+                    response.body = body.to_string().into_bytes();
+                }
+                response
+            }
             Err(error) => error.to_response(),
         }
     }
@@ -184,5 +256,9 @@ impl VendorReference for Classroom {
 
     fn faults(&self) -> Vec<&'static str> {
         vec![FAULT_INTERNAL]
+    }
+
+    fn mutants(&self) -> Vec<(&'static str, &'static str)> {
+        MUTANTS.to_vec()
     }
 }

@@ -195,6 +195,11 @@ impl State {
         self.drive.iter().find(|f| f.id == id && f.shared)
     }
 
+    /// A Drive file by id, shared with the caller or not.
+    pub fn drive_file(&self, id: &str) -> Option<&DriveFile> {
+        self.drive.iter().find(|f| f.id == id)
+    }
+
     /// How many courses the user is a member of (student or teacher; ownership not counted).
     pub fn memberships(&self, user_id: &str) -> u64 {
         self.courses

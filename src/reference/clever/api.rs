@@ -17,7 +17,10 @@
 //! Every error body is `{"message": "<text>"}` [doc], except the invalid string escape (its
 //! Go error as plain text) and 405 (no body) [doc: seed].
 //!
-//! Not for: faults (this vendor documents none) or mutants.
+//! The mutants (`MUTANTS`, see `Config::mutant`) are deliberate deviations from the documented
+//! answers, each guarded by `config.mutant_is(..)` where it applies.
+//!
+//! Not for: faults (this vendor documents none).
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -26,7 +29,7 @@ use serde_json::{json, Map, Value};
 use super::go_time;
 use super::model::{Assignment, AssignmentRequest, BodyError, SubmissionRequest, ASSIGNEE_MODES};
 use super::store::{self, is_uuid, AssignmentRecord, Store};
-use crate::reference::{Hooks, VendorReference};
+use crate::reference::{Config, Hooks, VendorReference};
 use crate::target::{Request, Response};
 
 /// The base path of every route [doc].
@@ -34,19 +37,77 @@ const BASE_PATH: &str = "/v3.1";
 
 /// The embedded Clever grade passback API.
 pub struct CleverReference {
+    config: Config,
     store: Mutex<Store>,
 }
 
+/// The deliberate deviations this reference can be started with (`Config::mutant`).
+const MUTANTS: &[(&str, &str)] = &[
+    (
+        "clever.auth-statuses-swapped",
+        "no token answers 403 and a bad token 401 (the documented statuses swapped)",
+    ),
+    (
+        "clever.any-bearer-token-accepted",
+        "the bearer token is never compared: any token is authorized",
+    ),
+    (
+        "clever.missing-fields-reversed",
+        "missing required fields are listed in reverse of the documented order",
+    ),
+    (
+        "clever.missing-fields-first-only",
+        "only the first missing required field is listed",
+    ),
+    (
+        "clever.missing-fields-all-listed",
+        "every required field is listed, missing or not",
+    ),
+    (
+        "clever.invalid-escape-json",
+        "the invalid string escape answers a JSON body instead of the documented plain text",
+    ),
+    (
+        "clever.method-not-allowed-body",
+        "405 carries a JSON message where the document shows an empty body",
+    ),
+    (
+        "clever.grader-echoes-student",
+        "the unknown-grader message echoes the student's id instead of grader_id",
+    ),
+    (
+        "clever.day-out-of-range-reworded",
+        "an impossible due_date day answers a message that neither documented reading gives",
+    ),
+    (
+        "clever.invalid-id-plain-text",
+        "INVALID_ID is answered as plain text instead of the JSON envelope",
+    ),
+    (
+        "clever.empty-body-500",
+        "an empty create body answers 500 instead of 400",
+    ),
+    (
+        "clever.past-due-date-accepted",
+        "a due_date in the past is accepted",
+    ),
+    (
+        "clever.auth-error-extra-field",
+        "401 and 403 bodies carry an extra status member besides message",
+    ),
+];
+
 impl Default for CleverReference {
     fn default() -> Self {
-        Self::new()
+        Self::new(&Config::default())
     }
 }
 
 impl CleverReference {
     /// A reference with the built-in district and no assignments.
-    pub fn new() -> Self {
+    pub fn new(config: &Config) -> Self {
         CleverReference {
+            config: config.clone(),
             store: Mutex::new(Store::new()),
         }
     }
@@ -69,13 +130,21 @@ fn data(value: Value) -> Response {
 }
 
 /// The answer to a body that was refused before any lookup.
-fn body_error(error: BodyError) -> Response {
+fn body_error(config: &Config, error: BodyError) -> Response {
     match error {
+        BodyError::Empty if config.mutant_is("clever.empty-body-500") => {
+            message(500, "Internal Server Error")
+        }
         BodyError::Empty => message(400, "request body is required, but was empty"),
         // The invalid string escape is documented with a plain-text body, Go's error as is
         // (the seed capitalises it; this is Go's own lowercase text, matched
         // case-insensitively per the contract).
-        BodyError::Syntax(e) if e.context == "in string escape code" => Response::text(400, &e.msg),
+        BodyError::Syntax(e)
+            if e.context == "in string escape code"
+                && !config.mutant_is("clever.invalid-escape-json") =>
+        {
+            Response::text(400, &e.msg)
+        }
         BodyError::Syntax(e) => message(400, &e.msg),
         BodyError::Type(text) => message(400, &text),
         BodyError::Validation(lines) => message(
@@ -168,9 +237,13 @@ impl VendorReference for CleverReference {
         // case-sensitive and HEAD/OPTIONS are not among the documented operations.
         let methods = route.methods();
         if !methods.contains(&request.method.as_str()) {
+            if self.config.mutant_is("clever.method-not-allowed-body") {
+                return message(405, "Method Not Allowed")
+                    .with_header("Allow", &methods.join(", "));
+            }
             return Response::empty(405).with_header("Allow", &methods.join(", "));
         }
-        if let Err(refusal) = authenticate(request) {
+        if let Err(refusal) = authenticate(&self.config, request) {
             return refusal;
         }
         match (route, request.method.as_str()) {
@@ -229,22 +302,38 @@ impl VendorReference for CleverReference {
     fn faults(&self) -> Vec<&'static str> {
         Vec::new()
     }
+
+    fn mutants(&self) -> Vec<(&'static str, &'static str)> {
+        MUTANTS.to_vec()
+    }
 }
 
 /// `Authorization: Bearer <district-app token>` [doc]. A missing or blank header is "no
 /// authorization"; anything else that is not the token (another scheme included) fails to
 /// authorize.
-fn authenticate(request: &Request) -> Result<(), Response> {
+fn authenticate(config: &Config, request: &Request) -> Result<(), Response> {
+    let (no_token, bad_token) = if config.mutant_is("clever.auth-statuses-swapped") {
+        (403, 401)
+    } else {
+        (401, 403)
+    };
+    let refuse = |status: u16, text: &str| {
+        if config.mutant_is("clever.auth-error-extra-field") {
+            Response::json(status, &json!({ "message": text, "status": status }))
+        } else {
+            message(status, text)
+        }
+    };
     let header = request.header("Authorization").map(str::trim).unwrap_or("");
     if header.is_empty() {
-        return Err(message(401, "No authorization provided"));
+        return Err(refuse(no_token, "No authorization provided"));
     }
     let token = header
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
         .map(|(_, token)| token.trim());
-    if token != Some(store::TOKEN) {
-        return Err(message(403, "Could not authorize token"));
+    if token != Some(store::TOKEN) && !config.mutant_is("clever.any-bearer-token-accepted") {
+        return Err(refuse(bad_token, "Could not authorize token"));
     }
     Ok(())
 }
@@ -260,11 +349,15 @@ fn find_section<'s>(store: &'s Store, section_id: &str) -> Result<&'s store::Sec
 /// The assignment named by the path: `INVALID_ID` for a malformed id, "does not exist" for an
 /// unknown or deleted one or one of another section. UUIDs compare case-insensitively.
 fn assignment_key(
+    config: &Config,
     store: &Store,
     section_id: &str,
     assignment_id: &str,
 ) -> Result<String, Response> {
     if !is_uuid(assignment_id) {
+        if config.mutant_is("clever.invalid-id-plain-text") {
+            return Err(Response::text(400, "INVALID_ID"));
+        }
         return Err(message(400, "INVALID_ID"));
     }
     let key = assignment_id.to_ascii_lowercase();
@@ -275,9 +368,15 @@ fn assignment_key(
 }
 
 /// A due date the API accepts: one Go can parse, in the future [doc].
-fn due_date(value: &str) -> Result<chrono::DateTime<chrono::Utc>, Response> {
-    let parsed = go_time::parse_due_date(value).map_err(|e| message(400, &e.to_string()))?;
-    if parsed <= store::now() {
+fn due_date(config: &Config, value: &str) -> Result<chrono::DateTime<chrono::Utc>, Response> {
+    let parsed = go_time::parse_due_date(value).map_err(|e| {
+        if config.mutant_is("clever.day-out-of-range-reworded") {
+            message(400, "due_date must be a valid date")
+        } else {
+            message(400, &e.to_string())
+        }
+    })?;
+    if parsed <= store::now() && !config.mutant_is("clever.past-due-date-accepted") {
         return Err(message(400, "due_date must be in the future"));
     }
     Ok(parsed)
@@ -292,10 +391,19 @@ impl CleverReference {
         }
         let body = match AssignmentRequest::decode(&request.body) {
             Ok(body) => body,
-            Err(e) => return body_error(e),
+            Err(e) => return body_error(&self.config, e),
         };
         // Exactly the missing ones, in the order title, description, due_date [contract §5].
-        let missing = body.missing_required();
+        let mut missing = body.missing_required();
+        if self.config.mutant_is("clever.missing-fields-reversed") {
+            missing.reverse();
+        }
+        if self.config.mutant_is("clever.missing-fields-first-only") {
+            missing.truncate(1);
+        }
+        if self.config.mutant_is("clever.missing-fields-all-listed") && !missing.is_empty() {
+            missing = vec!["title", "description", "due_date"];
+        }
         if !missing.is_empty() {
             return message(
                 400,
@@ -303,11 +411,11 @@ impl CleverReference {
             );
         }
         if let Err(e) = body.validate_enums() {
-            return body_error(e);
+            return body_error(&self.config, e);
         }
         // A due_date with an impossible day answers Go's parse error here as on update; a
         // well-formed past date answers "due_date must be in the future".
-        let due = match due_date(body.due_date.as_deref().unwrap_or_default()) {
+        let due = match due_date(&self.config, body.due_date.as_deref().unwrap_or_default()) {
             Ok(due) => due,
             Err(r) => return r,
         };
@@ -350,7 +458,7 @@ impl CleverReference {
         if let Err(r) = find_section(&store, section_id) {
             return r;
         }
-        match assignment_key(&store, section_id, assignment_id) {
+        match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => match store.assignments.get(&key) {
                 Some(record) => data(record.assignment.to_json()),
                 None => message(404, "Assignment does not exist"),
@@ -371,21 +479,26 @@ impl CleverReference {
         if let Err(r) = find_section(&store, section_id) {
             return r;
         }
-        let key = match assignment_key(&store, section_id, assignment_id) {
+        let key = match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => key,
             Err(r) => return r,
         };
         let body = match AssignmentRequest::decode(&request.body) {
             Ok(body) => body,
-            Err(e) => return body_error(e),
+            Err(e) => return body_error(&self.config, e),
         };
         if let Err(e) = body.validate_enums() {
-            return body_error(e);
+            return body_error(&self.config, e);
         }
         // An impossible day answers `parsing time "<due_date>": day out of range` [doc]. The
         // contract accepts either row for a well-formed past date; this answers "due_date must
         // be in the future", the row whose text says so.
-        let due = match body.due_date.as_deref().map(due_date).transpose() {
+        let due = match body
+            .due_date
+            .as_deref()
+            .map(|d| due_date(&self.config, d))
+            .transpose()
+        {
             Ok(due) => due,
             Err(r) => return r,
         };
@@ -437,7 +550,7 @@ impl CleverReference {
         if let Err(r) = find_section(&store, section_id) {
             return r;
         }
-        match assignment_key(&store, section_id, assignment_id) {
+        match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => {
                 store.assignments.remove(&key);
                 Response::empty(200)
@@ -455,7 +568,7 @@ impl CleverReference {
             Ok(section) => section,
             Err(r) => return r,
         };
-        let key = match assignment_key(&store, section_id, assignment_id) {
+        let key = match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => key,
             Err(r) => return r,
         };
@@ -474,13 +587,14 @@ impl CleverReference {
     /// The submission route's checks before its body: section, assignment, and a student who
     /// is enrolled in the section and assigned the assignment [doc: "User not found"].
     fn submission_key(
+        config: &Config,
         store: &Store,
         section_id: &str,
         assignment_id: &str,
         user_id: &str,
     ) -> Result<String, Response> {
         let section = find_section(store, section_id)?;
-        let key = assignment_key(store, section_id, assignment_id)?;
+        let key = assignment_key(config, store, section_id, assignment_id)?;
         let assigned = store
             .assignments
             .get(&key)
@@ -494,10 +608,11 @@ impl CleverReference {
     /// `GET .../submissions/{user_id}` [doc].
     fn get_submission(&self, section_id: &str, assignment_id: &str, user_id: &str) -> Response {
         let store = self.lock();
-        let key = match Self::submission_key(&store, section_id, assignment_id, user_id) {
-            Ok(key) => key,
-            Err(r) => return r,
-        };
+        let key =
+            match Self::submission_key(&self.config, &store, section_id, assignment_id, user_id) {
+                Ok(key) => key,
+                Err(r) => return r,
+            };
         match store.assignments.get(&key) {
             Some(record) => data(record.submission(user_id).to_json(&record.assignment.id)),
             None => message(404, "Assignment does not exist"),
@@ -514,16 +629,17 @@ impl CleverReference {
         request: &Request,
     ) -> Response {
         let mut store = self.lock();
-        let key = match Self::submission_key(&store, section_id, assignment_id, user_id) {
-            Ok(key) => key,
-            Err(r) => return r,
-        };
+        let key =
+            match Self::submission_key(&self.config, &store, section_id, assignment_id, user_id) {
+                Ok(key) => key,
+                Err(r) => return r,
+            };
         let body = match SubmissionRequest::decode(&request.body) {
             Ok(body) => body,
-            Err(e) => return body_error(e),
+            Err(e) => return body_error(&self.config, e),
         };
         if let Err(e) = body.validate_enums() {
-            return body_error(e);
+            return body_error(&self.config, e);
         }
         // override_due_date is read like due_date but may lie in the past (it extends or
         // shortens one student's deadline).
@@ -540,6 +656,11 @@ impl CleverReference {
         // id is not a grader either.
         if let Some(grader) = &body.grader_id {
             if !store.teachers.contains(grader) {
+                let grader = if self.config.mutant_is("clever.grader-echoes-student") {
+                    user_id
+                } else {
+                    grader.as_str()
+                };
                 return message(
                     400,
                     &format!(

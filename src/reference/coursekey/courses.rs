@@ -88,7 +88,7 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
     };
     let owner = check_owner(body, &school_id, store)?;
     let admins = check_admins(body, &school_id, store)?;
-    let schedule = match check_schedule(body)? {
+    let schedule = match check_schedule(body, context)? {
         Some(schedule) => schedule,
         None => return Err(course_missing_fields()),
     };
@@ -166,7 +166,7 @@ pub(super) fn update(body: &Body, context: &Context<'_>, store: &mut Store) -> O
         None => stored.owner.clone(),
     };
     let admins = check_admins(body, &school_id, store)?.unwrap_or(stored.admins.clone());
-    let schedule = match check_schedule(body)? {
+    let schedule = match check_schedule(body, context)? {
         Some(schedule) => Some(schedule),
         None if given_any(body, &["start", "end"]) || given_any(body, &SPLIT_FIELDS) => {
             return Err(course_missing_fields())
@@ -406,7 +406,7 @@ fn given_any(body: &Body, fields: &[&str]) -> bool {
 /// all five split fields (else `None`: the caller answers "Course missing the following
 /// fields" or keeps the stored schedule); then the formats in field order; then start before
 /// end (split form: `startDate` after `endDate`, or `startTime` not before `endTime`).
-fn check_schedule(body: &Body) -> Result<Option<Schedule>, ApiError> {
+fn check_schedule(body: &Body, context: &Context<'_>) -> Result<Option<Schedule>, ApiError> {
     let invalid = |message: &str| ApiError::new(400, Some(10005), message);
     let iso_given = given_any(body, &["start", "end"]);
     let split_given = given_any(body, &SPLIT_FIELDS);
@@ -418,6 +418,9 @@ fn check_schedule(body: &Body) -> Result<Option<Schedule>, ApiError> {
     let field = |name: &str| body.value(name).cloned().unwrap_or_default();
     let before_end = || invalid("Invalid session times: start must be before end");
     if body.given("start") && body.given("end") {
+        if context.config.mutant_is("coursekey.iso-schedule-rejected") {
+            return Err(invalid("Invalid start date"));
+        }
         let start = iso_instant(&field("start")).ok_or_else(|| invalid("Invalid start date"))?;
         let end = iso_instant(&field("end")).ok_or_else(|| invalid("Invalid end date"))?;
         if start >= end {
@@ -435,9 +438,16 @@ fn check_schedule(body: &Body) -> Result<Option<Schedule>, ApiError> {
     let end_time = clock_time(&field("endTime")).ok_or_else(|| invalid("Invalid end time"))?;
     let zone_value = field("timeZone");
     let Some(time_zone) = time_zone(&zone_value) else {
-        return Err(invalid(&format!(
-            "Invalid timezone: {}. Use the IANA TZDB standard",
+        let echoed = if context
+            .config
+            .mutant_is("coursekey.timezone-echo-undefined")
+        {
+            "undefined".to_string()
+        } else {
             bare(&zone_value)
+        };
+        return Err(invalid(&format!(
+            "Invalid timezone: {echoed}. Use the IANA TZDB standard"
         )));
     };
     if start_date > end_date || start_time >= end_time {

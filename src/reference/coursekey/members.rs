@@ -56,7 +56,15 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
             return Err(ApiError::new(400, Some(2213), "Course not found."));
         }
         Located::NotFound => {
-            return Err(ApiError::new(400, Some(10005), "Course does not exist."));
+            let code = if context
+                .config
+                .mutant_is("coursekey.member-course-mixed-reading")
+            {
+                2213
+            } else {
+                10005
+            };
+            return Err(ApiError::new(400, Some(code), "Course does not exist."));
         }
     };
 

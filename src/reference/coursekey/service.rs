@@ -21,9 +21,67 @@ use crate::target::{Request, Response};
 
 /// The CourseKey reference: a fixed directory of schools and keys, and one locked store.
 pub struct CourseKey {
+    config: Config,
     directory: Directory,
     store: Mutex<Store>,
 }
+
+/// The deliberate deviations this reference can be started with (`Config::mutant`), each
+/// guarded by `config.mutant_is(..)` where it applies.
+const MUTANTS: &[(&str, &str)] = &[
+    (
+        "coursekey.users-unauthorized-school-400",
+        "Unauthorized school on users answers 400 (as courses do) instead of the documented 403",
+    ),
+    (
+        "coursekey.email-unique-with-code",
+        "\"Email must be unique\" carries the code 10005, where the document shows none",
+    ),
+    (
+        "coursekey.user-not-found-no-period",
+        "\"User not found.\" loses its final period",
+    ),
+    (
+        "coursekey.timezone-echo-undefined",
+        "the invalid-timezone message echoes \"undefined\" instead of the timeZone sent",
+    ),
+    (
+        "coursekey.user-fields-first-only",
+        "\"User missing the following fields\" names only the first missing field",
+    ),
+    (
+        "coursekey.account-fields-fixed-list",
+        "the account-fields message always names schoolID and issuedID, missing or not",
+    ),
+    (
+        "coursekey.account-fields-heading-text",
+        "the account-fields message reads \"Account missing ...\" (the heading), in neither documented reading",
+    ),
+    (
+        "coursekey.member-course-mixed-reading",
+        "an unknown addCode answers \"Course does not exist.\" with the code 2213 of the other reading",
+    ),
+    (
+        "coursekey.welcome-email-fault-ignored",
+        "the welcome_email_template fault hook is ignored: the user is created",
+    ),
+    (
+        "coursekey.invalid-email-500",
+        "a malformed email answers 500 instead of 400",
+    ),
+    (
+        "coursekey.iso-schedule-rejected",
+        "a course schedule given as start/end is refused as \"Invalid start date\" (valid requests fail)",
+    ),
+    (
+        "coursekey.info-dropped",
+        "error bodies have no info member",
+    ),
+    (
+        "coursekey.success-flag-added",
+        "error bodies carry an extra top-level success: false",
+    ),
+];
 
 /// What a record module knows about the request besides its body.
 pub(super) struct Context<'a> {
@@ -31,6 +89,7 @@ pub(super) struct Context<'a> {
     /// The schools the auth key is authorized for.
     pub schools: &'a [String],
     pub hooks: &'a Hooks,
+    pub config: &'a Config,
 }
 
 impl Context<'_> {
@@ -85,8 +144,8 @@ impl Route {
 impl CourseKey {
     /// A fresh instance with the built-in schools, keys, users and courses.
     pub fn new(config: &Config) -> Self {
-        let _ = config;
         CourseKey {
+            config: config.clone(),
             directory: world::directory(),
             store: Mutex::new(world::seed_store()),
         }
@@ -96,6 +155,27 @@ impl CourseKey {
         // Every write happens after all checks, as plain pushes and assignments with nothing
         // fallible in between, so even a poisoned lock guards consistent records.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// An error answer, with the envelope deviations of the mutant catalog.
+    fn render(&self, error: ApiError) -> Response {
+        let response = error.into_response();
+        let drop_info = self.config.mutant_is("coursekey.info-dropped");
+        let add_flag = self.config.mutant_is("coursekey.success-flag-added");
+        match response.json_body() {
+            Some(Value::Object(mut body)) if drop_info || add_flag => {
+                if let Some(Value::Object(error)) = body.get_mut("error") {
+                    if drop_info {
+                        error.remove("info");
+                    }
+                }
+                if add_flag {
+                    body.insert("success".into(), Value::Bool(false));
+                }
+                Response::json(response.status, &Value::Object(body))
+            }
+            _ => response,
+        }
     }
 
     fn dispatch(
@@ -155,11 +235,12 @@ impl VendorReference for CourseKey {
             directory: &self.directory,
             schools,
             hooks,
+            config: &self.config,
         };
         let mut store = self.store();
         match self.dispatch(route, &method, &body, &context, &mut store) {
             Ok(response) => response,
-            Err(error) => error.into_response(),
+            Err(error) => self.render(error),
         }
     }
 
@@ -169,6 +250,10 @@ impl VendorReference for CourseKey {
 
     fn faults(&self) -> Vec<&'static str> {
         vec![WELCOME_EMAIL_TEMPLATE]
+    }
+
+    fn mutants(&self) -> Vec<(&'static str, &'static str)> {
+        MUTANTS.to_vec()
     }
 }
 

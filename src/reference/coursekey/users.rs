@@ -25,17 +25,34 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
     // Row "Account missing the following fields": the response line reads "User missing the
     // following fields:" with no space after the colon. When both groups miss fields, the
     // account group answers and lists only its own fields.
-    let missing = body.missing(&["schoolID", "issuedID"]);
+    let mut missing = body.missing(&["schoolID", "issuedID"]);
     if !missing.is_empty() {
+        if context
+            .config
+            .mutant_is("coursekey.account-fields-fixed-list")
+        {
+            missing = vec!["schoolID", "issuedID"];
+        }
+        let heading = if context
+            .config
+            .mutant_is("coursekey.account-fields-heading-text")
+        {
+            "Account missing the following fields: "
+        } else {
+            "User missing the following fields:"
+        };
         return Err(ApiError::new(
             400,
             Some(10005),
-            format!("User missing the following fields:{}", list(&missing)),
+            format!("{heading}{}", list(&missing)),
         ));
     }
     // Row "User missing the following fields".
-    let missing = body.missing(&["firstName", "lastName", "email"]);
+    let mut missing = body.missing(&["firstName", "lastName", "email"]);
     if !missing.is_empty() {
+        if context.config.mutant_is("coursekey.user-fields-first-only") {
+            missing.truncate(1);
+        }
         return Err(ApiError::new(
             400,
             Some(10005),
@@ -47,16 +64,26 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
 
     let email_value = body.value("email").cloned().unwrap_or_default();
     if !is_email(&email_value) {
+        let status = if context.config.mutant_is("coursekey.invalid-email-500") {
+            500
+        } else {
+            400
+        };
         return Err(ApiError::new(
-            400,
+            status,
             None,
             "Validation isEmail on email failed.",
         ));
     }
     let email = bare(&email_value);
     if store.user_by_email(&email).is_some() {
+        let code = if context.config.mutant_is("coursekey.email-unique-with-code") {
+            Some(10005)
+        } else {
+            None
+        };
         // The response line has no final period.
-        return Err(ApiError::new(400, None, "Email must be unique"));
+        return Err(ApiError::new(400, code, "Email must be unique"));
     }
     let user_id = body.text("userID");
     if let Some(sis) = &user_id {
@@ -68,7 +95,12 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
             return Err(ApiError::new(400, None, "userID_schoolID must be unique."));
         }
     }
-    if flag(body.value("sendWelcomeEmail")) && context.hooks.fails(WELCOME_EMAIL_TEMPLATE) {
+    if flag(body.value("sendWelcomeEmail"))
+        && context.hooks.fails(WELCOME_EMAIL_TEMPLATE)
+        && !context
+            .config
+            .mutant_is("coursekey.welcome-email-fault-ignored")
+    {
         return Err(ApiError::new(500, None, "template not found."));
     }
 
@@ -121,6 +153,12 @@ pub(super) fn update(body: &Body, context: &Context<'_>, store: &mut Store) -> O
             }
     });
     let Some(index) = found else {
+        if context
+            .config
+            .mutant_is("coursekey.user-not-found-no-period")
+        {
+            return Err(ApiError::new(400, Some(10009), "User not found"));
+        }
         return Err(ApiError::new(400, Some(10009), "User not found."));
     };
 
@@ -169,8 +207,16 @@ pub(super) fn update(body: &Body, context: &Context<'_>, store: &mut Store) -> O
 /// (403, echoing the bare id), and that school must have an integration configuration.
 fn check_school(school_id: &str, context: &Context<'_>) -> Result<(), ApiError> {
     if !context.authorizes(school_id) {
+        let status = if context
+            .config
+            .mutant_is("coursekey.users-unauthorized-school-400")
+        {
+            400
+        } else {
+            403
+        };
         return Err(ApiError::new(
-            403,
+            status,
             Some(10005),
             format!("Unauthorized school: {school_id}"),
         ));

@@ -70,9 +70,17 @@ impl ClassLti {
 
         // 1006, 1007: their values must be usable.
         let email = email.filter(|e| is_email(e)).ok_or(INVALID_USER_EMAIL)?;
+        let invalid_course_id = if self.config.mutant_is("lti.invalid-course-id-code-1006") {
+            ErrorRow {
+                code: 1006,
+                ..INVALID_COURSE_ID
+            }
+        } else {
+            INVALID_COURSE_ID
+        };
         let course_id = course_id
             .filter(|c| is_course_id(c))
-            .ok_or(INVALID_COURSE_ID)?;
+            .ok_or(invalid_course_id)?;
 
         // 1008: the user's Zoom authentication record.
         if hooks.fails(fault::ZOOM_AUTH_STORE) {
@@ -81,8 +89,21 @@ impl ClassLti {
         let zoom = self.records.zoom_authorization(email);
 
         // 1009: instructors and administrators must have authorized Zoom.
-        let privileged = is_privileged(params.get("roles").unwrap_or_default());
+        let roles = params.get("roles").unwrap_or_default();
+        let privileged = if self.config.mutant_is("lti.urn-roles-not-privileged") {
+            roles.split(',').any(|role| {
+                ["instructor", "administrator"].contains(&role.trim().to_ascii_lowercase().as_str())
+            })
+        } else {
+            is_privileged(roles)
+        };
         if privileged && zoom.is_none() {
+            if self.config.mutant_is("lti.privileged-name-corrected") {
+                return Err(ErrorRow {
+                    name: "PRIVILEGED_ZOOM_USER_NOT_YET_AUTHORIZED",
+                    ..PRIVLEGED_ZOOM_USER_NOT_YET_AUTHORIZED
+                });
+            }
             return Err(PRIVLEGED_ZOOM_USER_NOT_YET_AUTHORIZED);
         }
 
@@ -125,12 +146,19 @@ impl ClassLti {
             (class_id, EnrollmentRole::Instructor)
         } else {
             // 1011: a learner can only enter a class an instructor has created.
-            let class_id = linked.ok_or(CLASS_NOT_YET_CREATED)?;
+            let class_id = match linked {
+                None if self.config.mutant_is("lti.learner-enters-uncreated-class") => {
+                    classes.create_class(key, course_id, course_id, email)
+                }
+                linked => linked.ok_or(CLASS_NOT_YET_CREATED)?,
+            };
             (class_id, EnrollmentRole::Student)
         };
 
         // 1015: the user's enrolment in the class.
-        if hooks.fails(fault::ENROLLMENT_STORE) {
+        if hooks.fails(fault::ENROLLMENT_STORE)
+            && !self.config.mutant_is("lti.enrollment-fault-ignored")
+        {
             return Err(FAILED_TO_GET_OR_CREATE_LINKED_ENROLLMENT);
         }
         classes.get_or_create_enrollment(&class_id, email, role);

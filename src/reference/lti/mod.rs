@@ -23,7 +23,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Map, Value};
 
-use crate::reference::{Hooks, VendorReference};
+use crate::reference::{Config, Hooks, VendorReference};
 use crate::target::{Request, Response};
 
 use class_details::undocumented;
@@ -53,17 +53,68 @@ pub(super) mod fault {
 /// launches create.
 #[derive(Debug)]
 pub(super) struct ClassLti {
+    config: Config,
     records: Records,
     validator: Validator,
     classes: Mutex<ClassStore>,
 }
 
+/// The deliberate deviations this reference can be started with (`Config::mutant`), each
+/// violating one documented expectation; guarded by `config.mutant_is(..)` where they apply.
+const MUTANTS: &[(&str, &str)] = &[
+    (
+        "lti.nonce-reuse-accepted",
+        "a nonce already used within 300 s passes the validator",
+    ),
+    (
+        "lti.stale-timestamp-accepted",
+        "an oauth_timestamp older than 300 s passes the validator",
+    ),
+    (
+        "lti.unknown-key-credentials-not-found",
+        "an unknown consumer key answers 1002 instead of failing validation (1001)",
+    ),
+    (
+        "lti.credentials-not-found-403",
+        "1002 LTI_CREDENTIALS_NOT_FOUND answers 403 instead of 401",
+    ),
+    (
+        "lti.invalid-course-id-code-1006",
+        "INVALID_COURSE_ID carries the code 1006 (copied from INVALID_USER_EMAIL)",
+    ),
+    (
+        "lti.privileged-name-corrected",
+        "1009 is named PRIVILEGED_... instead of the documented PRIVLEGED_...",
+    ),
+    (
+        "lti.validator-message-typo",
+        "1001's message reads \"IMS LTI validator\" instead of \"IMSLTI validator\"",
+    ),
+    (
+        "lti.enrollment-fault-ignored",
+        "the enrollment_store fault hook is ignored: the launch succeeds instead of 1015",
+    ),
+    (
+        "lti.learner-enters-uncreated-class",
+        "a learner's launch of a course no instructor launched creates the class (no 1011)",
+    ),
+    (
+        "lti.urn-roles-not-privileged",
+        "urn:lti:role:ims/lis/Instructor is not read as privileged: valid launches fail 1011",
+    ),
+    (
+        "lti.errors-as-text-html",
+        "error bodies are JSON text sent as text/html (a pre-serialized body)",
+    ),
+];
+
 impl ClassLti {
     /// A fresh instance holding the built-in fixtures.
-    pub(super) fn new() -> Self {
+    pub(super) fn new(config: &Config) -> Self {
         ClassLti {
+            config: config.clone(),
             records: Records::built_in(),
-            validator: Validator::default(),
+            validator: Validator::new(config),
             classes: Mutex::new(ClassStore::built_in()),
         }
     }
@@ -75,20 +126,43 @@ impl ClassLti {
         params: &'p LtiParams,
         message: Message,
     ) -> Result<&'p str, ErrorRow> {
+        if self
+            .config
+            .mutant_is("lti.unknown-key-credentials-not-found")
+        {
+            let key = params.get("oauth_consumer_key").unwrap_or_default();
+            if self.records.secret(key).is_none() {
+                return Err(LTI_CREDENTIALS_NOT_FOUND);
+            }
+        }
         self.validator
             .validate(request, params, message, |key| {
                 self.records.secret(key).map(str::to_string)
             })
-            .map_err(|_| FAILED_IMSLTI_VALIDATION)
+            .map_err(|_| {
+                if self.config.mutant_is("lti.validator-message-typo") {
+                    ErrorRow {
+                        message: "The request did not pass the IMS LTI validator.",
+                        ..FAILED_IMSLTI_VALIDATION
+                    }
+                } else {
+                    FAILED_IMSLTI_VALIDATION
+                }
+            })
     }
 
     /// 1002, 1003: the integration-credentials record of a consumer key. A key without a
     /// record answers 1002 even when the store is asked to fail (the lower code wins).
     fn credentials(&self, key: &str, hooks: &Hooks) -> Result<&Credentials, ErrorRow> {
-        let credentials = self
-            .records
-            .credentials(key)
-            .ok_or(LTI_CREDENTIALS_NOT_FOUND)?;
+        let not_found = if self.config.mutant_is("lti.credentials-not-found-403") {
+            ErrorRow {
+                status: 403,
+                ..LTI_CREDENTIALS_NOT_FOUND
+            }
+        } else {
+            LTI_CREDENTIALS_NOT_FOUND
+        };
+        let credentials = self.records.credentials(key).ok_or(not_found)?;
         if hooks.fails(fault::CREDENTIALS_STORE) {
             return Err(FAILED_TO_GET_LTI_CREDENTIALS);
         }
@@ -114,7 +188,14 @@ impl VendorReference for ClassLti {
         if request.method != "POST" {
             return undocumented(405, "Method Not Allowed").with_header("Allow", "POST");
         }
-        endpoint(self, request, hooks)
+        let mut response = endpoint(self, request, hooks);
+        if self.config.mutant_is("lti.errors-as-text-html") && response.status >= 400 {
+            response
+                .headers
+                .retain(|(name, _)| !name.eq_ignore_ascii_case("Content-Type"));
+            response = response.with_header("Content-Type", "text/html; charset=utf-8");
+        }
+        response
     }
 
     fn fixtures(&self) -> Map<String, Value> {
@@ -131,6 +212,10 @@ impl VendorReference for ClassLti {
             fault::CLASS_CREATE,
             fault::ENROLLMENT_STORE,
         ]
+    }
+
+    fn mutants(&self) -> Vec<(&'static str, &'static str)> {
+        MUTANTS.to_vec()
     }
 }
 

@@ -258,7 +258,9 @@ fn a_placeholder_echoing_another_value_fails() {
 fn two_fields_missing() -> SpecSet {
     let mut set = specs();
     let row = spec_row_mut(&mut set, "clever.assignment.missing-required-fields");
-    row.trigger.as_mut().unwrap().ops = vec![Op::Remove(vec!["/title".into(), "/due_date".into()])];
+    let trigger = row.trigger.as_mut().unwrap();
+    trigger.variants.clear();
+    trigger.ops = vec![Op::Remove(vec!["/title".into(), "/due_date".into()])];
     set
 }
 
@@ -299,6 +301,12 @@ fn any_order_passes_where_the_table_fixes_none() {
     // See: row coursekey.user.account-missing-fields (order: any)
     let id = "coursekey.user.account-missing-fields";
     let mut set = specs();
+    spec_row_mut(&mut set, id)
+        .trigger
+        .as_mut()
+        .unwrap()
+        .variants
+        .clear();
     spec_row_mut(&mut set, id).trigger.as_mut().unwrap().ops =
         vec![Op::Remove(vec!["/schoolID".into(), "/issuedID".into()])];
     let applied = AtomicUsize::new(0);

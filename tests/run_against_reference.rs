@@ -34,8 +34,9 @@ fn a_full_run_passes_every_row_and_endpoint() {
     for (result, id) in report.rows.iter().zip(&rows) {
         assert_eq!(&result.id, id, "rows are reported in spec order");
         assert_passed(result);
-        assert_eq!(result.cases, options.cases, "{id}");
-        assert_eq!(result.readings.values().sum::<u32>(), options.cases, "{id}");
+        // Each trigger variant also runs once with its simplest request, beyond the random cases.
+        assert!(result.cases >= options.cases, "{id}");
+        assert_eq!(result.readings.values().sum::<u32>(), result.cases, "{id}");
         assert!(result.reason.is_none() && result.evidence.is_none(), "{id}");
     }
     for p in &report.positive {

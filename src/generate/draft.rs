@@ -601,7 +601,13 @@ fn record_removed(vars: &mut BTreeMap<String, Value>, locations: &[String]) {
         .entry("removed".to_string())
         .or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(items) = entry {
-        items.extend(locations.iter().map(|l| Value::String(l.clone())));
+        // A field removed twice (by two operators) is still one missing field.
+        for l in locations {
+            let l = Value::String(l.clone());
+            if !items.contains(&l) {
+                items.push(l);
+            }
+        }
     }
 }
 

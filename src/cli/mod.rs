@@ -125,7 +125,7 @@ struct TargetArgs {
     /// Per-request timeout in milliseconds (HTTP targets).
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     timeout_ms: u64,
-    /// Embedded reference only: set a limit at start, e.g. classroom.course_members=5.
+    /// Embedded reference only: set a limit at start, e.g. VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`).
     #[arg(long = "limit", value_name = "NAME=N")]
     limits: Vec<String>,
     /// Embedded reference only: run against a named mutant instead of the conforming reference.
@@ -197,7 +197,7 @@ struct ServeArgs {
     /// Write the built-in fixtures as the JSON object `--fixtures` reads, then serve.
     #[arg(long, value_name = "FILE")]
     fixtures_out: Option<PathBuf>,
-    /// Set a limit at start, e.g. classroom.course_members=5.
+    /// Set a limit at start, e.g. VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`).
     #[arg(long = "limit", value_name = "NAME=N")]
     limits: Vec<String>,
     /// Serve a named mutant instead of the conforming reference.
@@ -369,7 +369,7 @@ fn parse_limits(limits: &[String]) -> Result<std::collections::BTreeMap<String, 
         .iter()
         .map(|l| {
             let (name, value) = l.split_once('=').ok_or_else(|| {
-                format!("--limit {l}: write NAME=N, e.g. classroom.course_members=5")
+                format!("--limit {l}: write NAME=N, e.g. VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`)")
             })?;
             let n: u64 = value
                 .trim()

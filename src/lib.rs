@@ -55,6 +55,7 @@ pub mod auth;
 pub mod check;
 pub mod generate;
 mod harness;
+pub mod props;
 pub mod reference;
 pub mod report;
 pub mod run;

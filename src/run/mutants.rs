@@ -74,14 +74,20 @@ pub fn not_passed(report: &RunReport) -> Vec<Check> {
         verdict: p.verdict,
         reason: p.reason.clone(),
     });
+    let properties = report.properties.iter().map(|p| Check {
+        id: p.id.clone(),
+        verdict: p.verdict,
+        reason: p.reason.clone(),
+    });
     rows.chain(positive)
+        .chain(properties)
         .filter(|c| c.verdict != RowVerdict::Passed)
         .collect()
 }
 
 /// How many checks a run made.
 fn checks_run(report: &RunReport) -> usize {
-    report.rows.len() + report.positive.len()
+    report.rows.len() + report.positive.len() + report.properties.len()
 }
 
 fn fails(check: &Check) -> bool {

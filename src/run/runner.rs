@@ -181,6 +181,9 @@ pub struct RunReport {
     pub cases: u32,
     pub rows: Vec<RowResult>,
     pub positive: Vec<PositiveResult>,
+    /// Cross-request property checks (see `props`).
+    #[serde(default)]
+    pub properties: Vec<crate::props::PropertyResult>,
     pub summary: Summary,
     pub elapsed_ms: u64,
 }
@@ -969,6 +972,7 @@ pub fn run(
         cases: options.cases,
         rows: rows_out,
         positive,
+        properties: Vec::new(),
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
     })

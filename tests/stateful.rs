@@ -179,3 +179,228 @@ fn row_filters_select_the_property_by_vendor_or_id() {
     );
     assert!(only(&["lti"]).is_empty());
 }
+
+// ---- the spec section ----------------------------------------------------------------------
+
+const MODEL: &str = "models:
+  - resource: widget
+    create:
+      endpoint: widget-create
+      save: { widget_id: \"response:/id\" }
+    delete:
+      endpoint: widget-create
+      missing: acme.widget.missing-name
+";
+
+/// The minimal spec with a model appended, with `from` replaced by `to` in the model.
+fn with_model(from: &str, to: &str) -> String {
+    format!("{}{}", common::MINIMAL_SPEC, common::edit(MODEL, from, to))
+}
+
+/// The one error of a spec that must not load.
+fn load_error(text: &str) -> confuzz::spec::SpecError {
+    match confuzz::spec::load_str("acme.yaml", text) {
+        Ok(_) => panic!("the spec loaded:\n{text}"),
+        Err(e) => {
+            assert_eq!(e.0.len(), 1, "{:#?}", e.0);
+            e.0.into_iter().next().expect("one error")
+        }
+    }
+}
+
+#[test]
+fn a_model_loads_and_names_its_calls() {
+    let text = format!("{}{MODEL}", common::MINIMAL_SPEC);
+    let loaded = confuzz::spec::load_str("acme.yaml", &text).expect("loads");
+    let model = &loaded.spec.models[0];
+    assert_eq!(model.resource, "widget");
+    assert_eq!(model.create.endpoint, "widget-create");
+    assert_eq!(
+        model.delete.as_ref().and_then(|d| d.missing.as_deref()),
+        Some("acme.widget.missing-name")
+    );
+}
+
+#[test]
+fn a_model_call_to_an_undeclared_endpoint_is_rejected_at_its_line() {
+    let text = with_model(
+        "    delete:\n      endpoint: widget-create",
+        "    delete:\n      endpoint: widget-delete",
+    );
+    let e = load_error(&text);
+    assert_eq!(e.kind, confuzz::spec::SpecErrorKind::Dangling, "{e}");
+    assert_eq!(e.line, Some(common::line_of(&text, "widget-delete")), "{e}");
+    assert!(
+        e.message.contains("widget-delete") && e.message.contains("delete call"),
+        "{e}"
+    );
+    assert!(!e.hint.is_empty());
+}
+
+#[test]
+fn a_model_naming_an_undeclared_row_is_rejected_at_its_line() {
+    let text = with_model(
+        "missing: acme.widget.missing-name",
+        "missing: acme.widget.gone",
+    );
+    let e = load_error(&text);
+    assert_eq!(e.kind, confuzz::spec::SpecErrorKind::Dangling, "{e}");
+    assert_eq!(
+        e.line,
+        Some(common::line_of(&text, "acme.widget.gone")),
+        "{e}"
+    );
+    assert!(e.message.contains("acme.widget.gone"), "{e}");
+}
+
+#[test]
+fn an_unknown_key_in_a_model_is_rejected() {
+    let text = with_model("    delete:\n", "    remove:\n");
+    let e = load_error(&text);
+    assert!(e.to_string().contains("remove"), "{e}");
+}
+
+// ---- any vendor: the engine reads the model, nothing else ---------------------------------
+
+const WIDGETS: &str = r#"format: 1
+vendor:
+  id: acme
+  title: Acme widgets
+  source: { document: Acme widget error table, file: acme-errors.txt }
+  auth: { scheme: bearer, token: acme.token }
+  envelope:
+    body: json
+    content_type: application/json
+    schema: { type: object, required: [message], properties: { message: { type: string } } }
+    pointers: { message: /message }
+  fixtures:
+    - { name: acme.token, meaning: A token, secret: true }
+endpoints:
+  - id: widget-create
+    summary: Create a widget
+    method: POST
+    path: /widgets
+    body:
+      encoding: json
+      schema:
+        type: object
+        required: [name]
+        properties: { name: { type: string, minLength: 1, maxLength: 40, x-unique: true } }
+    success: [201]
+  - id: widget-get
+    summary: Read a widget
+    method: GET
+    path: /widgets/{widget_id}
+    params: { path: { widget_id: { type: string, x-var: widget_id } } }
+  - id: widget-delete
+    summary: Delete a widget
+    method: DELETE
+    path: /widgets/{widget_id}
+    params: { path: { widget_id: { type: string, x-var: widget_id } } }
+rows:
+  - id: acme.widget.name-taken
+    title: Name already taken
+    group: widget
+    endpoints: [widget-create]
+    doc: { heading: Name taken, response: '409 | {"message":"Name taken"}', line: 1 }
+    expect: { status: 409, message: Name taken }
+    explain: { meaning: m, cause: c, fix: f }
+  - id: acme.widget.not-found
+    title: No such widget
+    group: widget
+    endpoints: [widget-get, widget-delete]
+    doc: { heading: Not found, response: '404 | {"message":"Widget not found"}', line: 2 }
+    expect: { status: 404, message: Widget not found }
+    explain: { meaning: m, cause: c, fix: f }
+models:
+  - resource: widget
+    create:
+      endpoint: widget-create
+      save: { widget_id: "response:/id", name: "request:/name" }
+    duplicate:
+      row: acme.widget.name-taken
+      ops: [{ set: { /name: { var: name } } }]
+    read:
+      endpoint: widget-get
+      missing: acme.widget.not-found
+      echo: { /name: name }
+    delete:
+      endpoint: widget-delete
+      missing: acme.widget.not-found
+    unknown:
+      widget_id: { value: never-created }
+"#;
+
+/// An in-memory widget store; with `keep_names`, a deleted widget's name stays taken.
+fn widgets(keep_names: bool) -> impl confuzz::Target {
+    use confuzz::{FnTarget, Request, Response};
+    use serde_json::json;
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    // id -> (name, deleted)
+    let store: Mutex<BTreeMap<String, (String, bool)>> = Mutex::new(BTreeMap::new());
+    FnTarget::new("widgets", move |request: &Request| {
+        let mut store = store.lock().expect("not poisoned");
+        let not_found = || Response::json(404, &json!({ "message": "Widget not found" }));
+        let id = request.path.strip_prefix("/widgets/").map(str::to_string);
+        match (request.method.as_str(), id) {
+            ("POST", None) => {
+                let body = request.json_body().unwrap_or_default();
+                let name = body["name"].as_str().unwrap_or_default().to_string();
+                let taken = store
+                    .values()
+                    .any(|(n, deleted)| *n == name && (!deleted || keep_names));
+                if taken {
+                    return Response::json(409, &json!({ "message": "Name taken" }));
+                }
+                let id = format!("w{}", store.len() + 1);
+                store.insert(id.clone(), (name.clone(), false));
+                Response::json(201, &json!({ "id": id, "name": name }))
+            }
+            ("GET", Some(id)) => match store.get(&id) {
+                Some((name, false)) => Response::json(200, &json!({ "id": id, "name": name })),
+                _ => not_found(),
+            },
+            ("DELETE", Some(id)) => match store.get_mut(&id) {
+                Some((_, deleted @ false)) => {
+                    *deleted = true;
+                    Response::empty(204)
+                }
+                _ => not_found(),
+            },
+            _ => Response::empty(405),
+        }
+    })
+}
+
+fn widget_result(target: &dyn confuzz::Target) -> PropertyResult {
+    let set = confuzz::spec::SpecSet {
+        specs: vec![confuzz::spec::load_str("acme.yaml", WIDGETS).expect("the widget spec loads")],
+    };
+    let fixtures = serde_json::json!({ "acme.token": "acme-secret-token" });
+    let fixtures = fixtures.as_object().cloned().unwrap_or_default();
+    let results = check(&set, target, &fixtures, &run_options(true));
+    assert_eq!(results.len(), 1, "{results:#?}");
+    results.into_iter().next().expect("one result")
+}
+
+#[test]
+fn a_new_vendor_needs_only_a_model_in_its_spec() {
+    let clean = widget_result(&widgets(false));
+    assert_eq!(clean.id, "acme.stateful.sequences");
+    assert_eq!(clean.verdict, RowVerdict::Passed, "{clean:#?}");
+
+    let buggy = widget_result(&widgets(true));
+    assert_eq!(buggy.verdict, RowVerdict::Failed, "{buggy:#?}");
+    let reason = buggy.reason.as_deref().unwrap_or_default();
+    // Create, delete, create the same name again: refused although the name is free.
+    assert!(
+        reason.contains("duplicate create widget #1 (deleted): expected a success, got 409"),
+        "{reason}"
+    );
+    assert_eq!(curl_lines(&buggy).len(), 3, "{:#?}", buggy.evidence);
+    assert!(buggy
+        .evidence
+        .iter()
+        .all(|l| !l.contains("acme-secret-token")));
+}

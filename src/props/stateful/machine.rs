@@ -123,9 +123,12 @@ pub(super) fn next(mut state: State, call: &Call) -> State {
     state
 }
 
+/// A call without its choices: (model, action, record).
+type Pick = (usize, Action, On);
+
 /// The calls that may follow `state`, weighted towards those that exercise records.
 fn transitions(models: &[Model], state: &State) -> BoxedStrategy<Call> {
-    let mut options: Vec<(u32, BoxedStrategy<(usize, Action, On)>)> = Vec::new();
+    let mut options: Vec<(u32, BoxedStrategy<Pick>)> = Vec::new();
     for (m, model) in models.iter().enumerate() {
         let records = state.get(m).map(Vec::as_slice).unwrap_or(&[]);
         options.push((3, Just((m, Action::Create, On::Fresh)).boxed()));

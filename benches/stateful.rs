@@ -40,6 +40,9 @@ fn main() {
                 result.requests,
                 result.reason.unwrap_or_default()
             );
+            for note in result.notes {
+                println!("  note: {note}");
+            }
             for line in result.evidence {
                 println!("  {line}");
             }

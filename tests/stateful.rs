@@ -62,6 +62,32 @@ fn the_reference_passes_every_model() {
         assert_eq!(r.property, "stateful");
         assert!(r.requests > 24, "{} sent {} requests", r.id, r.requests);
     }
+    // Every kind of call the models declare was made and judged, with every prediction.
+    let notes = |vendor: &str| result(&results, vendor).notes.join("\n");
+    let clever = notes("clever");
+    for kind in [
+        "create assignment -> success",
+        "read assignment -> success",
+        "read assignment -> clever.assignment.deleted",
+        "update assignment -> success",
+        "delete assignment -> success",
+    ] {
+        assert!(clever.contains(kind), "{kind} in {clever}");
+    }
+    let coursekey = notes("coursekey");
+    for kind in [
+        "create user -> success",
+        "duplicate create user -> coursekey.user.email-must-be-unique",
+        "update user -> success",
+        "update user -> coursekey.user.user-not-found",
+        "create attendance -> success",
+        "duplicate create attendance -> coursekey.attendance.mattendanceid-must-be-unique",
+        "duplicate create attendance -> success",
+        "delete attendance -> success",
+        "delete attendance -> coursekey.attendance.attendance-does-not-exist",
+    ] {
+        assert!(coursekey.contains(kind), "{kind} in {coursekey}");
+    }
 }
 
 /// The shrunk result against a mutant of `vendor`'s reference: it failed, its reason names

@@ -130,6 +130,8 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
     let last_failing: Mutex<Option<Played>> = Mutex::new(None);
     let untested: Mutex<Option<String>> = Mutex::new(None);
     let warned: Mutex<Option<Played>> = Mutex::new(None);
+    // The calls the passing sequences made, by kind: what the verdict rests on.
+    let played_kinds: Mutex<std::collections::BTreeMap<String, u32>> = Mutex::default();
     let result = runner.run(&strategy, |(_, calls, seen)| {
         // The count of calls reached lets the shrinker drop the calls after a failure first.
         // Without shrinking nothing resets it, and the strategy refuses a used counter.
@@ -157,6 +159,13 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
                 Err(TestCaseError::fail(reason))
             }
             None => {
+                if first.is_none() {
+                    if let Ok(mut kinds) = played_kinds.lock() {
+                        for step in &played.steps {
+                            *kinds.entry(step.kind.clone()).or_default() += 1;
+                        }
+                    }
+                }
                 if played.warning.is_some() && first.is_none() {
                     if let Ok(mut w) = warned.lock() {
                         w.get_or_insert(played);
@@ -226,5 +235,16 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
         }
     }
     out.requests = requests.load(Ordering::Relaxed);
+    let kinds = played_kinds.into_inner().unwrap_or_default();
+    if !kinds.is_empty() {
+        out.notes.push(format!(
+            "calls judged: {}",
+            kinds
+                .iter()
+                .map(|(kind, n)| format!("{kind} x{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     out
 }

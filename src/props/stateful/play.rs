@@ -33,6 +33,8 @@ pub(super) struct Context<'a> {
 /// One call as it was played: its setup requests and its own request (the last).
 pub(super) struct Step {
     pub label: String,
+    /// The call and what the model predicted for it, e.g. `read assignment -> success`.
+    pub kind: String,
     pub exchanges: Vec<Exchange>,
     /// What came back, and what was expected when it differs.
     pub outcome: String,
@@ -181,6 +183,15 @@ pub(super) fn play(
         }
         let model = &models[call.model];
         let label = label(model, &state, call);
+        let kind = format!(
+            "{} {} -> {}",
+            call.action.name(),
+            model.resource,
+            match expected(model, &state, call) {
+                Expected::Success => "success",
+                Expected::Row(row) => row,
+            }
+        );
         let at = format!("call {} of {}, {label}", n + 1, calls.len());
         match play_call(
             cx,
@@ -191,7 +202,11 @@ pub(super) fn play(
             &mut records[call.model],
         ) {
             Ok((step, verdict)) => {
-                played.steps.push(Step { label, ..step });
+                played.steps.push(Step {
+                    label,
+                    kind,
+                    ..step
+                });
                 match verdict {
                     Judged::Matches => {}
                     Judged::Warns(why) => {
@@ -209,6 +224,7 @@ pub(super) fn play(
             Err((exchanges, error)) => {
                 played.steps.push(Step {
                     label,
+                    kind,
                     exchanges,
                     outcome: error.clone(),
                 });
@@ -291,6 +307,7 @@ fn play_call(
     });
     let step = |outcome: String| Step {
         label: String::new(),
+        kind: String::new(),
         exchanges: exchanges.clone(),
         outcome,
     };

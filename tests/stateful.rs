@@ -249,20 +249,26 @@ fn a_model_loads_and_names_its_calls() {
     );
 }
 
+/// The one error of a spec that must not load: a dangling name, at the line of `needle`,
+/// named in the message, with a hint.
+#[track_caller]
+fn dangling(text: &str, needle: &str) -> confuzz::spec::SpecError {
+    let e = load_error(text);
+    assert_eq!(e.kind, confuzz::spec::SpecErrorKind::Dangling, "{e}");
+    assert_eq!(e.line, Some(common::line_of(text, needle)), "{e}");
+    assert!(e.message.contains(needle), "{e}");
+    assert!(!e.hint.is_empty(), "{e}");
+    e
+}
+
 #[test]
 fn a_model_call_to_an_undeclared_endpoint_is_rejected_at_its_line() {
     let text = with_model(
         "    delete:\n      endpoint: widget-create",
         "    delete:\n      endpoint: widget-delete",
     );
-    let e = load_error(&text);
-    assert_eq!(e.kind, confuzz::spec::SpecErrorKind::Dangling, "{e}");
-    assert_eq!(e.line, Some(common::line_of(&text, "widget-delete")), "{e}");
-    assert!(
-        e.message.contains("widget-delete") && e.message.contains("delete call"),
-        "{e}"
-    );
-    assert!(!e.hint.is_empty());
+    let e = dangling(&text, "widget-delete");
+    assert!(e.message.contains("delete call"), "{e}");
 }
 
 #[test]
@@ -271,14 +277,7 @@ fn a_model_naming_an_undeclared_row_is_rejected_at_its_line() {
         "missing: acme.widget.missing-name",
         "missing: acme.widget.gone",
     );
-    let e = load_error(&text);
-    assert_eq!(e.kind, confuzz::spec::SpecErrorKind::Dangling, "{e}");
-    assert_eq!(
-        e.line,
-        Some(common::line_of(&text, "acme.widget.gone")),
-        "{e}"
-    );
-    assert!(e.message.contains("acme.widget.gone"), "{e}");
+    dangling(&text, "acme.widget.gone");
 }
 
 #[test]

@@ -36,3 +36,4 @@ pub struct PropertyResult {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
 }
+pub mod stateful;

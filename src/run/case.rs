@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::check::oracle::split_location;
 use crate::check::CaseRecord;
 use crate::generate::choice::Choices;
-use crate::generate::draft::{apply_op, valid_draft, Draft, DraftEnv, DraftError};
+use crate::generate::draft::{apply_op, resolve, valid_draft, Draft, DraftEnv, DraftError};
 use crate::generate::{GenContext, GenError, Pool, UniqueCounter};
 use crate::spec::*;
 use crate::target::{Request, Response, Target, TargetError};
@@ -269,6 +269,111 @@ impl<'e, 'a> Runner<'e, 'a> {
         }
         Ok(())
     }
+}
+
+/// Requests that share one set of variables, sent one after another: the stateful property
+/// drives a session through a sequence of calls, building each request as a case does.
+pub(crate) struct Session<'e, 'a> {
+    runner: Runner<'e, 'a>,
+}
+
+impl<'e, 'a> Session<'e, 'a> {
+    pub(crate) fn new(env: &'e CaseEnv<'a>, spec: &'e VendorSpec) -> Self {
+        Session {
+            runner: Runner {
+                env,
+                spec,
+                vars: BTreeMap::new(),
+                setup: Vec::new(),
+                nonce_counter: 0,
+            },
+        }
+    }
+
+    /// The variables the next request is built with.
+    pub(crate) fn vars(&self) -> &BTreeMap<String, Value> {
+        &self.runner.vars
+    }
+
+    pub(crate) fn set_vars(&mut self, vars: BTreeMap<String, Value>) {
+        self.runner.vars = vars;
+    }
+
+    /// Runs the endpoint's own setup steps (their saved values become variables) and returns
+    /// their exchanges.
+    pub(crate) fn setup(
+        &mut self,
+        endpoint: &Endpoint,
+        choices: &[u64],
+    ) -> Result<Vec<Exchange>, CaseError> {
+        let mut ch = Choices::new(choices);
+        let result = self.runner.run_endpoint_setup(endpoint, &mut ch, 0);
+        let exchanges = std::mem::take(&mut self.runner.setup);
+        result.map(|()| exchanges)
+    }
+
+    /// Resolves value specs (a generated id, a fixture, ...) to values, as `set` would.
+    pub(crate) fn resolve(
+        &self,
+        specs: &BTreeMap<String, ValueSpec>,
+        choices: &[u64],
+    ) -> Result<BTreeMap<String, Value>, CaseError> {
+        let mut ch = Choices::new(choices);
+        let mut vars = self.runner.vars.clone();
+        let mut out = BTreeMap::new();
+        for (name, spec) in specs {
+            let value = resolve(
+                spec,
+                &self.runner.draft_env(&self.runner.vars),
+                &mut vars,
+                &mut ch,
+            )?;
+            out.insert(name.clone(), value);
+        }
+        Ok(out)
+    }
+
+    /// Builds a valid request to `endpoint` with `ops` applied, sends it, and returns what
+    /// the oracle reads and the answer. Nothing is saved.
+    pub(crate) fn send(
+        &mut self,
+        endpoint: &Endpoint,
+        ops: &[Op],
+        choices: &[u64],
+    ) -> Result<(CaseRecord, Response), CaseError> {
+        let mut ch = Choices::new(choices);
+        let (request, _) = self.runner.build(endpoint, ops, &mut ch)?;
+        let response = self.runner.send(&request)?;
+        Ok((
+            CaseRecord {
+                vars: self.runner.vars.clone(),
+                request,
+            },
+            response,
+        ))
+    }
+}
+
+/// Saves values from an exchange into `vars`, as a step's `save` does. A value to read from
+/// the answer that is not there is returned as (variable, source).
+pub(crate) fn save_values(
+    save: &BTreeMap<String, SaveSource>,
+    request: &Request,
+    response: &Response,
+    vars: &mut BTreeMap<String, Value>,
+) -> Result<(), (String, String)> {
+    for (name, source) in save {
+        match saved_value(source, request, response) {
+            Some(v) => {
+                vars.insert(name.clone(), v);
+            }
+            None if reads_answer(source) => {
+                return Err((name.clone(), source_text(source).to_string()));
+            }
+            None => {}
+        }
+    }
+    Ok(())
 }
 
 /// Whether a status is a success for this endpoint: one of its declared `success` statuses,

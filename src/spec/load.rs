@@ -839,6 +839,15 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
         }
     }
 
+    check_models(
+        spec,
+        &endpoints,
+        &rows,
+        &faults,
+        &mut fixture_refs,
+        &mut out,
+    );
+
     for (path, name) in fixture_refs {
         if !fixtures.contains(name.as_str()) {
             out.push(Problem {
@@ -850,6 +859,94 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
         }
     }
     out
+}
+
+/// The models' endpoints, rows, operators and saves (see `Model`).
+fn check_models(
+    spec: &VendorSpec,
+    endpoints: &BTreeSet<&str>,
+    rows: &BTreeSet<&str>,
+    faults: &BTreeSet<&str>,
+    fixture_refs: &mut Vec<(String, String)>,
+    out: &mut Vec<Problem>,
+) {
+    let mut resources = BTreeSet::new();
+    let dangling_row = |path: String, row: &str| Problem {
+        path,
+        kind: SpecErrorKind::Dangling,
+        message: format!("the model names row `{row}`, which is not declared"),
+        hint: "name a row id of this file".into(),
+    };
+    for (i, model) in spec.models.iter().enumerate() {
+        let base = format!("/models/{i}");
+        if !resources.insert(model.resource.as_str()) {
+            out.push(Problem {
+                path: format!("{base}/resource"),
+                kind: SpecErrorKind::Invalid,
+                message: format!("resource `{}` is modelled twice", model.resource),
+                hint: "give each model its own resource name".into(),
+            });
+        }
+        let calls = [
+            ("create", Some(&model.create)),
+            ("read", model.read.as_ref()),
+            ("update", model.update.as_ref()),
+            ("delete", model.delete.as_ref()),
+        ];
+        for (name, call) in calls {
+            let Some(call) = call else { continue };
+            let path = format!("{base}/{name}");
+            if !endpoints.contains(call.endpoint.as_str()) {
+                out.push(Problem {
+                    path: format!("{path}/endpoint"),
+                    kind: SpecErrorKind::Dangling,
+                    message: format!(
+                        "the model's {name} call sends to endpoint `{}`, which is not declared",
+                        call.endpoint
+                    ),
+                    hint: "declare the endpoint or fix the name".into(),
+                });
+            }
+            if let Some(row) = &call.missing {
+                if !rows.contains(row.as_str()) {
+                    out.push(dangling_row(format!("{path}/missing"), row));
+                }
+            }
+            let step = Step {
+                endpoint: call.endpoint.clone(),
+                ops: call.ops.clone(),
+                save: call.save.clone(),
+                expect: StepExpect::Success,
+                repeat: None,
+            };
+            // The endpoint was checked above with the model's wording.
+            let known: BTreeSet<&str> = [call.endpoint.as_str()].into();
+            check_step(&step, &path, &known, faults, fixture_refs, out);
+        }
+        if let Some(dup) = &model.duplicate {
+            if !rows.contains(dup.row.as_str()) {
+                out.push(dangling_row(format!("{base}/duplicate/row"), &dup.row));
+            }
+            for (j, op) in dup.ops.iter().enumerate() {
+                check_op(
+                    op,
+                    &format!("{base}/duplicate/ops/{j}"),
+                    faults,
+                    fixture_refs,
+                    out,
+                );
+            }
+        }
+        for (name, value) in &model.unknown {
+            let at = format!("{base}/unknown/{}", escape(name));
+            if let Some(f) = value.fixture.as_ref().or(value.pool.as_ref()) {
+                fixture_refs.push((at.clone(), f.clone()));
+            }
+            if let Some(schema) = &value.gen {
+                collect_schema_fixtures(schema, &format!("{at}/gen"), fixture_refs);
+            }
+        }
+    }
 }
 
 fn check_step(

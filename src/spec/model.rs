@@ -17,6 +17,9 @@ pub struct VendorSpec {
     pub vendor: Vendor,
     pub endpoints: Vec<Endpoint>,
     pub rows: Vec<ErrorRow>,
+    /// Models of the API's resources, for random call sequences (the `stateful` property).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<Model>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -501,6 +504,64 @@ pub enum Op {
     Fault(String),
     Header(BTreeMap<String, String>),
     Oauth(OauthTamper),
+}
+
+/// A resource the API keeps, as a model for random call sequences: how a record is created
+/// (and what its variables are), and which documented row answers a duplicate or a call on a
+/// record that does not exist.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// The resource's name (lower-case): the property's subject.
+    pub resource: String,
+    /// Creates a fresh record: its endpoint's setup steps run first, then a valid request with
+    /// `ops`; `save` keeps the record's variables (its id, its key values).
+    pub create: ModelCall,
+    /// A create that repeats a live record's uniqueness key: `ops` on a valid request to the
+    /// create endpoint, with the record's variables bound; `row` is the documented answer.
+    #[serde(default)]
+    pub duplicate: Option<Duplicate>,
+    /// Reads a record back; `echo` checks the answer against the record's variables.
+    #[serde(default)]
+    pub read: Option<ModelCall>,
+    /// Changes a record; `save` updates its variables.
+    #[serde(default)]
+    pub update: Option<ModelCall>,
+    /// Deletes a record.
+    #[serde(default)]
+    pub delete: Option<ModelCall>,
+    /// Variables that name a record that was never created, for calls on unknown records.
+    #[serde(default)]
+    pub unknown: BTreeMap<String, ValueSpec>,
+}
+
+/// One call of a model: a valid request to `endpoint` (its own setup steps are not run: the
+/// record's variables stand in for them) with `ops` applied.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCall {
+    pub endpoint: String,
+    #[serde(default)]
+    pub ops: Vec<Op>,
+    /// Variables of the record to keep from a successful answer (as a step's `save`).
+    #[serde(default)]
+    pub save: BTreeMap<String, SaveSource>,
+    /// The row that answers this call on a deleted or unknown record; without it, such calls
+    /// are not made.
+    #[serde(default)]
+    pub missing: Option<String>,
+    /// JSON pointers into a successful answer and the record variable each must equal.
+    #[serde(default)]
+    pub echo: BTreeMap<String, String>,
+}
+
+/// How a duplicate of a live record is made, and the row that answers it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Duplicate {
+    pub row: String,
+    #[serde(default)]
+    pub ops: Vec<Op>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

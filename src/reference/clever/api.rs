@@ -44,6 +44,14 @@ pub struct CleverReference {
 /// The deliberate deviations this reference can be started with (`Config::mutant`).
 const MUTANTS: &[(&str, &str)] = &[
     (
+        "clever.deleted-still-served",
+        "DELETE answers 200 but keeps the assignment: a later GET still serves it",
+    ),
+    (
+        "clever.update-not-persisted",
+        "PATCH answers the updated assignment but does not store the change",
+    ),
+    (
         "clever.auth-statuses-swapped",
         "no token answers 403 and a bad token 401 (the documented statuses swapped)",
     ),
@@ -505,6 +513,7 @@ impl CleverReference {
         let Some(record) = store.assignments.get_mut(&key) else {
             return message(404, "Assignment does not exist");
         };
+        let before = record.assignment.clone();
         let a = &mut record.assignment;
         if let Some(v) = body.title {
             a.title = v;
@@ -540,7 +549,11 @@ impl CleverReference {
             a.term_id = Some(v);
         }
         a.last_modified = store::now();
-        data(a.to_json())
+        let answer = data(a.to_json());
+        if self.config.mutant_is("clever.update-not-persisted") {
+            record.assignment = before;
+        }
+        answer
     }
 
     /// `DELETE /sections/{section_id}/assignments/{assignment_id}` [doc]: 200, no body. The
@@ -552,7 +565,9 @@ impl CleverReference {
         }
         match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => {
-                store.assignments.remove(&key);
+                if !self.config.mutant_is("clever.deleted-still-served") {
+                    store.assignments.remove(&key);
+                }
                 Response::empty(200)
             }
             Err(r) => r,

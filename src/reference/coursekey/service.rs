@@ -30,6 +30,14 @@ pub struct CourseKey {
 /// guarded by `config.mutant_is(..)` where it applies.
 const MUTANTS: &[(&str, &str)] = &[
     (
+        "coursekey.user-update-drops-email",
+        "PUT /users by userID without email clears the stored email: the address can be taken again",
+    ),
+    (
+        "coursekey.attendance-delete-not-persisted",
+        "DELETE /attendances answers the session but keeps it",
+    ),
+    (
         "coursekey.users-unauthorized-school-400",
         "Unauthorized school on users answers 400 (as courses do) instead of the documented 403",
     ),

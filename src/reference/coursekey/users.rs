@@ -186,6 +186,11 @@ pub(super) fn update(body: &Body, context: &Context<'_>, store: &mut Store) -> O
     if sis.is_some() {
         if let Some(new_email) = email {
             user.email = new_email;
+        } else if context
+            .config
+            .mutant_is("coursekey.user-update-drops-email")
+        {
+            user.email = String::new();
         }
     }
     if let Some(first) = body.text("firstName") {

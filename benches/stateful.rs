@@ -1,0 +1,85 @@
+//! `cargo bench --bench stateful`: the stateful property (random call sequences against every
+//! modelled resource) against the embedded reference, in-process. Prints the median and spread
+//! of several runs and the requests each vendor's sequences sent; these machines are noisy, so
+//! no single timing is meaningful.
+//!
+//! Options (after `--`): `--runs N` (default 7), `--mutant NAME` (run against that mutant once
+//! and print its result, evidence included).
+
+use std::time::{Duration, Instant};
+
+use confuzz::props::stateful::check;
+use confuzz::reference::{Config, Reference};
+use confuzz::run::RunOptions;
+use confuzz::spec::load_embedded;
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn main() {
+    let set = load_embedded().expect("the shipped specs load");
+    if let Some(mutant) = arg("--mutant") {
+        let reference = Reference::new(Config {
+            mutant: Some(mutant),
+            ..Config::default()
+        });
+        let options = RunOptions {
+            seed: 1,
+            ..RunOptions::default()
+        };
+        for result in check(&set, &reference, &reference.fixtures(), &options) {
+            println!(
+                "{} {} ({} requests): {}",
+                result.id,
+                result.verdict.as_str(),
+                result.requests,
+                result.reason.unwrap_or_default()
+            );
+            for note in result.notes {
+                println!("  note: {note}");
+            }
+            for line in result.evidence {
+                println!("  {line}");
+            }
+        }
+        return;
+    }
+    let runs: usize = arg("--runs")
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(7)
+        .max(1);
+    let mut times: Vec<Duration> = Vec::new();
+    let mut requests = Vec::new();
+    for i in 0..runs {
+        let reference = Reference::new(Config::default());
+        let options = RunOptions {
+            seed: 1000 + i as u64,
+            ..RunOptions::default()
+        };
+        let fixtures = reference.fixtures();
+        let start = Instant::now();
+        let results = check(&set, &reference, &fixtures, &options);
+        times.push(start.elapsed());
+        for r in &results {
+            if r.verdict != confuzz::run::RowVerdict::Passed {
+                eprintln!("{}: {:?} {:?}", r.id, r.verdict, r.reason);
+            }
+        }
+        requests = results.iter().map(|r| (r.id.clone(), r.requests)).collect();
+    }
+    times.sort();
+    println!(
+        "stateful in-process: median {:?} (min {:?}, max {:?}) over {runs} runs",
+        times[runs / 2],
+        times[0],
+        times[runs - 1]
+    );
+    for (id, n) in requests {
+        println!("  {id}: {n} requests (last run)");
+    }
+}

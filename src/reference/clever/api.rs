@@ -44,6 +44,10 @@ pub struct CleverReference {
 /// The deliberate deviations this reference can be started with (`Config::mutant`).
 const MUTANTS: &[(&str, &str)] = &[
     (
+        "clever.deleted-still-served",
+        "a deleted assignment is still served: PATCH of it succeeds and brings it back",
+    ),
+    (
         "clever.auth-statuses-swapped",
         "no token answers 403 and a bad token 401 (the documented statuses swapped)",
     ),
@@ -479,6 +483,13 @@ impl CleverReference {
         if let Err(r) = find_section(&store, section_id) {
             return r;
         }
+        if self.config.mutant_is("clever.deleted-still-served") {
+            // A deleted assignment comes back on update instead of staying gone.
+            let key = assignment_id.to_ascii_lowercase();
+            if let Some(record) = store.deleted.remove(&key) {
+                store.assignments.insert(key, record);
+            }
+        }
         let key = match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => key,
             Err(r) => return r,
@@ -552,7 +563,12 @@ impl CleverReference {
         }
         match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => {
-                store.assignments.remove(&key);
+                let record = store.assignments.remove(&key);
+                if let Some(record) = record {
+                    if self.config.mutant_is("clever.deleted-still-served") {
+                        store.deleted.insert(key, record);
+                    }
+                }
                 Response::empty(200)
             }
             Err(r) => r,

@@ -47,7 +47,8 @@ fn check_endpoint(
     let outcome = (|| {
         session.endpoint_setup(endpoint, &mut ch)?;
         let delete = session.build(endpoint, &[], &mut ch)?;
-        let (response, n) = send(&session, &mut trace, &mut seen, &delete)?;
+        let (response, deleted_at) = send(&session, &mut trace, &mut seen, &delete)?;
+        let n = deleted_at;
         if !is_success(endpoint, response.status) {
             return Ok(Some((
                 None,
@@ -71,7 +72,7 @@ fn check_endpoint(
             let (response, n) = send(&session, &mut trace, &mut seen, &request)?;
             if !ctx.answers(spec, row, &session.record(&request), &response) {
                 return Ok(Some((
-                    Some(n),
+                    Some((deleted_at, n)),
                     format!(
                         "{} {} of the deleted record answered {}; expected row {}",
                         request.method,
@@ -90,8 +91,11 @@ fn check_endpoint(
         Err(e) => result.untested(untested_reason(&e)),
         Ok(None) => result,
         Ok(Some((None, reason))) => result.untested(reason),
-        Ok(Some((Some(n), reason))) => {
-            let evidence = vec![format!("request {n}: {reason}")];
+        Ok(Some((Some((deleted_at, n)), reason))) => {
+            let evidence = vec![
+                format!("request {deleted_at} deleted the record"),
+                format!("request {n} named it again: expected the row, got the answer above"),
+            ];
             result.failed(reason, evidence, trace.exchanges)
         }
     }

@@ -43,7 +43,10 @@ fn every_mutant_is_killed_and_the_reference_raises_no_false_alarm() {
         "false alarms on the reference: {:#?}",
         report.reference.failures
     );
-    assert_eq!(report.reference.checks, 126, "101 rows and 25 endpoints");
+    assert_eq!(
+        report.reference.checks, 161,
+        "101 rows, 25 endpoints and 35 property results"
+    );
     let survivors: Vec<(&str, &str)> = report
         .mutants
         .iter()

@@ -49,7 +49,15 @@ fn a_full_run_passes_every_row_and_endpoint() {
         );
         assert!(p.cases > 0, "{}", p.endpoint);
     }
-    assert_eq!(report.summary.passed, rows.len() + endpoints);
+    // The cross-request properties run after the rows, all of them by default.
+    assert!(!report.properties.is_empty());
+    for p in &report.properties {
+        assert_eq!(p.verdict, RowVerdict::Passed, "{}: {:?}", p.id, p.reason);
+    }
+    assert_eq!(
+        report.summary.passed,
+        rows.len() + endpoints + report.properties.len()
+    );
     assert_eq!(
         (
             report.summary.failed,
@@ -353,6 +361,7 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
     assert!(fixtures.remove("clever.token").is_some());
     let options = RunOptions {
         positive: true,
+        properties: Some(Vec::new()),
         ..options(&["clever"])
     };
     let report = run_quiet(&set, &reference, &fixtures, &options);
@@ -424,6 +433,7 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
     let options = RunOptions {
         cases: 2,
         faults: Some(Vec::new()),
+        properties: Some(Vec::new()),
         ..options(&[])
     };
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);

@@ -5,7 +5,10 @@
 //! either it is discovered by repetition, up to [`DISCOVERY_BOUND`] requests.
 //!
 //! The filling requests are the row's setup step repeated by the limit's fixture
-//! (`repeat: { fixture: ... }`): the property reads the same data the row does.
+//! (`repeat: { fixture: ... }`): the property reads the same data the row does. A limit marked
+//! `shared` (a window of a token every check uses) can be filled once per target: it is left
+//! to the row's check when the row runs too. A first request already over the limit means the
+//! limit was used up before the check began: untested, not failed.
 
 use super::{send, untested_reason, Context, PropertyResult, Trace};
 use crate::generate::choice::Choices;

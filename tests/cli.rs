@@ -424,3 +424,44 @@ fn a_spec_file_of_garbage_exits_2_without_a_panic() {
         stderr(&o)
     );
 }
+
+#[test]
+fn run_selects_properties_by_name_and_rejects_unknown_ones() {
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "clever.after-delete",
+        "--properties",
+        "after-delete",
+        "--seed",
+        "3",
+        "--verbose",
+    ]);
+    exits(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("PROPERTY") && out.contains("clever.after-delete.assignment-delete"),
+        "{out}"
+    );
+    assert!(out.contains("0 rows, 0 endpoints, 1 properties"), "{out}");
+
+    let o = confuzz(&[
+        "run",
+        "--vendor",
+        "clever",
+        "--properties",
+        "none",
+        "--cases",
+        "1",
+    ]);
+    exits(&o, 0);
+    assert!(stdout(&o).contains(", 0 properties;"), "{}", stdout(&o));
+
+    let o = confuzz(&["run", "--properties", "uniq"]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("unknown property `uniq`"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -44,8 +44,8 @@ fn every_mutant_is_killed_and_the_reference_raises_no_false_alarm() {
         report.reference.failures
     );
     assert_eq!(
-        report.reference.checks, 128,
-        "101 rows, 25 endpoints and 2 stateful properties"
+        report.reference.checks, 163,
+        "101 rows, 25 endpoints, 35 property results and 2 stateful sequences"
     );
     let survivors: Vec<(&str, &str)> = report
         .mutants

@@ -49,7 +49,15 @@ fn a_full_run_passes_every_row_and_endpoint() {
         );
         assert!(p.cases > 0, "{}", p.endpoint);
     }
-    assert_eq!(report.summary.passed, rows.len() + endpoints);
+    // The cross-request properties run after the rows, all of them by default.
+    assert!(!report.properties.is_empty());
+    for p in &report.properties {
+        assert_eq!(p.verdict, RowVerdict::Passed, "{}: {:?}", p.id, p.reason);
+    }
+    assert_eq!(
+        report.summary.passed,
+        rows.len() + endpoints + report.properties.len()
+    );
     assert_eq!(
         (
             report.summary.failed,
@@ -69,12 +77,40 @@ fn a_full_run_passes_every_row_and_endpoint() {
 /// that cuts it out, if any.
 type AnswerSource = (String, Option<regex::Regex>);
 
+/// An endpoint's path as a regex matching its requests.
+fn path_regex(base_path: &str, path: &str) -> regex::Regex {
+    let parameter = regex::Regex::new(r"\\\{[^}]*\\\}").unwrap();
+    let template = format!("{base_path}{path}");
+    regex::Regex::new(&format!(
+        "^{}$",
+        parameter.replace_all(&regex::escape(&template), "[^/]+")
+    ))
+    .unwrap()
+}
+
+/// Every endpoint of the set: its vendor, method and path regex (a request's vendor is found
+/// by its path alone: a row can send another method to an endpoint's path).
+fn endpoints(set: &SpecSet) -> Vec<(String, String, regex::Regex)> {
+    set.specs
+        .iter()
+        .flat_map(|loaded| {
+            let spec = &loaded.spec;
+            spec.endpoints.iter().map(|e| {
+                (
+                    spec.vendor.id.clone(),
+                    e.method.clone(),
+                    path_regex(&spec.vendor.base_path, &e.path),
+                )
+            })
+        })
+        .collect()
+}
+
 /// For each endpoint a setup step saves answers from: its method, its path as a regex, and the
 /// sources saved. These are the only values a request can carry that the target chose rather
 /// than the harness.
 fn answer_sources(set: &SpecSet) -> Vec<(String, regex::Regex, Vec<AnswerSource>)> {
     let mut out: Vec<(String, regex::Regex, Vec<AnswerSource>)> = Vec::new();
-    let parameter = regex::Regex::new(r"\\\{[^}]*\\\}").unwrap();
     for loaded in &set.specs {
         let spec = &loaded.spec;
         let endpoint_steps = spec.endpoints.iter().flat_map(|e| &e.setup);
@@ -85,12 +121,7 @@ fn answer_sources(set: &SpecSet) -> Vec<(String, regex::Regex, Vec<AnswerSource>
             .flat_map(|t| &t.setup);
         for step in endpoint_steps.chain(row_steps) {
             let endpoint = spec.endpoint(&step.endpoint).unwrap();
-            let template = format!("{}{}", spec.vendor.base_path, endpoint.path);
-            let path = regex::Regex::new(&format!(
-                "^{}$",
-                parameter.replace_all(&regex::escape(&template), "[^/]+")
-            ))
-            .unwrap();
+            let path = path_regex(&spec.vendor.base_path, &endpoint.path);
             let sources: Vec<AnswerSource> = step
                 .save
                 .values()
@@ -164,15 +195,23 @@ fn rename_ids(request: &Request, names: &BTreeMap<String, String>) -> Request {
 /// a name derived from the request that created them. The reference numbers what it creates in
 /// the order requests arrive, and with two jobs rows arrive interleaved: without the renaming
 /// the same case would carry another course number, though the harness built the same request.
+/// Ids are renamed only in requests to the vendor that chose them: a short generated value of
+/// another vendor's request (a description `5`) is not a class id `5`.
 struct Recorder {
+    endpoints: Vec<(String, String, regex::Regex)>,
     sources: Vec<(String, regex::Regex, Vec<AnswerSource>)>,
     fixtures: BTreeSet<String>,
-    seen: Mutex<(BTreeMap<String, String>, Vec<String>)>,
+    /// Per vendor, the names of the ids it chose; and the log.
+    seen: Mutex<(NamesByVendor, Vec<String>)>,
 }
+
+/// Vendor id → (id the vendor chose → its name).
+type NamesByVendor = BTreeMap<String, BTreeMap<String, String>>;
 
 impl Recorder {
     fn new(set: &SpecSet, fixtures: &Map<String, Value>) -> Self {
         Recorder {
+            endpoints: endpoints(set),
             sources: answer_sources(set),
             fixtures: fixtures
                 .values()
@@ -183,8 +222,14 @@ impl Recorder {
     }
 
     fn record(&self, request: &Request, response: &Response) {
+        let vendor = self
+            .endpoints
+            .iter()
+            .find(|(_, _, path)| path.is_match(&request.path))
+            .map_or_else(String::new, |(vendor, _, _)| vendor.clone());
         let mut seen = self.seen.lock().unwrap();
-        let (names, log) = &mut *seen;
+        let (by_vendor, log) = &mut *seen;
+        let names = by_vendor.entry(vendor).or_default();
         let normal = serde_json::to_string(&rename_ids(request, names)).unwrap();
         let json = response.json_body();
         let sources = self
@@ -353,6 +398,7 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
     assert!(fixtures.remove("clever.token").is_some());
     let options = RunOptions {
         positive: true,
+        properties: Some(Vec::new()),
         ..options(&["clever"])
     };
     let report = run_quiet(&set, &reference, &fixtures, &options);
@@ -424,6 +470,7 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
     let options = RunOptions {
         cases: 2,
         faults: Some(Vec::new()),
+        properties: Some(Vec::new()),
         ..options(&[])
     };
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);

@@ -259,12 +259,12 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     assert_eq!(doc["conforms"], false);
     assert_eq!(doc["seed"], SEED);
 
-    // JUnit: one test case per row and per valid-request check.
+    // JUnit: one test case per row, per valid-request check and per property result.
     let xml = junit(&report, base, &redactor);
     assert!(!xml.contains(&token), "{xml}");
     assert_eq!(
         xml.matches("<testcase ").count(),
-        report.rows.len() + report.positive.len()
+        report.rows.len() + report.positive.len() + report.properties.len()
     );
     for r in &report.rows {
         assert_eq!(
@@ -345,7 +345,9 @@ fn the_command_line_reports_a_failure_without_the_secret() {
         assert!(!stdout.contains(&token), "{stdout}");
         assert!(!stderr.contains(&token), "{stderr}");
         let xml = std::fs::read_to_string(&junit_file).unwrap();
-        assert_eq!(xml.matches("<testcase ").count(), 15 + 7);
+        // 15 rows, 7 endpoints, and 7 property results (2 precedence, 3 nothing-lost, 1
+        // after-delete, 1 stateful).
+        assert_eq!(xml.matches("<testcase ").count(), 15 + 7 + 7);
         assert!(!xml.contains(&token));
         let files: Vec<PathBuf> = std::fs::read_dir(&saved)
             .unwrap()

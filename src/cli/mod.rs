@@ -171,6 +171,10 @@ struct RunArgs {
     /// Skip the valid-request checks.
     #[arg(long)]
     no_positive: bool,
+    /// The cross-request properties to check after the rows, comma-separated: precedence,
+    /// nothing-lost, unique, after-delete, limit; `none` for none, `all` (the default) for all.
+    #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
+    properties: Option<Vec<String>>,
     /// Report format on stdout.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -516,6 +520,17 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         prefix: args.prefix.clone(),
         retry: retry.then(runner::RetryPolicy::default),
         now: None,
+        properties: args
+            .properties
+            .as_ref()
+            .filter(|names| !names.iter().any(|n| n.trim() == "all"))
+            .map(|names| {
+                names
+                    .iter()
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty() && n != "none")
+                    .collect()
+            }),
     };
     let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let total = std::sync::atomic::AtomicUsize::new(0);
@@ -526,6 +541,8 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
             runner::Event::Started { rows, endpoints } => {
                 total.store(rows + endpoints, Ordering::Relaxed);
             }
+            // Properties come after the rows, which the bar counts.
+            runner::Event::PropertyFinished(_) => {}
             _ => {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if progress {

@@ -5,7 +5,10 @@ use std::fmt::{self, Write as _};
 
 use serde_json::Value;
 
-use crate::report::run::{console, evidence_text, json, junit, normalized, Redactor};
+use crate::props::PropertyResult;
+use crate::report::run::{
+    console, evidence_text, json, junit, normalized, property_text, Redactor,
+};
 use crate::run::{Evidence, RowVerdict, RunReport};
 
 /// What a [`Harness`](crate::Harness) run found, row by row.
@@ -28,6 +31,8 @@ struct Finding<'a> {
     verdict: RowVerdict,
     reason: Option<&'a str>,
     evidence: Option<&'a Evidence>,
+    /// A failed property's request sequence.
+    property: Option<&'a PropertyResult>,
 }
 
 impl Report {
@@ -86,6 +91,13 @@ impl Report {
                     .find(|p| format!("{}.valid.{}", p.vendor, p.endpoint) == id)
                     .map(|p| p.verdict)
             })
+            .or_else(|| {
+                self.run
+                    .properties
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| p.verdict)
+            })
     }
 
     /// Why a row or check failed, warned or was untested (one line), if it did.
@@ -100,6 +112,13 @@ impl Report {
                     .positive
                     .iter()
                     .find(|p| format!("{}.valid.{}", p.vendor, p.endpoint) == id)
+                    .map(|p| p.reason.as_deref())
+            })
+            .or_else(|| {
+                self.run
+                    .properties
+                    .iter()
+                    .find(|p| p.id == id)
                     .map(|p| p.reason.as_deref())
             })
             .flatten()
@@ -168,6 +187,9 @@ impl Report {
         if let Some(e) = f.evidence {
             out.push_str(&evidence_text(e, &self.base_url, &self.redactor));
         }
+        if let Some(p) = f.property {
+            out.push_str(&property_text(p, &self.base_url, &self.redactor));
+        }
         let seed = self.run.seed;
         let _ = write!(
             out,
@@ -182,14 +204,26 @@ impl Report {
             verdict: r.verdict,
             reason: r.reason.as_deref(),
             evidence: r.evidence.as_ref(),
+            property: None,
         });
         let checks = self.run.positive.iter().map(|p| Finding {
             id: format!("{}.valid.{}", p.vendor, p.endpoint),
             verdict: p.verdict,
             reason: p.reason.as_deref(),
             evidence: p.evidence.as_ref(),
+            property: None,
         });
-        rows.chain(checks).filter(|f| keep(f.verdict)).collect()
+        let properties = self.run.properties.iter().map(|p| Finding {
+            id: p.id.clone(),
+            verdict: p.verdict,
+            reason: p.reason.as_deref(),
+            evidence: None,
+            property: Some(p),
+        });
+        rows.chain(checks)
+            .chain(properties)
+            .filter(|f| keep(f.verdict))
+            .collect()
     }
 }
 
@@ -201,6 +235,9 @@ fn finding_text(f: &Finding<'_>, base_url: &str, redactor: &Redactor) -> String 
     out.push('\n');
     if let Some(e) = f.evidence {
         out.push_str(&evidence_text(e, base_url, redactor));
+    }
+    if let Some(p) = f.property.filter(|p| p.verdict == RowVerdict::Failed) {
+        out.push_str(&property_text(p, base_url, redactor));
     }
     out
 }

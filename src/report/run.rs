@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
+use crate::props::PropertyResult;
+use crate::run::case::Exchange;
 use crate::run::{Evidence, RowVerdict, RunReport};
 use crate::spec::SpecSet;
 use crate::target::Request;
@@ -144,6 +146,29 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
     if !rows.is_empty() {
         out.push_str(&table(&["ROW", "VERDICT", "CASES", "REASON"], &rows));
     }
+    let properties: Vec<Vec<String>> = report
+        .properties
+        .iter()
+        .filter(|p| verbose || p.verdict != RowVerdict::Passed)
+        .map(|p| {
+            let reason = p.reason.clone().unwrap_or_else(|| p.title.clone());
+            vec![
+                p.id.clone(),
+                p.verdict.as_str().to_string(),
+                p.requests.to_string(),
+                clip(&redactor.redact(&reason), 100),
+            ]
+        })
+        .collect();
+    if !properties.is_empty() {
+        if !rows.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&table(
+            &["PROPERTY", "VERDICT", "REQUESTS", "REASON"],
+            &properties,
+        ));
+    }
     let failures = report
         .rows
         .iter()
@@ -167,16 +192,36 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         let _ = writeln!(out, "\n--- {id} ({})", verdict.as_str());
         out.push_str(&evidence_text(e, base_url, redactor));
     }
+    for p in report
+        .properties
+        .iter()
+        .filter(|p| p.verdict == RowVerdict::Failed)
+    {
+        let _ = writeln!(out, "\n--- {} ({})", p.id, p.verdict.as_str());
+        out.push_str(&property_text(p, base_url, redactor));
+    }
+    let notes: Vec<&PropertyResult> = report
+        .properties
+        .iter()
+        .filter(|p| verbose && !p.notes.is_empty())
+        .collect();
+    for p in notes {
+        let _ = writeln!(out, "\n{} notes:", p.id);
+        for n in &p.notes {
+            let _ = writeln!(out, "  {}", redactor.redact(n));
+        }
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} warned, {} untested ({} rows, {} endpoints; seed {}; {} cases per row; {}{} in {} ms)",
+        "\n{} passed, {} failed, {} warned, {} untested ({} rows, {} endpoints, {} properties; seed {}; {} cases per row; {}{} in {} ms)",
         s.passed,
         s.failed,
         s.warned,
         s.untested,
         report.rows.len(),
         report.positive.len(),
+        report.properties.len(),
         report.seed,
         report.cases,
         report.target,
@@ -233,6 +278,42 @@ pub fn evidence_text(e: &Evidence, base_url: &str, redactor: &Redactor) -> Strin
     );
     let _ = writeln!(out, "  {}", curl(&e.request, base_url, redactor));
     out
+}
+
+/// A failed property: why, what each numbered request showed, and the numbered sequence as
+/// `curl` lines.
+pub fn property_text(p: &PropertyResult, base_url: &str, redactor: &Redactor) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "checked: {}", p.title);
+    if let Some(reason) = &p.reason {
+        let _ = writeln!(out, "{}", redactor.redact(reason));
+    }
+    for line in &p.evidence {
+        let _ = writeln!(out, "  {}", redactor.redact(line));
+    }
+    if !p.exchanges.is_empty() {
+        let _ = writeln!(out, "requests, in order:");
+        for line in numbered_curl(&p.exchanges, base_url, redactor) {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    out
+}
+
+/// The exchanges of a property as numbered `curl` lines, each with the status it got.
+pub fn numbered_curl(exchanges: &[Exchange], base_url: &str, redactor: &Redactor) -> Vec<String> {
+    exchanges
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            format!(
+                "{}. {}   # -> {}",
+                i + 1,
+                curl(&x.request, base_url, redactor),
+                x.response.status
+            )
+        })
+        .collect()
 }
 
 fn clip(text: &str, width: usize) -> String {
@@ -297,6 +378,17 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
             })
         })
         .collect();
+    let properties: Vec<Value> = report
+        .properties
+        .iter()
+        .map(|p| {
+            let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
+            if !p.exchanges.is_empty() {
+                v["curl"] = json!(numbered_curl(&p.exchanges, base_url, redactor));
+            }
+            v
+        })
+        .collect();
     let document = json!({
         "format": REPORT_FORMAT,
         "seed": report.seed,
@@ -309,6 +401,7 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "elapsed_ms": report.elapsed_ms,
         "rows": rows,
         "positive": positive,
+        "properties": properties,
     });
     // Secrets are redacted everywhere: the evidence, and the reasons, which quote answers.
     redactor.redact_serialized(&document).unwrap_or(Value::Null)
@@ -361,7 +454,19 @@ pub fn normalized(report: &RunReport) -> Value {
             })
         })
         .collect();
-    json!({
+    let properties: Vec<Value> = report
+        .properties
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "verdict": p.verdict,
+                "reason": p.reason.as_ref().map(|t| t.replace(&prefix, "[prefix]")),
+                "notes": p.notes,
+            })
+        })
+        .collect();
+    let mut document = json!({
         "target": report.target,
         "seed": report.seed,
         "strict": report.strict,
@@ -369,7 +474,13 @@ pub fn normalized(report: &RunReport) -> Value {
         "summary": report.summary,
         "rows": rows,
         "positive": positive,
-    })
+    });
+    // Only runs that checked properties list them, so snapshots of row-only runs keep their
+    // shape.
+    if !properties.is_empty() {
+        document["properties"] = json!(properties);
+    }
+    document
 }
 
 fn xml_escape(s: &str) -> String {
@@ -386,7 +497,8 @@ fn xml_escape(s: &str) -> String {
         .collect()
 }
 
-/// JUnit XML: one test suite per vendor, one test case per row and per valid-request check.
+/// JUnit XML: one test suite per vendor, one test case per row, per valid-request check and
+/// per property result.
 pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String {
     let mut suites: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut counts: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
@@ -394,7 +506,7 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
                     name: &str,
                     verdict: RowVerdict,
                     reason: Option<&str>,
-                    e: Option<&Evidence>| {
+                    detail: &dyn Fn() -> String| {
         let c = counts.entry(vendor.to_string()).or_default();
         c.0 += 1;
         let mut xml = format!(
@@ -413,9 +525,7 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
             }
             RowVerdict::Failed => {
                 c.1 += 1;
-                let detail = e
-                    .map(|e| evidence_text(e, base_url, redactor))
-                    .unwrap_or_default();
+                let detail = detail();
                 let _ = write!(
                     xml,
                     "<failure message=\"{}\">{}</failure>",
@@ -435,14 +545,14 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
         xml.push_str("</testcase>");
         suites.entry(vendor.to_string()).or_default().push(xml);
     };
+    let text = |e: Option<&Evidence>| {
+        e.map(|e| evidence_text(e, base_url, redactor))
+            .unwrap_or_default()
+    };
     for r in &report.rows {
-        case(
-            &r.vendor,
-            &r.id,
-            r.verdict,
-            r.reason.as_deref(),
-            r.evidence.as_ref(),
-        );
+        case(&r.vendor, &r.id, r.verdict, r.reason.as_deref(), &|| {
+            text(r.evidence.as_ref())
+        });
     }
     for p in &report.positive {
         case(
@@ -450,8 +560,13 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
             &format!("{}.valid.{}", p.vendor, p.endpoint),
             p.verdict,
             p.reason.as_deref(),
-            p.evidence.as_ref(),
+            &|| text(p.evidence.as_ref()),
         );
+    }
+    for p in &report.properties {
+        case(&p.vendor, &p.id, p.verdict, p.reason.as_deref(), &|| {
+            property_text(p, base_url, redactor)
+        });
     }
     let total: usize = counts.values().map(|c| c.0).sum();
     let failures: usize = counts.values().map(|c| c.1).sum();

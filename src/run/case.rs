@@ -141,18 +141,38 @@ impl<'e, 'a> Runner<'e, 'a> {
         ops: &[Op],
         ch: &mut Choices<'_>,
     ) -> Result<(Request, Draft), CaseError> {
+        let draft = self.valid(endpoint, ch)?;
+        let draft = self.mutate(draft, ops, ch)?;
+        self.finish(draft)
+    }
+
+    /// A valid draft of `endpoint` with the current variables.
+    fn valid(&mut self, endpoint: &Endpoint, ch: &mut Choices<'_>) -> Result<Draft, CaseError> {
+        Ok(valid_draft(endpoint, &self.draft_env(&self.vars), ch)?)
+    }
+
+    /// `draft` with `ops` applied in order, recording their variables.
+    fn mutate(
+        &mut self,
+        mut draft: Draft,
+        ops: &[Op],
+        ch: &mut Choices<'_>,
+    ) -> Result<Draft, CaseError> {
         let mut vars = std::mem::take(&mut self.vars);
         let result = (|| {
-            let mut draft = valid_draft(endpoint, &self.draft_env(&vars), ch)?;
             for op in ops {
                 let mut scratch = vars.clone();
                 apply_op(&mut draft, op, &self.draft_env(&vars), &mut scratch, ch)?;
                 vars = scratch;
             }
-            Ok::<_, CaseError>(draft)
+            Ok::<_, CaseError>(())
         })();
         self.vars = vars;
-        let draft = result?;
+        result.map(|()| draft)
+    }
+
+    /// Authenticates and serializes a draft.
+    fn finish(&mut self, draft: Draft) -> Result<(Request, Draft), CaseError> {
         let nonce = self.nonce();
         let secs = self.env.now.timestamp().max(0) as u64;
         let mut request = draft
@@ -271,25 +291,9 @@ impl<'e, 'a> Runner<'e, 'a> {
     }
 }
 
-/// Requests that share one set of variables, sent one after another: the stateful property
-/// drives a session through a sequence of calls, building each request as a case does.
-pub(crate) struct Session<'e, 'a> {
-    runner: Runner<'e, 'a>,
-}
-
+/// What the stateful property drives a session with: variables it carries from call to call,
+/// and a request built and sent in one step.
 impl<'e, 'a> Session<'e, 'a> {
-    pub(crate) fn new(env: &'e CaseEnv<'a>, spec: &'e VendorSpec) -> Self {
-        Session {
-            runner: Runner {
-                env,
-                spec,
-                vars: BTreeMap::new(),
-                setup: Vec::new(),
-                nonce_counter: 0,
-            },
-        }
-    }
-
     /// The variables the next request is built with.
     pub(crate) fn vars(&self) -> &BTreeMap<String, Value> {
         &self.runner.vars
@@ -335,7 +339,7 @@ impl<'e, 'a> Session<'e, 'a> {
 
     /// Builds a valid request to `endpoint` with `ops` applied, sends it, and returns what
     /// the oracle reads and the answer. Nothing is saved.
-    pub(crate) fn send(
+    pub(crate) fn build_and_send(
         &mut self,
         endpoint: &Endpoint,
         ops: &[Op],
@@ -527,4 +531,97 @@ pub fn execute_valid(
         response,
         setup: runner.setup,
     })
+}
+
+/// A sequence of requests that share their case variables: what cross-request properties
+/// (`props`) build with. Every request is built by the same machinery as a row's case (setup
+/// steps and saves, valid drafts, operators, authentication), so a property never builds
+/// requests of its own.
+pub struct Session<'e, 'a> {
+    runner: Runner<'e, 'a>,
+}
+
+impl<'e, 'a> Session<'e, 'a> {
+    /// A session with no variables yet.
+    pub fn new(env: &'e CaseEnv<'a>, spec: &'e VendorSpec) -> Self {
+        Session {
+            runner: Runner {
+                env,
+                spec,
+                vars: BTreeMap::new(),
+                setup: Vec::new(),
+                nonce_counter: 0,
+            },
+        }
+    }
+
+    /// The endpoint with this id, or a build error naming it.
+    pub fn endpoint(&self, id: &str) -> Result<&'e Endpoint, CaseError> {
+        self.runner.endpoint(id)
+    }
+
+    /// Runs the endpoint's own `setup` steps (saving their variables).
+    pub fn endpoint_setup(
+        &mut self,
+        endpoint: &Endpoint,
+        ch: &mut Choices<'_>,
+    ) -> Result<(), CaseError> {
+        self.runner.run_endpoint_setup(endpoint, ch, 0)
+    }
+
+    /// Runs one setup step (all its repetitions), as a row's setup would.
+    pub fn step(
+        &mut self,
+        step: &Step,
+        label: &str,
+        ch: &mut Choices<'_>,
+    ) -> Result<(), CaseError> {
+        self.runner.run_step(step, label, ch, 1)
+    }
+
+    /// A request to `endpoint` built from a valid draft with `ops` applied, with the session's
+    /// variables (the endpoint's setup is not run).
+    pub fn build(
+        &mut self,
+        endpoint: &Endpoint,
+        ops: &[Op],
+        ch: &mut Choices<'_>,
+    ) -> Result<Request, CaseError> {
+        self.runner
+            .build(endpoint, ops, ch)
+            .map(|(request, _)| request)
+    }
+
+    /// Two requests from one valid draft: the draft as it is (the valid twin) and with `ops`
+    /// applied, each authenticated on its own.
+    pub fn build_twins(
+        &mut self,
+        endpoint: &Endpoint,
+        ops: &[Op],
+        ch: &mut Choices<'_>,
+    ) -> Result<(Request, Request), CaseError> {
+        let draft = self.runner.valid(endpoint, ch)?;
+        let mutated = self.runner.mutate(draft.clone(), ops, ch)?;
+        let (valid, _) = self.runner.finish(draft)?;
+        let (mutated, _) = self.runner.finish(mutated)?;
+        Ok((valid, mutated))
+    }
+
+    /// Sends one request (not recorded: the caller keeps its own sequence).
+    pub fn send(&self, request: &Request) -> Result<Response, CaseError> {
+        self.runner.send(request)
+    }
+
+    /// The case record the oracle reads for `request`, with the session's variables.
+    pub fn record(&self, request: &Request) -> CaseRecord {
+        CaseRecord {
+            vars: self.runner.vars.clone(),
+            request: request.clone(),
+        }
+    }
+
+    /// The setup exchanges so far, in order.
+    pub fn setup_exchanges(&self) -> &[Exchange] {
+        &self.runner.setup
+    }
 }

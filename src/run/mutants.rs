@@ -225,15 +225,8 @@ fn run_once(
         faults: Some(reference.faults().iter().map(|f| f.to_string()).collect()),
         ..RunOptions::default()
     };
-    let mut report = run(set, &reference, &fixtures, &run_options, &|_| {})
-        .map_err(|error| MutationError::Run { target, error })?;
-    report.properties.extend(crate::props::stateful::check(
-        set,
-        &reference,
-        &fixtures,
-        &run_options,
-    ));
-    Ok(report)
+    run(set, &reference, &fixtures, &run_options, &|_| {})
+        .map_err(|error| MutationError::Run { target, error })
 }
 
 /// Runs the checks against the reference and each selected mutant; `on_mutant` hears of each

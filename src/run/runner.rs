@@ -54,6 +54,9 @@ pub struct RunOptions {
     /// `None`: when the run starts. The same seed builds byte-identical requests only against
     /// the same clock, so pin it to compare two runs.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The cross-request properties to check after the rows (`props::all` names them):
+    /// `None` all of them, an empty list none. The row filters select their results too.
+    pub properties: Option<Vec<String>>,
 }
 
 impl Default for RunOptions {
@@ -74,6 +77,7 @@ impl Default for RunOptions {
             prefix: None,
             retry: None,
             now: None,
+            properties: None,
         }
     }
 }
@@ -199,9 +203,14 @@ impl RunReport {
 /// What reporters are told while a run goes on.
 #[derive(Debug)]
 pub enum Event<'a> {
-    Started { rows: usize, endpoints: usize },
+    Started {
+        rows: usize,
+        endpoints: usize,
+    },
     RowFinished(&'a RowResult),
     PositiveFinished(&'a PositiveResult),
+    /// One property result (they come after every row and valid-request check).
+    PropertyFinished(&'a crate::props::PropertyResult),
 }
 
 /// A run that could not go on at all.
@@ -211,6 +220,9 @@ pub enum RunError {
     Target(TargetError),
     #[error("no row matches {0:?}; `confuzz list` shows the row ids")]
     NoRows(Vec<String>),
+    /// `--properties` names a property that does not exist.
+    #[error("{0}")]
+    UnknownProperty(String),
 }
 
 /// FNV-1a: a stable hash, so seeds derive the same way on every platform and release.
@@ -227,7 +239,7 @@ fn fnv(parts: &[&[u8]]) -> u64 {
     h
 }
 
-fn rng_for(seed: u64, key: &str) -> TestRng {
+pub(crate) fn rng_for(seed: u64, key: &str) -> TestRng {
     let a = fnv(&[&seed.to_le_bytes(), key.as_bytes()]);
     let b = fnv(&[key.as_bytes(), &seed.to_le_bytes()]);
     let mut bytes = [0u8; 32];
@@ -834,7 +846,7 @@ fn row_draws_from_pool(spec: &VendorSpec, row: &ErrorRow) -> bool {
             .is_some_and(|id| endpoint_draws_from_pool(spec, id, 0))
 }
 
-fn rand_u64(rng: &mut TestRng) -> u64 {
+pub(crate) fn rand_u64(rng: &mut TestRng) -> u64 {
     use proptest::prelude::Rng;
     rng.next_u64()
 }
@@ -848,6 +860,8 @@ pub fn run(
     on_event: &(dyn Fn(&Event<'_>) + Sync),
 ) -> Result<RunReport, RunError> {
     let start = Instant::now();
+    let properties =
+        crate::props::select(options.properties.as_deref()).map_err(RunError::UnknownProperty)?;
     let oracle = Oracle::new(set);
     let rows: Vec<(&VendorSpec, &ErrorRow)> = set
         .rows()
@@ -862,7 +876,13 @@ pub fn run(
     } else {
         Vec::new()
     };
-    if rows.is_empty() && endpoints.is_empty() {
+    // A filter may name only property results (`vendor.property...`).
+    let names_property = options.rows.iter().any(|f| {
+        f.split('.')
+            .nth(1)
+            .is_some_and(|p| properties.iter().any(|q| q.name == p.trim_end_matches('*')))
+    });
+    if rows.is_empty() && endpoints.is_empty() && !names_property {
         return Err(RunError::NoRows(options.rows.clone()));
     }
     let prefix = options
@@ -951,11 +971,34 @@ pub fn run(
     let mut positive = positive_results.into_inner().unwrap_or_default();
     positive.sort_by_key(|(i, _)| *i);
     let positive: Vec<PositiveResult> = positive.into_iter().map(|(_, r)| r).collect();
+    // The properties, one after another once the rows are done: each may change the target's
+    // state in ways a row must not see, and pool draws stay in a fixed order.
+    let context = crate::props::Context {
+        set,
+        oracle: &oracle,
+        target,
+        fixtures,
+        pool: &shared.pool,
+        options,
+        prefix: &prefix,
+        faults: shared.faults.as_deref(),
+        now: shared.now,
+    };
+    let mut property_results = Vec::new();
+    for loaded in &set.specs {
+        for property in &properties {
+            for result in (property.check)(&context, &loaded.spec) {
+                on_event(&Event::PropertyFinished(&result));
+                property_results.push(result);
+            }
+        }
+    }
     let mut summary = Summary::default();
     for v in rows_out
         .iter()
         .map(|r| r.verdict)
         .chain(positive.iter().map(|p| p.verdict))
+        .chain(property_results.iter().map(|p| p.verdict))
     {
         match v {
             RowVerdict::Passed => summary.passed += 1,
@@ -972,7 +1015,7 @@ pub fn run(
         cases: options.cases,
         rows: rows_out,
         positive,
-        properties: Vec::new(),
+        properties: property_results,
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
     })

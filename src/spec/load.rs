@@ -707,6 +707,35 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                 }
             }
         }
+        for (j, a) in e.after_delete.iter().enumerate() {
+            if !endpoints.contains(a.endpoint.as_str()) {
+                out.push(Problem {
+                    path: format!("{base}/after_delete/{j}/endpoint"),
+                    kind: SpecErrorKind::Dangling,
+                    message: format!(
+                        "after_delete names endpoint `{}`, which is not declared",
+                        a.endpoint
+                    ),
+                    hint: "name an endpoint id of this file".into(),
+                });
+            }
+            if !rows.contains(a.row.as_str()) {
+                out.push(Problem {
+                    path: format!("{base}/after_delete/{j}/row"),
+                    kind: SpecErrorKind::Dangling,
+                    message: format!("after_delete names row `{}`, which is not declared", a.row),
+                    hint: "name a row id of this file".into(),
+                });
+            }
+        }
+        if !e.after_delete.is_empty() && e.deletes.is_none() {
+            out.push(Problem {
+                path: format!("{base}/after_delete"),
+                kind: SpecErrorKind::Schema,
+                message: format!("endpoint `{}` has after_delete but deletes nothing", e.id),
+                hint: "add `deletes: ENTITY`, or move after_delete to the deleting endpoint".into(),
+            });
+        }
     }
 
     for (i, r) in spec.rows.iter().enumerate() {

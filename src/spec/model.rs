@@ -141,6 +141,11 @@ pub struct Limit {
     pub meaning: String,
     #[serde(default)]
     pub row: Option<String>,
+    /// The count belongs to a fixture every check shares (one token's window), not to
+    /// entities a check creates: it can be filled once per target, by the row's check, so
+    /// the `limit` property checks it only in runs that leave the row out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shared: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -170,6 +175,22 @@ pub struct Endpoint {
     pub reads: Option<String>,
     #[serde(default)]
     pub creates: Option<String>,
+    /// This endpoint changes the entity named here (a `reads` endpoint of the same entity
+    /// reads it back).
+    #[serde(default)]
+    pub updates: Option<String>,
+    /// For an endpoint that `deletes`: what a request to another endpoint naming the deleted
+    /// record answers afterwards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after_delete: Vec<AfterDelete>,
+}
+
+/// A request to `endpoint` about a deleted record, answered by `row`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AfterDelete {
+    pub endpoint: String,
+    pub row: String,
 }
 
 fn yes() -> bool {

@@ -81,6 +81,28 @@ pub fn check(
         .collect()
 }
 
+/// The `stateful` entry of `props::all`: the sequences of one vendor of a run, when the spec
+/// declares a model and the run's filters select the property.
+pub fn check_spec(
+    run: &crate::props::Context<'_>,
+    spec: &crate::spec::VendorSpec,
+) -> Vec<PropertyResult> {
+    if spec.models.is_empty() || !run.selected(spec, &property_id(&spec.vendor.id)) {
+        return Vec::new();
+    }
+    let redactor = Redactor::new(run.set, run.fixtures);
+    let context = Context {
+        spec,
+        oracle: run.oracle,
+        target: run.target,
+        fixtures: run.fixtures,
+        pool: Pool::new(run.fixtures),
+        options: run.options,
+        now: run.now,
+    };
+    vec![check_vendor(&context, &redactor)]
+}
+
 /// A deterministic rng for one vendor's sequences, from the run seed (splitmix64).
 fn rng_for(seed: u64, vendor: &str) -> proptest::test_runner::TestRng {
     let mut state = seed ^ 0x5354_4154_4546_554c; // "STATEFUL"
@@ -192,7 +214,10 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
         requests: 0,
         reason: None,
         notes: Vec::new(),
+        // The numbered `curl` lines are the evidence itself (each followed by the call and
+        // its answer), so the exchanges are not repeated.
         evidence: Vec::new(),
+        exchanges: Vec::new(),
     };
     match result {
         Err(TestError::Fail(_, (_, minimal, _))) => {

@@ -297,7 +297,7 @@ fn play_call(
             declared.ops.clone()
         }
     };
-    let (record, response) = match session.send(endpoint, &ops, &call.choices) {
+    let (record, response) = match session.build_and_send(endpoint, &ops, &call.choices) {
         Ok(sent) => sent,
         Err(e) => return Err((exchanges, e.to_string())),
     };

@@ -113,7 +113,11 @@ fn add(
         return Err(error);
     }
     match role {
-        Role::Student if course.students.len() as u64 >= limits.course_members => {
+        Role::Student
+            if course.students.len() as u64
+                + u64::from(ctx.config.mutant_is("classroom.limit-off-by-one"))
+                >= limits.course_members =>
+        {
             let mut error = errors::course_member_limit_reached(limits.course_members);
             if ctx
                 .config

@@ -63,6 +63,10 @@ pub struct Classroom {
 /// guarded by `config.mutant_is(..)` where it applies.
 const MUTANTS: &[(&str, &str)] = &[
     (
+        "classroom.limit-off-by-one",
+        "the member limit is reached one student early (the last allowed student is refused)",
+    ),
+    (
         "classroom.internal-fault-ignored",
         "the internal fault hook is ignored: the method succeeds instead of 500 INTERNAL",
     ),

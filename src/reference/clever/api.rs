@@ -48,6 +48,10 @@ const MUTANTS: &[(&str, &str)] = &[
         "DELETE answers 200 but keeps the assignment: a later GET still serves it",
     ),
     (
+        "clever.deleted-revived-by-patch",
+        "a deleted assignment is still served: PATCH of it succeeds and brings it back",
+    ),
+    (
         "clever.update-not-persisted",
         "PATCH answers the updated assignment but does not store the change",
     ),
@@ -487,6 +491,13 @@ impl CleverReference {
         if let Err(r) = find_section(&store, section_id) {
             return r;
         }
+        if self.config.mutant_is("clever.deleted-revived-by-patch") {
+            // A deleted assignment comes back on update instead of staying gone.
+            let key = assignment_id.to_ascii_lowercase();
+            if let Some(record) = store.deleted.remove(&key) {
+                store.assignments.insert(key, record);
+            }
+        }
         let key = match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => key,
             Err(r) => return r,
@@ -566,7 +577,12 @@ impl CleverReference {
         match assignment_key(&self.config, &store, section_id, assignment_id) {
             Ok(key) => {
                 if !self.config.mutant_is("clever.deleted-still-served") {
-                    store.assignments.remove(&key);
+                    let record = store.assignments.remove(&key);
+                    if let Some(record) = record {
+                        if self.config.mutant_is("clever.deleted-revived-by-patch") {
+                            store.deleted.insert(key, record);
+                        }
+                    }
                 }
                 Response::empty(200)
             }

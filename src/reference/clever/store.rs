@@ -82,6 +82,8 @@ pub struct Store {
     pub teachers: BTreeSet<String>,
     /// Assignments by id (lower-case UUID).
     pub assignments: BTreeMap<String, AssignmentRecord>,
+    /// Deleted assignments, kept only by the `clever.deleted-revived-by-patch` mutant.
+    pub deleted: BTreeMap<String, AssignmentRecord>,
     ids_issued: u64,
 }
 
@@ -95,6 +97,7 @@ impl Store {
             sections: [(SECTION_ID.to_string(), section)].into(),
             teachers: [TEACHER_ID.to_string()].into(),
             assignments: BTreeMap::new(),
+            deleted: BTreeMap::new(),
             ids_issued: 0,
         }
     }

@@ -38,6 +38,14 @@ const MUTANTS: &[(&str, &str)] = &[
         "DELETE /attendances answers the session but keeps it",
     ),
     (
+        "coursekey.racy-create",
+        "user create checks uniqueness, then inserts without holding the lock: concurrent identical creates all succeed",
+    ),
+    (
+        "coursekey.persist-rejected",
+        "a user create that fails on the welcome email (500) is not rolled back: the user stays",
+    ),
+    (
         "coursekey.users-unauthorized-school-400",
         "Unauthorized school on users answers 400 (as courses do) instead of the documented 403",
     ),
@@ -165,6 +173,22 @@ impl CourseKey {
         self.store.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The `coursekey.racy-create` mutant's user create: the checks run on a copy of the
+    /// store, and the new user is inserted later without the lock held in between, so
+    /// concurrent identical creates all pass the uniqueness checks.
+    fn racy_create(&self, body: &Body, context: &Context<'_>) -> Outcome {
+        let mut copy = self.store().clone();
+        let before = copy.users.len();
+        let outcome = users::create(body, context, &mut copy);
+        if outcome.is_ok() {
+            // The window between check and insert, wide enough to be hit every time.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let mut store = self.store();
+            store.users.extend(copy.users.drain(before..));
+        }
+        outcome
+    }
+
     /// An error answer, with the envelope deviations of the mutant catalog.
     fn render(&self, error: ApiError) -> Response {
         let response = error.into_response();
@@ -245,8 +269,16 @@ impl VendorReference for CourseKey {
             hooks,
             config: &self.config,
         };
-        let mut store = self.store();
-        match self.dispatch(route, &method, &body, &context, &mut store) {
+        let outcome = if route == Route::Users
+            && method == "POST"
+            && self.config.mutant_is("coursekey.racy-create")
+        {
+            self.racy_create(&body, &context)
+        } else {
+            let mut store = self.store();
+            self.dispatch(route, &method, &body, &context, &mut store)
+        };
+        match outcome {
             Ok(response) => response,
             Err(error) => self.render(error),
         }

@@ -95,12 +95,13 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
             return Err(ApiError::new(400, None, "userID_schoolID must be unique."));
         }
     }
-    if flag(body.value("sendWelcomeEmail"))
+    let welcome_failed = flag(body.value("sendWelcomeEmail"))
         && context.hooks.fails(WELCOME_EMAIL_TEMPLATE)
         && !context
             .config
-            .mutant_is("coursekey.welcome-email-fault-ignored")
-    {
+            .mutant_is("coursekey.welcome-email-fault-ignored");
+    let keep_rejected = context.config.mutant_is("coursekey.persist-rejected");
+    if welcome_failed && !keep_rejected {
         return Err(ApiError::new(500, None, "template not found."));
     }
 
@@ -116,6 +117,10 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
     };
     let record = user.to_json();
     store.users.push(user);
+    if welcome_failed {
+        // The create is not rolled back: the user stays although the request failed.
+        return Err(ApiError::new(500, None, "template not found."));
+    }
     Ok(data(201, record))
 }
 

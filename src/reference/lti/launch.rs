@@ -51,6 +51,14 @@ impl ClassLti {
         let credentials = self.credentials(key, hooks)?;
 
         // 1004, 1005: the custom fields the credentials name must be in the launch.
+        if self.config.mutant_is("lti.swapped-order") {
+            // The course-id attribute is checked before the email attribute.
+            if let Some(attribute) = &credentials.course_id_attribute {
+                params
+                    .get(&custom_parameter(attribute))
+                    .ok_or(COURSE_ID_ATTRIBUTE_NAME_NOT_IN_REQUEST)?;
+            }
+        }
         let email = match &credentials.email_attribute {
             Some(attribute) => Some(
                 params

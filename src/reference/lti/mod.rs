@@ -63,6 +63,10 @@ pub(super) struct ClassLti {
 /// violating one documented expectation; guarded by `config.mutant_is(..)` where they apply.
 const MUTANTS: &[(&str, &str)] = &[
     (
+        "lti.swapped-order",
+        "1005 (course-id attribute missing) is checked before 1004 (email attribute missing)",
+    ),
+    (
         "lti.nonce-reuse-accepted",
         "a nonce already used within 300 s passes the validator",
     ),

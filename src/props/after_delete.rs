@@ -1,0 +1,102 @@
+//! The `after-delete` property: after a successful request to an endpoint that `deletes` a
+//! record, each request its `after_delete` list names (a read, an update, the same delete
+//! again), addressed to the deleted record, answers the listed row.
+
+use super::{send, untested_reason, Context, PropertyResult, Trace};
+use crate::generate::choice::Choices;
+use crate::run::case::{is_success, CaseError, Session};
+use crate::spec::*;
+
+/// Every after-delete result of one vendor: one per deleting endpoint with an `after_delete`
+/// list.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+    let mut out = Vec::new();
+    for endpoint in spec.endpoints.iter().filter(|e| !e.after_delete.is_empty()) {
+        let follow_ups: Vec<String> = endpoint
+            .after_delete
+            .iter()
+            .map(|a| format!("{} answers {}", a.endpoint, a.row))
+            .collect();
+        let result = PropertyResult::new(
+            &spec.vendor.id,
+            "after-delete",
+            &super::slug(&[&endpoint.id]),
+            format!("after {}: {}", endpoint.id, follow_ups.join(", ")),
+        );
+        if ctx.selected(spec, &result.id) {
+            out.push(check_endpoint(ctx, spec, endpoint, result));
+        }
+    }
+    out
+}
+
+fn check_endpoint(
+    ctx: &Context<'_>,
+    spec: &VendorSpec,
+    endpoint: &Endpoint,
+    mut result: PropertyResult,
+) -> PropertyResult {
+    let prefix = ctx.case_prefix(&result.id, 0);
+    let unique = crate::generate::UniqueCounter::new();
+    let env = ctx.env(&prefix, &unique);
+    let mut session = Session::new(&env, spec);
+    let choices = ctx.choices(&result.id, 0);
+    let mut ch = Choices::new(&choices);
+    let mut trace = Trace::new();
+    let mut seen = 0;
+    let outcome = (|| {
+        session.endpoint_setup(endpoint, &mut ch)?;
+        let delete = session.build(endpoint, &[], &mut ch)?;
+        let (response, deleted_at) = send(&session, &mut trace, &mut seen, &delete)?;
+        let n = deleted_at;
+        if !is_success(endpoint, response.status) {
+            return Ok(Some((
+                None,
+                format!(
+                    "the delete (request {n}) was refused: {}",
+                    ctx.describe(spec, &response)
+                ),
+            )));
+        }
+        for after in &endpoint.after_delete {
+            let follow = session.endpoint(&after.endpoint)?;
+            let Some(row) = spec.row(&after.row) else {
+                return Err(CaseError::Build(format!(
+                    "row `{}` is not declared",
+                    after.row
+                )));
+            };
+            // The follow-up names the deleted record through the session's variables: its own
+            // setup would create another one.
+            let request = session.build(follow, &[], &mut ch)?;
+            let (response, n) = send(&session, &mut trace, &mut seen, &request)?;
+            if !ctx.answers(spec, row, &session.record(&request), &response) {
+                return Ok(Some((
+                    Some((deleted_at, n)),
+                    format!(
+                        "{} {} of the deleted record answered {}; expected row {}",
+                        request.method,
+                        follow.id,
+                        ctx.describe(spec, &response),
+                        row.id
+                    ),
+                )));
+            }
+        }
+        Ok::<_, CaseError>(None)
+    })();
+    trace.absorb(&session, &mut seen);
+    result.requests = trace.exchanges.len() as u32;
+    match outcome {
+        Err(e) => result.untested(untested_reason(&e)),
+        Ok(None) => result,
+        Ok(Some((None, reason))) => result.untested(reason),
+        Ok(Some((Some((deleted_at, n)), reason))) => {
+            let evidence = vec![
+                format!("request {deleted_at} deleted the record"),
+                format!("request {n} named it again: expected the row, got the answer above"),
+            ];
+            result.failed(reason, evidence, trace.exchanges)
+        }
+    }
+}

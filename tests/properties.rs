@@ -1,0 +1,309 @@
+//! The cross-request properties against the embedded reference: each passes on the conforming
+//! reference and fails on the mutant that violates it, with the request sequence as evidence;
+//! selection by `--properties` and by the row filters; the reports show them.
+
+use confuzz::props::PropertyResult;
+use confuzz::reference::{Config, Reference};
+use confuzz::report::run::{console, json, junit, Redactor};
+use confuzz::run::{run, RowVerdict, RunError, RunOptions, RunReport};
+use confuzz::spec::load_embedded;
+
+const VENDORS: [&str; 4] = ["lti", "coursekey", "classroom", "clever"];
+const PROPERTIES: [&str; 5] = [
+    "precedence",
+    "nothing-lost",
+    "unique",
+    "after-delete",
+    "limit",
+];
+
+/// Runs the checks the filters select (property ids or prefixes, row ids) against the
+/// reference or one of its mutants, strictly, without valid-request checks.
+fn run_filtered(
+    filters: &[String],
+    mutant: Option<&str>,
+    properties: Option<Vec<String>>,
+) -> RunReport {
+    let set = load_embedded().expect("the shipped specs load");
+    let reference = Reference::new(Config {
+        mutant: mutant.map(str::to_string),
+        ..Config::default()
+    });
+    let options = RunOptions {
+        cases: 1,
+        seed: 5,
+        strict: true,
+        rows: filters.to_vec(),
+        positive: false,
+        properties,
+        ..RunOptions::default()
+    };
+    run(&set, &reference, &reference.fixtures(), &options, &|_| {}).expect("the run completes")
+}
+
+fn property_run(filter: &str, mutant: Option<&str>) -> RunReport {
+    run_filtered(&[filter.to_string()], mutant, None)
+}
+
+fn result<'r>(report: &'r RunReport, id: &str) -> &'r PropertyResult {
+    report
+        .properties
+        .iter()
+        .find(|p| p.id == id)
+        .unwrap_or_else(|| panic!("no result {id} in {:?}", ids(report)))
+}
+
+fn ids(report: &RunReport) -> Vec<&str> {
+    report.properties.iter().map(|p| p.id.as_str()).collect()
+}
+
+#[test]
+fn every_property_passes_against_the_reference() {
+    let filters: Vec<String> = VENDORS
+        .iter()
+        .flat_map(|v| PROPERTIES.iter().map(move |p| format!("{v}.{p}")))
+        .collect();
+    let report = run_filtered(&filters, None, None);
+    assert!(report.rows.is_empty() && report.positive.is_empty());
+    for p in &report.properties {
+        assert_eq!(
+            p.verdict,
+            RowVerdict::Passed,
+            "{}: {:?} {:?}",
+            p.id,
+            p.reason,
+            p.evidence
+        );
+        assert!(p.requests > 0, "{} sent nothing", p.id);
+    }
+    for name in PROPERTIES {
+        assert!(
+            report.properties.iter().any(|p| p.property == name),
+            "no result of {name}: {:?}",
+            ids(&report)
+        );
+    }
+    // The spec-declared subjects each get a result.
+    for id in [
+        "lti.precedence.launch",
+        "coursekey.unique.user-create-email",
+        "coursekey.unique.user-create-userid-schoolid",
+        "coursekey.unique.member-create-email-courseid-addcode",
+        "coursekey.after-delete.attendance-delete",
+        "clever.after-delete.assignment-delete",
+        "clever.nothing-lost.assignment-update",
+        "classroom.limit.course-members",
+        "classroom.limit.requests-per-minute",
+    ] {
+        result(&report, id);
+    }
+    assert_eq!(report.summary.passed, report.properties.len());
+}
+
+#[test]
+fn unordered_precedence_notes_the_row_the_target_chose() {
+    let report = property_run("coursekey.precedence.user-create", None);
+    let p = result(&report, "coursekey.precedence.user-create");
+    assert_eq!(p.verdict, RowVerdict::Passed, "{:?}", p.reason);
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains(" + ") && n.contains(" -> ")),
+        "{:?}",
+        p.notes
+    );
+}
+
+/// The property fails on its mutant, and the failure carries a numbered request sequence.
+fn fails_on(filter: &str, id: &str, mutant: &str, reason_has: &str) -> PropertyResult {
+    let clean = property_run(filter, None);
+    assert_eq!(
+        result(&clean, id).verdict,
+        RowVerdict::Passed,
+        "{id} on the reference"
+    );
+    let report = property_run(filter, Some(mutant));
+    let p = result(&report, id).clone();
+    assert_eq!(
+        p.verdict,
+        RowVerdict::Failed,
+        "{id} on {mutant}: {:?}",
+        p.reason
+    );
+    let reason = p.reason.clone().unwrap_or_default();
+    assert!(reason.contains(reason_has), "{id} on {mutant}: {reason}");
+    assert!(
+        !p.exchanges.is_empty() && !p.evidence.is_empty(),
+        "{id}: no evidence"
+    );
+    assert!(!report.conforms());
+    p
+}
+
+#[test]
+fn unique_fails_on_a_racy_create() {
+    let p = fails_on(
+        "coursekey.unique.user-create-email",
+        "coursekey.unique.user-create-email",
+        "coursekey.racy-create",
+        "4 of 4 concurrent creates sharing /email succeeded",
+    );
+    // The four concurrent requests are the last four of the sequence, and share the email.
+    let emails: Vec<String> = p.exchanges[p.exchanges.len() - 4..]
+        .iter()
+        .map(|x| x.request.json_body().unwrap()["email"].to_string())
+        .collect();
+    assert!(emails.windows(2).all(|w| w[0] == w[1]), "{emails:?}");
+}
+
+#[test]
+fn nothing_lost_fails_when_a_rejected_create_persists() {
+    fails_on(
+        "coursekey.nothing-lost.user-create",
+        "coursekey.nothing-lost.user-create",
+        "coursekey.persist-rejected",
+        "the valid twin of the rejected request was refused",
+    );
+}
+
+#[test]
+fn precedence_fails_on_swapped_checks() {
+    fails_on(
+        "lti.precedence",
+        "lti.precedence.launch",
+        "lti.swapped-order",
+        "expected lti.launch.email-attribute-name-not-in-request (order 1004)",
+    );
+}
+
+#[test]
+fn limit_fails_when_it_is_reached_one_early() {
+    let p = fails_on(
+        "classroom.limit.course-members",
+        "classroom.limit.course-members",
+        "classroom.limit-off-by-one",
+        "answered request 5 of the 5 that fill course_members (before the limit)",
+    );
+    assert_eq!(p.exchanges.last().map(|x| x.response.status), Some(400));
+    // The row's own check cannot blame the target for it: its setup could not fill the limit.
+    let row = run_filtered(
+        &["classroom.precondition.course-member-limit-reached".to_string()],
+        Some("classroom.limit-off-by-one"),
+        Some(Vec::new()),
+    );
+    assert_eq!(row.rows[0].verdict, RowVerdict::Untested);
+}
+
+#[test]
+fn after_delete_fails_when_a_deleted_record_is_still_served() {
+    fails_on(
+        "clever.after-delete",
+        "clever.after-delete.assignment-delete",
+        "clever.deleted-revived-by-patch",
+        "PATCH assignment-update of the deleted record answered 200",
+    );
+}
+
+#[test]
+fn a_shared_limit_is_left_to_the_row_when_the_row_runs() {
+    // The low-quota token's window can be filled once per target: with its row selected, the
+    // row fills it and the property stays out.
+    let both = run_filtered(
+        &[
+            "classroom.quota.resource-exhausted".to_string(),
+            "classroom.limit".to_string(),
+        ],
+        None,
+        None,
+    );
+    assert_eq!(both.rows[0].verdict, RowVerdict::Passed);
+    assert!(!ids(&both).contains(&"classroom.limit.requests-per-minute"));
+    assert!(ids(&both).contains(&"classroom.limit.course-members"));
+}
+
+#[test]
+fn properties_are_selected_by_name() {
+    let filters = vec!["coursekey".to_string()];
+    let none = run_filtered(&filters, None, Some(Vec::new()));
+    assert!(none.properties.is_empty());
+    let unique = run_filtered(&filters, None, Some(vec!["unique".into()]));
+    assert!(!unique.properties.is_empty());
+    assert!(unique.properties.iter().all(|p| p.property == "unique"));
+    assert_eq!(
+        unique.summary.passed,
+        unique.rows.len() + unique.properties.len()
+    );
+
+    let set = load_embedded().unwrap();
+    let reference = Reference::new(Config::default());
+    let options = RunOptions {
+        properties: Some(vec!["uniqueness".into()]),
+        ..RunOptions::default()
+    };
+    match run(&set, &reference, &reference.fixtures(), &options, &|_| {}) {
+        Err(RunError::UnknownProperty(message)) => {
+            assert!(
+                message.contains("`uniqueness`") && message.contains("after-delete"),
+                "{message}"
+            )
+        }
+        other => panic!(
+            "expected an unknown property error, got {:?}",
+            other.map(|r| r.summary)
+        ),
+    }
+}
+
+#[test]
+fn reports_show_failed_properties_with_numbered_curl_lines() {
+    let report = property_run(
+        "clever.after-delete",
+        Some("clever.deleted-revived-by-patch"),
+    );
+    let set = load_embedded().unwrap();
+    let fixtures = Reference::new(Config::default()).fixtures();
+    let redactor = Redactor::new(&set, &fixtures);
+    let base = "http://127.0.0.1:8080";
+
+    let text = console(&report, base, &redactor, false);
+    assert!(text.contains("PROPERTY"), "{text}");
+    assert!(
+        text.contains("--- clever.after-delete.assignment-delete (failed)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1. curl -i -X POST \"http://127.0.0.1:8080/v3.1/sections/"),
+        "{text}"
+    );
+    assert!(text.contains("4. curl -i -X PATCH"), "{text}");
+    assert!(
+        text.contains("$CLEVER_TOKEN") && !text.contains("demo-district-app-token"),
+        "{text}"
+    );
+    assert!(text.contains("1 properties"), "{text}");
+
+    let doc = json(&report, base, &redactor);
+    let p = &doc["properties"][0];
+    assert_eq!(p["verdict"], "failed");
+    assert!(p["curl"][0].as_str().unwrap().starts_with("1. curl"), "{p}");
+
+    let xml = junit(&report, base, &redactor);
+    assert!(
+        xml.contains("name=\"clever.after-delete.assignment-delete\"><failure"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn rows_that_touch_the_same_part_of_a_request_do_not_combine() {
+    use confuzz::props::precedence::compatible;
+    let set = load_embedded().unwrap();
+    let spec = set.vendor("lti").unwrap();
+    let row = |id: &str| spec.row(id).unwrap();
+    let email = row("lti.launch.email-attribute-name-not-in-request");
+    let course = row("lti.launch.course-id-attribute-name-not-in-request");
+    let bad_email = row("lti.launch.invalid-user-email");
+    assert!(compatible(email, course));
+    assert!(!compatible(email, bad_email), "both change custom_email");
+    assert!(!compatible(email, email));
+}

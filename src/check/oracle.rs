@@ -178,10 +178,7 @@ impl Oracle {
                     Some(template.compile(Case::Sensitive, &|_| false))
                 })
                 .collect();
-            vendors.insert(
-                spec.vendor.id.clone(),
-                CompiledVendor { envelope, generic },
-            );
+            vendors.insert(spec.vendor.id.clone(), CompiledVendor { envelope, generic });
             for row in &spec.rows {
                 let mut messages = HashMap::new();
                 if let Some(m) = &row.expect.message {

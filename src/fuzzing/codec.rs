@@ -163,6 +163,121 @@ pub fn encode_script(script: &[ScriptedRequest]) -> Vec<u8> {
     w.out
 }
 
+/// Back-references: a scripted request may name a value from an earlier answer of the same
+/// script as `@@<n>;` (the `n`-th captured value, counting from 0), so that scripts reach
+/// entities whose ids the target chose (random ids included). Captured, in order: each
+/// answer's `Location` header, then every string in its JSON body (depth first, in document
+/// order), at most [`MAX_CAPTURES`] in all.
+pub const MAX_CAPTURES: usize = 256;
+
+/// Adds what an answer offers for back-references to `captured`.
+pub fn capture(response: &Response, captured: &mut Vec<String>) {
+    fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    if let Some(location) = response.header("Location") {
+        captured.push(location.to_string());
+    }
+    if let Some(json) = response.json_body() {
+        strings(&json, captured);
+    }
+    captured.truncate(MAX_CAPTURES);
+}
+
+/// `data` with every `@@<n>;` naming a captured value replaced by it (others stay as they are).
+pub fn resolve_bytes(data: &[u8], captured: &[String]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if data[i..].starts_with(b"@@") {
+            let digits = data[i + 2..]
+                .iter()
+                .take(4)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let end = i + 2 + digits;
+            if digits > 0 && data.get(end) == Some(&b';') {
+                let n: usize = std::str::from_utf8(&data[i + 2..end])
+                    .ok()
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(usize::MAX);
+                if let Some(value) = captured.get(n) {
+                    out.extend(value.as_bytes());
+                    i = end + 1;
+                    continue;
+                }
+            }
+        }
+        out.push(data[i]);
+        i += 1;
+    }
+    out
+}
+
+fn resolve_string(text: &str, captured: &[String]) -> String {
+    if !text.contains("@@") {
+        return text.to_string();
+    }
+    String::from_utf8_lossy(&resolve_bytes(text.as_bytes(), captured)).into_owned()
+}
+
+/// The request with its back-references resolved (path, query, header values, body).
+pub fn resolve(request: &Request, captured: &[String]) -> Request {
+    let mut out = request.clone();
+    out.path = resolve_string(&request.path, captured);
+    for (k, v) in out.query.iter_mut() {
+        *k = resolve_string(k, captured);
+        *v = resolve_string(v, captured);
+    }
+    for (_, v) in out.headers.iter_mut() {
+        *v = resolve_string(v, captured);
+    }
+    if request.body.windows(2).any(|w| w == b"@@") {
+        out.body = resolve_bytes(&request.body, captured);
+    }
+    out
+}
+
+/// The inverse for the seed generator: captured values of at least `min_len` characters
+/// found in the request are written as back-references (longest first).
+pub fn abstract_request(request: &Request, captured: &[String], min_len: usize) -> Request {
+    let mut order: Vec<(usize, &String)> = captured
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.len() >= min_len && !v.contains("@@"))
+        .collect();
+    order.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(&b.0)));
+    // The first index of each value wins, so equal values name one reference.
+    let mut seen = std::collections::BTreeSet::new();
+    order.retain(|(_, v)| seen.insert(v.as_str()));
+    let swap = |text: &str| {
+        let mut text = text.to_string();
+        for (n, value) in &order {
+            if text.contains(value.as_str()) {
+                text = text.replace(value.as_str(), &format!("@@{n};"));
+            }
+        }
+        text
+    };
+    let mut out = request.clone();
+    out.path = swap(&request.path);
+    for (_, v) in out.query.iter_mut() {
+        *v = swap(v);
+    }
+    for (_, v) in out.headers.iter_mut() {
+        *v = swap(v);
+    }
+    if let Ok(body) = std::str::from_utf8(&request.body) {
+        out.body = swap(body).into_bytes();
+    }
+    out
+}
+
 /// An answer for the oracle target: which vendor and row to judge it against, and the answer.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OracleInput {
@@ -287,7 +402,10 @@ mod tests {
     #[test]
     fn scripts_round_trip() {
         let mut a = Request::new("POST", "/v3.1/sections/x/assignments");
-        a.headers = pairs(&[("Authorization", "Bearer t"), ("Content-Type", "application/json")]);
+        a.headers = pairs(&[
+            ("Authorization", "Bearer t"),
+            ("Content-Type", "application/json"),
+        ]);
         a.query = pairs(&[("limit", "3")]);
         a.body = br#"{"title":"t\u00e9"}"#.to_vec();
         let script = vec![
@@ -335,8 +453,39 @@ mod tests {
     }
 
     #[test]
+    fn back_references_resolve_to_captured_values() {
+        let answer = Response::json(
+            201,
+            &serde_json::json!({"data": {"id": "8f708b63-85b1-4815-b327-d66b5138503b"}}),
+        )
+        .with_header("Location", "/classes/7");
+        let mut captured = Vec::new();
+        capture(&answer, &mut captured);
+        assert_eq!(
+            captured,
+            ["/classes/7", "8f708b63-85b1-4815-b327-d66b5138503b"]
+        );
+        let sent = Request::new(
+            "DELETE",
+            "/v3.1/assignments/8f708b63-85b1-4815-b327-d66b5138503b",
+        )
+        .with_body(b"{\"a\":\"8f708b63-85b1-4815-b327-d66b5138503b\"}".to_vec());
+        let abstracted = abstract_request(&sent, &captured, 8);
+        assert_eq!(abstracted.path, "/v3.1/assignments/@@1;");
+        assert_eq!(abstracted.body, b"{\"a\":\"@@1;\"}");
+        assert_eq!(resolve(&abstracted, &captured), sent);
+        // Unknown or malformed references stay as they are.
+        assert_eq!(resolve_bytes(b"@@9; @@x; @@1", &captured), b"@@9; @@x; @@1");
+    }
+
+    #[test]
     fn any_bytes_decode() {
-        for data in [&b""[..], b"\xff", b"\x05\x00\xff\xff", b"\x01\x01\x04\x00POST"] {
+        for data in [
+            &b""[..],
+            b"\xff",
+            b"\x05\x00\xff\xff",
+            b"\x01\x01\x04\x00POST",
+        ] {
             assert!(!decode_script(data).is_empty());
             let _ = decode_oracle(data);
             let _ = decode_template(data);

@@ -123,9 +123,7 @@ fn spec_loader(data: &[u8]) -> Result<(), String> {
                 .iter()
                 .find(|e| e.file != FILE || e.message.is_empty())
             {
-                Some(e) => Err(format!(
-                    "a load error without its file or message: {e:?}"
-                )),
+                Some(e) => Err(format!("a load error without its file or message: {e:?}")),
                 None => Ok(()),
             }
         }
@@ -220,17 +218,14 @@ fn oracle(data: &[u8]) -> Result<(), String> {
     let row = &spec.rows[usize::from(input.row) % spec.rows.len()];
     let response = &input.response;
     let record = CaseRecord::default();
-    let verdict = shared
-        .oracle
-        .check_row(spec, row, &record, response, false);
+    let verdict = shared.oracle.check_row(spec, row, &record, response, false);
     let classified = shared.oracle.classify(spec, response);
     if let Some(id) = &classified {
         if spec.row(id).is_none() {
             return Err(format!("classified as `{id}`, which is no row of the spec"));
         }
     }
-    if verdict.outcome == Outcome::Pass && verdict.mismatches.is_empty() && classified.is_none()
-    {
+    if verdict.outcome == Outcome::Pass && verdict.mismatches.is_empty() && classified.is_none() {
         return Err(format!(
             "the answer passes row `{}` (reading `{}`) but is classified as undocumented: {response:?}",
             row.id, verdict.reading
@@ -253,9 +248,16 @@ fn reference_script(vendor: &str, data: &[u8]) -> Result<(), String> {
     };
     let reference = Reference::with_vendors(Config::default(), &[vendor.to_string()])?;
     let fixtures = reference.fixtures();
+    let mut captured = Vec::new();
     for (i, scripted) in codec::decode_script(data).iter().enumerate() {
-        let request = prepare(spec, &fixtures, scripted);
+        let request = prepare(
+            spec,
+            &fixtures,
+            scripted.flags,
+            &codec::resolve(&scripted.request, &captured),
+        );
         let response = reference.handle(&request);
+        codec::capture(&response, &mut captured);
         if !reference.serves(&request.path) || is_success(spec, response.status) {
             continue;
         }
@@ -309,15 +311,15 @@ pub fn string_fixtures(fixtures: &Map<String, Value>) -> Vec<(&str, &str)> {
 fn prepare(
     spec: &VendorSpec,
     fixtures: &Map<String, Value>,
-    scripted: &codec::ScriptedRequest,
+    flags: u8,
+    request: &Request,
 ) -> Request {
-    let mut request = scripted.request.clone();
-    if scripted.flags & codec::flags::SIGN == 0 || !matches!(spec.vendor.auth, Auth::Oauth1 { .. })
-    {
+    let mut request = request.clone();
+    if flags & codec::flags::SIGN == 0 || !matches!(spec.vendor.auth, Auth::Oauth1 { .. }) {
         return request;
     }
     let strings = string_fixtures(fixtures);
-    let index = usize::from(scripted.flags >> codec::flags::SECRET_SHIFT);
+    let index = usize::from(flags >> codec::flags::SECRET_SHIFT);
     let Some((_, secret)) = strings.get(index % strings.len().max(1)) else {
         return request;
     };
@@ -325,7 +327,7 @@ fn prepare(
         .into_iter()
         .filter(|(k, _)| k != oauth1::SIGNATURE_PARAM)
         .collect();
-    if scripted.flags & codec::flags::FRESH_TIMESTAMP != 0 {
+    if flags & codec::flags::FRESH_TIMESTAMP != 0 {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());

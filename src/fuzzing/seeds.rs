@@ -7,7 +7,7 @@
 //!   the mutated request, with its simplest choices) and the valid request to the same
 //!   endpoint; built against a fresh embedded reference, with a fixed clock, so the bytes are
 //!   the same on every run.
-//! - `oracle`: per row, the reference's answer to that script.
+//! - `oracle`: per row, the reference's error answer to that script.
 //! - `spec_loader`: the shipped spec files, and per vendor a fragment (the vendor, the
 //!   endpoints one row needs, that row) as JSON.
 //! - `template`: every documented message template, rendered with example values.
@@ -40,6 +40,10 @@ pub struct SeedFile {
 /// The clock of generated requests (dates relative to now, OAuth timestamps): fixed, so the
 /// seeds are reproducible; re-signed OAuth requests get the current time when replayed.
 pub const SEED_CLOCK: &str = "2030-01-01T00:00:00Z";
+
+/// Values from earlier answers at least this long are written as back-references in seeds
+/// (shorter ones, such as `a` or `true`, would match by accident).
+const MIN_REFERENCE: usize = 8;
 
 /// A target that records what it is sent and answers from a reference.
 struct Recorder {
@@ -83,10 +87,12 @@ pub fn generate_for(set: &SpecSet) -> Result<Vec<SeedFile>, String> {
         }
         out.push(SeedFile {
             path: format!("seeds/spec_loader/{}", loaded.file),
-            bytes: std::fs::read(format!("{}/specs/{}", env!("CARGO_MANIFEST_DIR"), loaded.file))
-                .unwrap_or_else(|_| {
-                    serde_json::to_vec_pretty(spec).unwrap_or_default()
-                }),
+            bytes: std::fs::read(format!(
+                "{}/specs/{}",
+                env!("CARGO_MANIFEST_DIR"),
+                loaded.file
+            ))
+            .unwrap_or_else(|_| serde_json::to_vec_pretty(spec).unwrap_or_default()),
         });
         out.push(SeedFile {
             path: format!("seeds/spec_loader/{id}-fragment.json"),
@@ -103,7 +109,11 @@ pub fn generate_for(set: &SpecSet) -> Result<Vec<SeedFile>, String> {
 fn dedupe(files: &mut Vec<SeedFile>) {
     let mut seen = BTreeSet::new();
     files.retain(|f| {
-        let target = f.path.rsplit_once('/').map_or("", |(dir, _)| dir).to_string();
+        let target = f
+            .path
+            .rsplit_once('/')
+            .map_or("", |(dir, _)| dir)
+            .to_string();
         seen.insert((target, f.bytes.clone()))
     });
 }
@@ -152,10 +162,14 @@ fn reference_seeds(
             if !ran || sent.is_empty() || sent.len() > codec::MAX_REQUESTS {
                 continue;
             }
-            let script: Vec<ScriptedRequest> = sent
-                .iter()
-                .map(|(request, _)| scripted(spec, &fixtures, request, now.timestamp()))
-                .collect();
+            let mut captured = Vec::new();
+            let mut script = Vec::new();
+            for (request, response) in &sent {
+                let mut step = scripted(spec, &fixtures, request, now.timestamp());
+                step.request = codec::abstract_request(&step.request, &captured, MIN_REFERENCE);
+                script.push(step);
+                codec::capture(response, &mut captured);
+            }
             let kind = if valid { "valid" } else { "mutated" };
             out.push(SeedFile {
                 path: format!("seeds/{target}/{slug}.{kind}"),
@@ -163,14 +177,17 @@ fn reference_seeds(
             });
             if !valid {
                 if let Some((request, response)) = sent.last() {
-                    out.push(SeedFile {
-                        path: format!("seeds/oracle/{}", row.id),
-                        bytes: codec::encode_oracle(&OracleInput {
-                            vendor: vendor_index as u8,
-                            row: row_index as u16,
-                            response: response.clone(),
-                        }),
-                    });
+                    // Only error answers: a success may carry an id the target chose at random.
+                    if response.status >= 400 {
+                        out.push(SeedFile {
+                            path: format!("seeds/oracle/{}", row.id),
+                            bytes: codec::encode_oracle(&OracleInput {
+                                vendor: vendor_index as u8,
+                                row: row_index as u16,
+                                response: response.clone(),
+                            }),
+                        });
+                    }
                     if let Some(input) = oauth_seed(spec, &fixtures, request) {
                         out.push(SeedFile {
                             path: format!("seeds/oauth1/{}", row.id),
@@ -209,9 +226,10 @@ fn scripted(
         request.path
     );
     let strings = string_fixtures(fixtures);
-    let Some(index) = strings.iter().position(|(_, secret)| {
-        oauth1::verify(&request.method, &url, &params, secret, "")
-    }) else {
+    let Some(index) = strings
+        .iter()
+        .position(|(_, secret)| oauth1::verify(&request.method, &url, &params, secret, ""))
+    else {
         return out;
     };
     let Ok(index) = u8::try_from(index) else {
@@ -372,7 +390,11 @@ fn dictionaries(set: &SpecSet) -> Vec<SeedFile> {
         .collect();
         for e in &spec.endpoints {
             tokens.insert(format!("{}{}", spec.vendor.base_path, e.path));
-            for segment in e.path.split('/').filter(|s| !s.is_empty() && !s.starts_with('{')) {
+            for segment in e
+                .path
+                .split('/')
+                .filter(|s| !s.is_empty() && !s.starts_with('{'))
+            {
                 tokens.insert(segment.to_string());
             }
             if let Ok(value) = serde_json::to_value(&e.body) {
@@ -442,8 +464,15 @@ fn dictionaries(set: &SpecSet) -> Vec<SeedFile> {
     out.push(dict_file("oauth1", &oauth));
     let mut oracle: BTreeSet<String> = messages;
     oracle.extend(
-        ["{\"error\":", "\"message\":", "\"code\":", "\"name\":", "\"status\":", "content-type"]
-            .map(String::from),
+        [
+            "{\"error\":",
+            "\"message\":",
+            "\"code\":",
+            "\"name\":",
+            "\"status\":",
+            "content-type",
+        ]
+        .map(String::from),
     );
     out.push(dict_file("oracle", &oracle));
     out
@@ -481,12 +510,13 @@ fn collect_fields(value: &Value, out: &mut BTreeSet<String>) {
             if let Some(Value::Object(props)) = o.get("properties") {
                 for k in props.keys() {
                     out.insert(format!("\"{k}\":"));
+                    out.insert(format!("{k}="));
                     out.insert(k.clone());
                 }
             }
             if let Some(Value::Array(values)) = o.get("enum") {
                 for v in values {
-                    out.insert(v.to_string());
+                    out.insert(v.as_str().map_or_else(|| v.to_string(), str::to_string));
                 }
             }
             o.values().for_each(|v| collect_fields(v, out));

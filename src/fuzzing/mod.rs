@@ -242,27 +242,23 @@ fn oracle(data: &[u8]) -> Result<(), String> {
 /// A reference implementation driven by a script of requests: no panic, and every answer to
 /// a path the vendor serves is a success, a documented row or a documented generic answer.
 fn reference_script(vendor: &str, data: &[u8]) -> Result<(), String> {
+    check_reference(Config::default(), vendor, data)
+}
+
+/// The `reference_<vendor>` property against a reference started with `config` (a mutant of
+/// the catalog, to show that the property catches a deviation).
+pub fn check_reference(config: Config, vendor: &str, data: &[u8]) -> Result<(), String> {
     let shared = shared();
     let Some(spec) = shared.set.vendor(vendor) else {
         return Err(format!("no spec for vendor `{vendor}`"));
     };
-    let reference = Reference::with_vendors(Config::default(), &[vendor.to_string()])?;
-    let fixtures = reference.fixtures();
-    let mut captured = Vec::new();
-    for (i, scripted) in codec::decode_script(data).iter().enumerate() {
-        let request = prepare(
-            spec,
-            &fixtures,
-            scripted.flags,
-            &codec::resolve(&scripted.request, &captured),
-        );
-        let response = reference.handle(&request);
-        codec::capture(&response, &mut captured);
-        if !reference.serves(&request.path) || is_success(spec, response.status) {
+    for (i, (request, response, served)) in replay_script(config, vendor, data)?.iter().enumerate()
+    {
+        if !served || is_success(spec, response.status) {
             continue;
         }
-        if shared.oracle.is_documented(spec, &response)
-            || shared.oracle.generic_answer(spec, &response).is_some()
+        if shared.oracle.is_documented(spec, response)
+            || shared.oracle.generic_answer(spec, response).is_some()
         {
             continue;
         }
@@ -273,7 +269,7 @@ fn reference_script(vendor: &str, data: &[u8]) -> Result<(), String> {
             i + 1,
             request.method,
             request.path,
-            query_text(&request),
+            query_text(request),
             request.headers,
             String::from_utf8_lossy(&request.body),
             response.status,
@@ -281,6 +277,32 @@ fn reference_script(vendor: &str, data: &[u8]) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Sends a decoded script to a fresh reference of one vendor: each request as sent (back-
+/// references resolved, re-signed), its answer, and whether the vendor serves its path.
+pub fn replay_script(
+    config: Config,
+    vendor: &str,
+    data: &[u8],
+) -> Result<Vec<(Request, Response, bool)>, String> {
+    let shared = shared();
+    let Some(spec) = shared.set.vendor(vendor) else {
+        return Err(format!("no spec for vendor `{vendor}`"));
+    };
+    let reference = Reference::with_vendors(config, &[vendor.to_string()])?;
+    let fixtures = reference.fixtures();
+    let mut captured = Vec::new();
+    let mut out = Vec::new();
+    for scripted in codec::decode_script(data) {
+        let resolved = codec::resolve(&scripted.request, &captured);
+        let request = prepare(spec, &fixtures, scripted.flags, &resolved);
+        let response = reference.handle(&request);
+        codec::capture(&response, &mut captured);
+        let served = reference.serves(&request.path);
+        out.push((request, response, served));
+    }
+    Ok(out)
 }
 
 fn query_text(request: &Request) -> String {

@@ -8,7 +8,10 @@ release=fuzz/target/x86_64-unknown-linux-gnu/release
 for target in $(cargo fuzz list); do
   cp "$release/$target" "$OUT/"
   cp "fuzz/dict/$target.dict" "$OUT/$target.dict"
-  files=$(find fuzz/seeds/$target fuzz/corpus/$target fuzz/regressions/$target -type f 2>/dev/null || true)
+  files=$(find fuzz/seeds/$target fuzz/regressions/$target -type f 2>/dev/null || true)
+  if [ "$target" = spec_loader ]; then
+    files="$files $(find specs -name '*.yaml')"
+  fi
   if [ -n "$files" ]; then
     # shellcheck disable=SC2086
     zip -q -j "$OUT/${target}_seed_corpus.zip" $files

@@ -7,7 +7,8 @@
 # stops by itself. Targets default to all of `cargo fuzz list`. Runs on the stable toolchain
 # without a sanitizer (`-s none`); FUZZ_SANITIZER=address (with RUSTC_BOOTSTRAP=1 set here)
 # builds with AddressSanitizer instead. Each target runs over fuzz/corpus/<target> (grown in
-# place, then minimized with `cargo fuzz cmin`) seeded from fuzz/seeds/<target>, with the
+# place, then minimized with `cargo fuzz cmin`) seeded from fuzz/seeds/<target> (and specs/ for
+# the loader), with the
 # dictionary fuzz/dict/<target>.dict. A crash is minimized into
 # fuzz/regressions/<target>/ and the script prints how to replay it; it exits 1 when any
 # target crashed, 0 otherwise.
@@ -36,6 +37,11 @@ else
   mapfile -t targets < <(cargo fuzz list)
 fi
 
+# The shipped spec files seed the loader from where they are.
+extra_seeds() {
+  if [ "$1" = spec_loader ]; then echo ../specs; fi
+}
+
 crashed=()
 summary=()
 for target in "${targets[@]}"; do
@@ -45,7 +51,7 @@ for target in "${targets[@]}"; do
   echo "== $target: ${seconds}s"
   status=0
   timeout --kill-after=30 $((seconds + 120)) \
-    cargo fuzz run -O -s "$sanitizer" "$target" "$corpus" "seeds/$target" -- \
+    cargo fuzz run -O -s "$sanitizer" "$target" "$corpus" "seeds/$target" $(extra_seeds "$target") -- \
       -dict="dict/$target.dict" -max_total_time="$seconds" -max_len="$max_len" \
       -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 >"$log" 2>&1 || status=$?
   execs=$(grep -a 'stat::number_of_executed_units' "$log" | awk '{print $2}' | tail -1)

@@ -67,6 +67,21 @@ fn seeds_replay() {
 }
 
 #[test]
+fn shipped_specs_replay_through_the_loader() {
+    let specs = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let mut n = 0;
+    for file in std::fs::read_dir(specs).unwrap().flatten() {
+        if file.path().extension().is_some_and(|e| e == "yaml") {
+            let data = std::fs::read(file.path()).unwrap();
+            fuzzing::check("spec_loader", &data)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.path().display()));
+            n += 1;
+        }
+    }
+    assert!(n >= 4, "only {n} spec files");
+}
+
+#[test]
 fn corpus_replays() {
     replay("corpus");
 }

@@ -8,8 +8,10 @@
 //!   endpoint; built against a fresh embedded reference, with a fixed clock, so the bytes are
 //!   the same on every run.
 //! - `oracle`: per row, the reference's error answer to that script.
-//! - `spec_loader`: the shipped spec files, and per vendor a fragment (the vendor, the
-//!   endpoints one row needs, that row) as JSON.
+//! - `spec_loader`: per vendor a fragment (the vendor, the endpoints one row needs, that row)
+//!   as JSON. The shipped spec files themselves are seeds too, read from `specs/` where they
+//!   are (the nightly script and the replay test pass that folder), so editing a spec does
+//!   not make a copy stale.
 //! - `template`: every documented message template, rendered with example values.
 //! - `oauth1`: the signed requests of the vendors whose auth is OAuth 1.0a.
 //!
@@ -85,15 +87,6 @@ pub fn generate_for(set: &SpecSet) -> Result<Vec<SeedFile>, String> {
         if vendors.contains(&id) {
             reference_seeds(spec, index, now, &mut out)?;
         }
-        out.push(SeedFile {
-            path: format!("seeds/spec_loader/{}", loaded.file),
-            bytes: std::fs::read(format!(
-                "{}/specs/{}",
-                env!("CARGO_MANIFEST_DIR"),
-                loaded.file
-            ))
-            .unwrap_or_else(|_| serde_json::to_vec_pretty(spec).unwrap_or_default()),
-        });
         out.push(SeedFile {
             path: format!("seeds/spec_loader/{id}-fragment.json"),
             bytes: fragment(spec),

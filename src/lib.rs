@@ -53,6 +53,7 @@
 
 pub mod auth;
 pub mod check;
+pub mod fuzzing;
 pub mod generate;
 mod harness;
 pub mod props;

@@ -134,6 +134,8 @@ struct CompiledRow {
 
 struct CompiledVendor {
     envelope: Option<jsonschema::Validator>,
+    /// The message matcher of each generic answer, in spec order (`None`: no message).
+    generic: Vec<Option<Matcher>>,
 }
 
 /// The spec tables compiled for judging.
@@ -168,7 +170,15 @@ impl Oracle {
                 .schema
                 .as_ref()
                 .and_then(|s| jsonschema::validator_for(s).ok());
-            vendors.insert(spec.vendor.id.clone(), CompiledVendor { envelope });
+            let generic = spec
+                .generic
+                .iter()
+                .map(|g| {
+                    let template = Template::parse(g.message.as_deref()?).ok()?;
+                    Some(template.compile(Case::Sensitive, &|_| false))
+                })
+                .collect();
+            vendors.insert(spec.vendor.id.clone(), CompiledVendor { envelope, generic });
             for row in &spec.rows {
                 let mut messages = HashMap::new();
                 if let Some(m) = &row.expect.message {
@@ -503,6 +513,68 @@ impl Oracle {
                     })
             })
             .map(|r| r.id.clone())
+    }
+
+    /// The generic answer (`generic:` in the spec: an unknown route, a method not allowed, a
+    /// body that is not JSON, ...) an answer matches, by id: status, body kind, and the code,
+    /// name and message at the envelope's pointers, every placeholder matching any text.
+    pub fn generic_answer<'s>(&self, spec: &'s VendorSpec, response: &Response) -> Option<&'s str> {
+        let compiled = self.vendors.get(&spec.vendor.id)?;
+        let envelope = &spec.vendor.envelope;
+        let json = response.json_body();
+        let at = |pointer: &Option<String>| {
+            pointer
+                .as_deref()
+                .and_then(|p| json.as_ref().and_then(|j| j.pointer(p)).cloned())
+        };
+        spec.generic
+            .iter()
+            .zip(&compiled.generic)
+            .find(|(g, matcher)| {
+                if g.status != response.status {
+                    return false;
+                }
+                let message = match g.body.unwrap_or(envelope.body) {
+                    BodyKind::Empty => return response.body.is_empty(),
+                    BodyKind::Text => {
+                        if json.as_ref().is_some_and(Value::is_object) {
+                            return false;
+                        }
+                        Some(response.text_body())
+                    }
+                    BodyKind::Json => {
+                        if json.is_none() {
+                            return false;
+                        }
+                        let code_ok = match (&g.code, at(&envelope.pointers.code)) {
+                            (None, _) => true,
+                            (Some(c), observed) if c.is_absent() => observed.is_none(),
+                            (Some(CodeExpect::Number(n)), Some(v)) => {
+                                v.as_i64() == Some(*n) || v.as_str() == Some(&n.to_string())
+                            }
+                            (Some(CodeExpect::Text(t)), Some(v)) => v.as_str() == Some(t),
+                            (Some(_), None) => false,
+                        };
+                        let name_ok = g.name.as_ref().is_none_or(|n| {
+                            at(&envelope.pointers.name).as_ref().and_then(Value::as_str)
+                                == Some(n.as_str())
+                        });
+                        if !code_ok || !name_ok {
+                            return false;
+                        }
+                        at(&envelope.pointers.message)
+                            .as_ref()
+                            .and_then(Value::as_str)
+                            .map(str::to_string)
+                    }
+                };
+                match (matcher, message) {
+                    (None, _) => true,
+                    (Some(m), Some(text)) => m.captures(&text).is_some(),
+                    (Some(_), None) => false,
+                }
+            })
+            .map(|(g, _)| g.id.as_str())
     }
 
     /// Whether a vendor's answer is a documented error at all (used for valid-request checks

@@ -171,6 +171,12 @@ impl Reference {
             .collect()
     }
 
+    /// Whether a served vendor owns this path (otherwise the answer is the dispatcher's 404,
+    /// which belongs to no vendor's API).
+    pub fn serves(&self, path: &str) -> bool {
+        self.vendors.iter().any(|v| v.owns(path))
+    }
+
     /// Answers one request. Never panics on any input.
     pub fn handle(&self, request: &Request) -> Response {
         if request.body.len() > MAX_BODY_BYTES {

@@ -585,6 +585,29 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
         }
     }
 
+    // Generic answers: unique ids, parseable message templates.
+    let mut seen = BTreeSet::new();
+    for (i, g) in spec.generic.iter().enumerate() {
+        if !seen.insert(g.id.as_str()) {
+            push(
+                &mut out,
+                format!("/generic/{i}/id"),
+                SpecErrorKind::Duplicate,
+                format!("generic answer id `{}` is used twice", g.id),
+                "give each generic answer its own id",
+            );
+        }
+        if let Some(Err(e)) = g.message.as_deref().map(Template::parse) {
+            push(
+                &mut out,
+                format!("/generic/{i}/message"),
+                SpecErrorKind::Placeholder,
+                format!("message template of generic answer `{}`: {e}", g.id),
+                "placeholders read ${name} and match any text here",
+            );
+        }
+    }
+
     // Fixture references everywhere.
     let mut fixture_refs: Vec<(String, String)> = Vec::new();
     match &spec.vendor.auth {

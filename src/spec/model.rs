@@ -20,6 +20,32 @@ pub struct VendorSpec {
     /// Models of the API's resources, for random call sequences (the `stateful` property).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub models: Vec<Model>,
+    /// Answers outside the error table that the API gives to any malformed request (an
+    /// unknown route, a method not allowed, a body that is not JSON, ...). The fuzz targets
+    /// accept them besides the rows; `confuzz run` never expects them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generic: Vec<GenericAnswer>,
+}
+
+/// A generic answer: one way the API answers requests that no row is about.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenericAnswer {
+    /// A slug, unique within the vendor (`unknown-route`).
+    pub id: String,
+    /// When the API gives it, in our own words.
+    pub meaning: String,
+    pub status: u16,
+    /// Default: the envelope's.
+    #[serde(default)]
+    pub body: Option<BodyKind>,
+    #[serde(default)]
+    pub code: Option<CodeExpect>,
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A template: every placeholder matches any text.
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -205,20 +205,9 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
             .collect::<Vec<_>>()
             .join(" and ")
     );
-    let mut out = PropertyResult {
-        id: id.clone(),
-        property: PROPERTY.into(),
-        vendor: spec.vendor.id.clone(),
-        title,
-        verdict: RowVerdict::Passed,
-        requests: 0,
-        reason: None,
-        notes: Vec::new(),
-        // The numbered `curl` lines are the evidence itself (each followed by the call and
-        // its answer), so the exchanges are not repeated.
-        evidence: Vec::new(),
-        exchanges: Vec::new(),
-    };
+    // The numbered `curl` lines are the evidence itself (each followed by the call and its
+    // answer), so the result's exchanges stay empty.
+    let mut out = PropertyResult::new(&spec.vendor.id, PROPERTY, "sequences", title);
     match result {
         Err(TestError::Fail(_, (_, minimal, _))) => {
             // Re-run the minimal sequence: it must fail the same way again, or the report

@@ -88,9 +88,9 @@ fn path_regex(base_path: &str, path: &str) -> regex::Regex {
     .unwrap()
 }
 
-/// Every endpoint of the set: its vendor, method and path regex (a request's vendor is found
-/// by its path alone: a row can send another method to an endpoint's path).
-fn endpoints(set: &SpecSet) -> Vec<(String, String, regex::Regex)> {
+/// Every endpoint path of the set as a regex, with its vendor (a request's vendor is found by
+/// its path alone: a row can send another method to an endpoint's path).
+fn endpoint_paths(set: &SpecSet) -> Vec<(String, regex::Regex)> {
     set.specs
         .iter()
         .flat_map(|loaded| {
@@ -98,7 +98,6 @@ fn endpoints(set: &SpecSet) -> Vec<(String, String, regex::Regex)> {
             spec.endpoints.iter().map(|e| {
                 (
                     spec.vendor.id.clone(),
-                    e.method.clone(),
                     path_regex(&spec.vendor.base_path, &e.path),
                 )
             })
@@ -198,7 +197,7 @@ fn rename_ids(request: &Request, names: &BTreeMap<String, String>) -> Request {
 /// Ids are renamed only in requests to the vendor that chose them: a short generated value of
 /// another vendor's request (a description `5`) is not a class id `5`.
 struct Recorder {
-    endpoints: Vec<(String, String, regex::Regex)>,
+    endpoint_paths: Vec<(String, regex::Regex)>,
     sources: Vec<(String, regex::Regex, Vec<AnswerSource>)>,
     fixtures: BTreeSet<String>,
     /// Per vendor, the names of the ids it chose; and the log.
@@ -211,7 +210,7 @@ type NamesByVendor = BTreeMap<String, BTreeMap<String, String>>;
 impl Recorder {
     fn new(set: &SpecSet, fixtures: &Map<String, Value>) -> Self {
         Recorder {
-            endpoints: endpoints(set),
+            endpoint_paths: endpoint_paths(set),
             sources: answer_sources(set),
             fixtures: fixtures
                 .values()
@@ -223,10 +222,10 @@ impl Recorder {
 
     fn record(&self, request: &Request, response: &Response) {
         let vendor = self
-            .endpoints
+            .endpoint_paths
             .iter()
-            .find(|(_, _, path)| path.is_match(&request.path))
-            .map_or_else(String::new, |(vendor, _, _)| vendor.clone());
+            .find(|(_, path)| path.is_match(&request.path))
+            .map_or_else(String::new, |(vendor, _)| vendor.clone());
         let mut seen = self.seen.lock().unwrap();
         let (by_vendor, log) = &mut *seen;
         let names = by_vendor.entry(vendor).or_default();

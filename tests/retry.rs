@@ -1,5 +1,6 @@
-//! `--retry`: 429 and 5xx answers that a row does not expect are retried with backoff; a row
-//! that expects them is never retried (its answer is the thing under test).
+//! `--retry`: 429, 502, 503 and 504 answers that a check does not expect are retried with
+//! backoff, for rows, valid-request checks and properties alike; a check that expects them is
+//! never retried (its answer is the thing under test), nor a 500, nor a shrinking failure.
 
 mod common;
 
@@ -55,6 +56,7 @@ fn quick() -> RetryPolicy {
         attempts: 3,
         base: std::time::Duration::from_millis(1),
         cap: std::time::Duration::from_millis(5),
+        max_wait: std::time::Duration::from_millis(5),
     }
 }
 
@@ -105,8 +107,11 @@ fn retries_give_up_after_the_policy_attempts() {
     )
     .unwrap();
     assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
-    // One first try and three retries for the first case, then the re-run of the failure.
-    assert!(calls.load(Ordering::SeqCst) >= 4);
+    // One first try and three retries for the first case; then it shrinks, and neither the
+    // shrink candidates nor the re-run of the minimal case are retried.
+    assert!(calls.load(Ordering::SeqCst) > 4, "it shrank");
+    assert_eq!(report.transport.retries, 3, "{:?}", report.transport);
+    assert_eq!(report.transport.causes.get("503"), Some(&3));
 }
 
 #[test]
@@ -144,6 +149,7 @@ fn a_row_that_expects_a_5xx_is_never_retried() {
         attempts: 50,
         base: std::time::Duration::from_millis(1),
         cap: std::time::Duration::from_millis(1),
+        max_wait: std::time::Duration::from_millis(1),
     }));
     opts.rows = vec!["acme.widget.store-down".into()];
     let report = run(&spec, &target, &fixtures(), &opts, &|_| {}).unwrap();
@@ -158,4 +164,99 @@ fn a_row_that_expects_a_5xx_is_never_retried() {
         2,
         "one request per case, no retries"
     );
+}
+
+#[test]
+fn a_500_is_an_answer_not_a_reason_to_retry() {
+    let spec = set(common::MINIMAL_SPEC);
+    let calls = AtomicUsize::new(0);
+    let target = FnTarget::new("broken", |_: &Request| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Response::json(500, &json!({"message": "boom"}))
+    });
+    let mut opts = options(Some(quick()));
+    opts.shrink = false;
+    let report = run(&spec, &target, &fixtures(), &opts, &|_| {}).unwrap();
+    assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
+    assert_eq!(report.transport.retries, 0);
+}
+
+/// The embedded reference behind a layer that answers 503 the first time it sees a request,
+/// and the reference's answer when the same request comes again.
+struct FirstTimeUnavailable {
+    reference: confuzz::reference::Reference,
+    seen: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl confuzz::Target for FirstTimeUnavailable {
+    fn send(&self, request: &Request) -> Result<Response, confuzz::TargetError> {
+        let key = serde_json::to_string(request).unwrap();
+        if self.seen.lock().unwrap().insert(key) {
+            return Ok(Response::json(503, &json!({"message": "try again"})));
+        }
+        Ok(self.reference.handle(request))
+    }
+
+    fn describe(&self) -> String {
+        "first time unavailable".into()
+    }
+}
+
+#[test]
+fn rows_valid_requests_and_properties_are_retried_alike() {
+    let set = common::specs()
+        .only_vendors(&["clever".to_string()])
+        .unwrap();
+    let run_with = |retry: Option<RetryPolicy>| {
+        let target = FirstTimeUnavailable {
+            reference: common::reference(),
+            seen: Default::default(),
+        };
+        let options = RunOptions {
+            cases: 2,
+            seed: 3,
+            retry,
+            rows: vec!["clever".into()],
+            ..RunOptions::default()
+        };
+        run(
+            &set,
+            &target,
+            &target.reference.fixtures(),
+            &options,
+            &|_| {},
+        )
+        .unwrap()
+    };
+    let without = run_with(None);
+    let failed = |report: &confuzz::run::RunReport| {
+        (
+            report
+                .rows
+                .iter()
+                .filter(|r| r.verdict == RowVerdict::Failed)
+                .count(),
+            report
+                .positive
+                .iter()
+                .filter(|r| r.verdict == RowVerdict::Failed)
+                .count(),
+            report
+                .properties
+                .iter()
+                .filter(|r| r.verdict == RowVerdict::Failed)
+                .count(),
+        )
+    };
+    let (rows, positive, properties) = failed(&without);
+    assert!(
+        rows > 0 && positive > 0 && properties > 0,
+        "{:?}",
+        failed(&without)
+    );
+
+    let with = run_with(Some(quick()));
+    assert_eq!(failed(&with), (0, 0, 0), "{:#?}", with.summary);
+    assert!(!with.positive.is_empty() && !with.properties.is_empty());
+    assert!(with.transport.retries > 0);
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
@@ -21,7 +21,11 @@ use crate::check::{Mismatch, Oracle, Outcome, Verdict};
 use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::*;
-use crate::target::{Request, Response, Target, TargetError};
+pub use crate::target::RetryPolicy;
+use crate::target::{
+    Cutoff, RateLimited, Request, Response, Retry, RetryCounts, RetrySummary, StopHandle, Target,
+    TargetError,
+};
 
 /// How a run is configured.
 #[derive(Debug, Clone)]
@@ -48,8 +52,15 @@ pub struct RunOptions {
     pub faults: Option<Vec<String>>,
     /// The run-unique prefix of created entities; derived from the seed when `None`.
     pub prefix: Option<String>,
-    /// Retry 429 and 5xx answers (for rows that do not expect them) with backoff.
+    /// Retry 429, 502, 503, 504 and connection errors (except the statuses the check under
+    /// way expects) with backoff, for rows, valid-request checks and properties alike.
     pub retry: Option<RetryPolicy>,
+    /// At most this many requests per second, across every check of the run.
+    pub rate: Option<u32>,
+    /// The run stops sending after this long and reports what it has.
+    pub max_duration: Option<Duration>,
+    /// Stops the run from outside (a signal handler); the report says why.
+    pub stop: Option<StopHandle>,
     /// The instant dated values (`x-future`, `x-past`, OAuth timestamps) are relative to;
     /// `None`: when the run starts. The same seed builds byte-identical requests only against
     /// the same clock, so pin it to compare two runs.
@@ -76,26 +87,11 @@ impl Default for RunOptions {
             faults: None,
             prefix: None,
             retry: None,
+            rate: None,
+            max_duration: None,
+            stop: None,
             now: None,
             properties: None,
-        }
-    }
-}
-
-/// Truncated exponential backoff with jitter.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub attempts: u32,
-    pub base: Duration,
-    pub cap: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 3,
-            base: Duration::from_millis(100),
-            cap: Duration::from_secs(2),
         }
     }
 }
@@ -190,13 +186,20 @@ pub struct RunReport {
     pub properties: Vec<crate::props::PropertyResult>,
     pub summary: Summary,
     pub elapsed_ms: u64,
+    /// The retries the transport policy made.
+    #[serde(default)]
+    pub transport: RetrySummary,
+    /// Why the run stopped before every check ran (`--max-duration`, a signal); the checks it
+    /// did not finish are untested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl RunReport {
     /// Whether the target conforms: nothing failed (warnings count under `--strict`, where
-    /// they are already failures).
+    /// they are already failures) and every check ran (a stopped run proves nothing).
     pub fn conforms(&self) -> bool {
-        self.summary.failed == 0
+        self.summary.failed == 0 && self.stopped.is_none()
     }
 }
 
@@ -323,47 +326,6 @@ fn expected_statuses(spec: &VendorSpec, row: &ErrorRow) -> Vec<u16> {
     v
 }
 
-/// A target wrapper that retries 429 and 5xx answers not expected by the row.
-struct Retrying<'a> {
-    inner: &'a dyn Target,
-    policy: RetryPolicy,
-    expected: Vec<u16>,
-}
-
-impl Target for Retrying<'_> {
-    fn send(&self, request: &Request) -> Result<Response, TargetError> {
-        let mut attempt = 0;
-        loop {
-            let response = self.inner.send(request)?;
-            let retryable = response.status == 429 || response.status >= 500;
-            if !retryable
-                || self.expected.contains(&response.status)
-                || attempt >= self.policy.attempts
-            {
-                return Ok(response);
-            }
-            // Truncated exponential backoff with full jitter.
-            let ceiling = self
-                .policy
-                .base
-                .saturating_mul(1u32 << attempt.min(16))
-                .min(self.policy.cap);
-            let jitter = fnv(&[
-                &request.body,
-                &attempt.to_le_bytes(),
-                request.path.as_bytes(),
-            ]);
-            let millis = ceiling.as_millis().max(1) as u64;
-            std::thread::sleep(Duration::from_millis(jitter % millis));
-            attempt += 1;
-        }
-    }
-
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-}
-
 struct Shared<'a> {
     target: &'a dyn Target,
     fixtures: &'a Map<String, Value>,
@@ -374,9 +336,38 @@ struct Shared<'a> {
     now: chrono::DateTime<chrono::Utc>,
     fatal: Mutex<Option<TargetError>>,
     stop: AtomicBool,
+    /// The run's end, when `--max-duration` sets one.
+    deadline: Option<Instant>,
+    /// Retries of every check of the run.
+    retries: Arc<RetryCounts>,
 }
 
 impl Shared<'_> {
+    /// The retry layer of one check, which expects the statuses `expected` (never retried).
+    fn retry(&self, expected: impl IntoIterator<Item = u16>) -> Option<Retry<&dyn Target>> {
+        self.options.retry.map(|policy| {
+            Retry::new(self.target, policy)
+                .except(expected)
+                .until(self.deadline)
+                .counting(self.retries.clone())
+        })
+    }
+
+    /// Records what a transport error means for the run: an unreachable target ends it (exit
+    /// 2), a stopped run ends it with what it has.
+    fn transport_error(&self, t: &TargetError) {
+        match t {
+            TargetError::Unreachable { .. } => {
+                if let Ok(mut f) = self.fatal.lock() {
+                    f.get_or_insert(t.clone());
+                }
+                self.stop.store(true, Ordering::Relaxed);
+            }
+            TargetError::Stopped { .. } => self.stop.store(true, Ordering::Relaxed),
+            _ => {}
+        }
+    }
+
     fn env<'s>(
         &'s self,
         target: &'s dyn Target,
@@ -450,6 +441,8 @@ fn untested(spec: &VendorSpec, row: &ErrorRow, cases: u32, reason: String) -> Ro
 
 fn case_error_reason(e: &CaseError) -> String {
     match e {
+        CaseError::Target(t) if t.is_no_usable_answer() => format!("no usable answer: {t}"),
+        CaseError::Target(TargetError::Stopped { reason }) => format!("not finished: {reason}"),
         CaseError::MissingFixture(f) => format!("needs fixture {f}"),
         CaseError::MissingFault(f) => format!("needs fault hook {f}"),
         CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => format!("setup failed: {e}"),
@@ -459,16 +452,9 @@ fn case_error_reason(e: &CaseError) -> String {
 
 fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorRow) -> RowResult {
     let options = shared.options;
-    let retrying;
-    let target: &dyn Target = match options.retry {
-        Some(policy) => {
-            retrying = Retrying {
-                inner: shared.target,
-                policy,
-                expected: expected_statuses(spec, row),
-            };
-            &retrying
-        }
+    let retry = shared.retry(expected_statuses(spec, row));
+    let target: &dyn Target = match &retry {
+        Some(retry) => retry,
         None => shared.target,
     };
     let config = Config {
@@ -504,12 +490,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
         let run = match execute(&env, spec, row, &choices) {
             Ok(run) => run,
             Err(CaseError::Target(t)) => {
-                if matches!(t, TargetError::Unreachable { .. }) {
-                    if let Ok(mut f) = shared.fatal.lock() {
-                        f.get_or_insert(t.clone());
-                    }
-                    shared.stop.store(true, Ordering::Relaxed);
-                }
+                shared.transport_error(&t);
                 if !shrinking() {
                     if let Ok(mut e) = case_error.lock() {
                         e.get_or_insert(CaseError::Target(t));
@@ -540,6 +521,10 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                     Some(_) => Err(TestCaseError::fail(first_line(&verdict.mismatches))),
                     None => {
                         *first = Some((sig, choices.clone()));
+                        // Shrink candidates see the target's own answers, never retried.
+                        if let Some(retry) = &retry {
+                            retry.pause(true);
+                        }
                         Err(TestCaseError::fail(first_line(&verdict.mismatches)))
                     }
                 }
@@ -585,6 +570,12 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     }
     let cases = ran.load(Ordering::Relaxed) as u32;
     if let Some(e) = case_error.into_inner().ok().flatten() {
+        // A request without a usable answer fails the row: that is the target's doing.
+        if matches!(&e, CaseError::Target(t) if t.is_no_usable_answer()) {
+            let mut result = untested(spec, row, cases, case_error_reason(&e));
+            result.verdict = RowVerdict::Failed;
+            return result;
+        }
         return untested(spec, row, cases, case_error_reason(&e));
     }
     match result {
@@ -706,6 +697,11 @@ fn run_positive(
         &format!("{}.valid.{}", spec.vendor.id, endpoint.id),
     );
     let cases = shared.options.cases.clamp(1, 8);
+    let retry = shared.retry(endpoint.success.iter().copied());
+    let target: &dyn Target = match &retry {
+        Some(retry) => retry,
+        None => shared.target,
+    };
     let mut done = 0;
     for i in 0..cases {
         if shared.stop.load(Ordering::Relaxed) {
@@ -715,7 +711,7 @@ fn run_positive(
         let key = format!("{}.valid.{}", spec.vendor.id, endpoint.id);
         let prefix = case_prefix(&shared.prefix, &key, &choices, i);
         let unique = UniqueCounter::new();
-        let env = shared.env(shared.target, &prefix, &unique);
+        let env = shared.env(target, &prefix, &unique);
         match execute_valid(&env, spec, endpoint, &choices) {
             Ok(run) => {
                 done += 1;
@@ -760,18 +756,18 @@ fn run_positive(
                 }
             }
             Err(CaseError::Target(t)) => {
-                if matches!(t, TargetError::Unreachable { .. }) {
-                    if let Ok(mut f) = shared.fatal.lock() {
-                        f.get_or_insert(t.clone());
-                    }
-                    shared.stop.store(true, Ordering::Relaxed);
-                }
+                shared.transport_error(&t);
+                let verdict = if t.is_no_usable_answer() {
+                    RowVerdict::Failed
+                } else {
+                    RowVerdict::Untested
+                };
                 return PositiveResult {
                     vendor: spec.vendor.id.clone(),
                     endpoint: endpoint.id.clone(),
-                    verdict: RowVerdict::Untested,
+                    verdict,
                     cases: done,
-                    reason: Some(t.to_string()),
+                    reason: Some(case_error_reason(&CaseError::Target(t))),
                     evidence: None,
                 };
             }
@@ -846,6 +842,67 @@ fn row_draws_from_pool(spec: &VendorSpec, row: &ErrorRow) -> bool {
             .is_some_and(|id| endpoint_draws_from_pool(spec, id, 0))
 }
 
+/// A layer that remembers the transport errors of the requests it passed on (the first few),
+/// so that a property's results can be judged by them.
+struct Watched<'a> {
+    inner: &'a dyn Target,
+    seen: Mutex<Vec<TargetError>>,
+}
+
+impl Watched<'_> {
+    /// The errors seen since the last call.
+    fn take(&self) -> Vec<TargetError> {
+        self.seen
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+}
+
+impl Target for Watched<'_> {
+    fn send(&self, request: &Request) -> Result<Response, TargetError> {
+        let outcome = self.inner.send(request);
+        if let Err(e) = &outcome {
+            if let Ok(mut seen) = self.seen.lock() {
+                if seen.len() < 16 && !seen.contains(e) {
+                    seen.push(e.clone());
+                }
+            }
+        }
+        outcome
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// A property result left untested because a request got no usable answer fails instead:
+/// the target did not answer. Results that passed, failed or went untested for another reason
+/// stay as they are.
+fn judge_transport(
+    mut result: crate::props::PropertyResult,
+    seen: &[TargetError],
+) -> crate::props::PropertyResult {
+    if result.verdict != RowVerdict::Untested {
+        return result;
+    }
+    let reason = result.reason.clone().unwrap_or_default();
+    if let Some(t) = seen
+        .iter()
+        .find(|t| t.is_no_usable_answer() && reason.contains(&t.to_string()))
+    {
+        result.verdict = RowVerdict::Failed;
+        result.reason = Some(format!("no usable answer: {t}"));
+    } else if let Some(TargetError::Stopped { reason }) = seen
+        .iter()
+        .find(|t| matches!(t, TargetError::Stopped { .. }))
+    {
+        result.reason = Some(format!("not finished: {reason}"));
+    }
+    result
+}
+
 pub(crate) fn rand_u64(rng: &mut TestRng) -> u64 {
     use proptest::prelude::Rng;
     rng.next_u64()
@@ -889,8 +946,31 @@ pub fn run(
         .prefix
         .clone()
         .unwrap_or_else(|| prefix_for(options.seed));
+    // The transport policy, as layers around the target, the same for every kind of check:
+    // the run's cutoff (deadline, signals) outermost, then the rate; each check puts its own
+    // retry layer on top (it knows which statuses it expects).
+    let stop = options.stop.clone().unwrap_or_default();
+    let rated;
+    let paced: &dyn Target = match options.rate {
+        Some(n) => {
+            rated = RateLimited::new(target, n);
+            &rated
+        }
+        None => target,
+    };
+    let deadline = options.max_duration.map(|d| start + d);
+    let mut cutoff = Cutoff::new(paced, stop.clone());
+    if let (Some(at), Some(d)) = (deadline, options.max_duration) {
+        cutoff = cutoff.deadline(
+            at,
+            format!(
+                "the run reached its maximum duration ({} s)",
+                d.as_secs_f64()
+            ),
+        );
+    }
     let shared = Shared {
-        target,
+        target: &cutoff,
         fixtures,
         prefix: prefix.clone(),
         pool: Pool::new(fixtures),
@@ -899,6 +979,8 @@ pub fn run(
         now: options.now.unwrap_or_else(chrono::Utc::now),
         fatal: Mutex::new(None),
         stop: AtomicBool::new(false),
+        deadline,
+        retries: Arc::default(),
     };
     on_event(&Event::Started {
         rows: rows.len(),
@@ -962,32 +1044,83 @@ pub fn run(
             });
         }
     });
-    if let Some(fatal) = shared.fatal.into_inner().ok().flatten() {
+    if let Some(fatal) = shared.fatal.lock().ok().and_then(|mut f| f.take()) {
         return Err(RunError::Target(fatal));
     }
     let mut rows_out = row_results.into_inner().unwrap_or_default();
+    let mut positive = positive_results.into_inner().unwrap_or_default();
+    // A stopped run reports the checks it did not reach as untested, never as passed.
+    if let Some(reason) = stop.reason() {
+        let why = format!("not run: {reason}");
+        for (i, job) in jobs.iter().enumerate() {
+            if rows_out.iter().any(|(j, _)| *j == i) || positive.iter().any(|(j, _)| *j == i) {
+                continue;
+            }
+            match job {
+                Job::Row(spec, row) => rows_out.push((i, untested(spec, row, 0, why.clone()))),
+                Job::Valid(spec, endpoint) => positive.push((
+                    i,
+                    PositiveResult {
+                        vendor: spec.vendor.id.clone(),
+                        endpoint: endpoint.id.clone(),
+                        verdict: RowVerdict::Untested,
+                        cases: 0,
+                        reason: Some(why.clone()),
+                        evidence: None,
+                    },
+                )),
+            }
+        }
+    }
     rows_out.sort_by_key(|(i, _)| *i);
     let rows_out: Vec<RowResult> = rows_out.into_iter().map(|(_, r)| r).collect();
-    let mut positive = positive_results.into_inner().unwrap_or_default();
     positive.sort_by_key(|(i, _)| *i);
     let positive: Vec<PositiveResult> = positive.into_iter().map(|(_, r)| r).collect();
     // The properties, one after another once the rows are done: each may change the target's
     // state in ways a row must not see, and pool draws stay in a fixed order.
-    let context = crate::props::Context {
-        set,
-        oracle: &oracle,
-        target,
-        fixtures,
-        pool: &shared.pool,
-        options,
-        prefix: &prefix,
-        faults: shared.faults.as_deref(),
-        now: shared.now,
-    };
     let mut property_results = Vec::new();
     for loaded in &set.specs {
+        // A property judges any of its vendor's rows: the statuses they document are answers
+        // under test, never retried.
+        let expected: Vec<u16> = loaded
+            .spec
+            .rows
+            .iter()
+            .flat_map(|row| expected_statuses(&loaded.spec, row))
+            .collect();
+        let retry = shared.retry(expected);
+        let watched = Watched {
+            inner: match &retry {
+                Some(retry) => retry,
+                None => shared.target,
+            },
+            seen: Mutex::new(Vec::new()),
+        };
+        let context = crate::props::Context {
+            set,
+            oracle: &oracle,
+            target: &watched,
+            fixtures,
+            pool: &shared.pool,
+            options,
+            prefix: &prefix,
+            faults: shared.faults.as_deref(),
+            now: shared.now,
+        };
         for property in &properties {
-            for result in (property.check)(&context, &loaded.spec) {
+            if stop.is_stopped() {
+                break;
+            }
+            let results = (property.check)(&context, &loaded.spec);
+            let seen = watched.take();
+            if let Some(unreachable) = seen
+                .iter()
+                .find(|t| matches!(t, TargetError::Unreachable { .. }))
+            {
+                return Err(RunError::Target(unreachable.clone()));
+            }
+            for result in results {
+                let result = judge_transport(result, &seen);
                 on_event(&Event::PropertyFinished(&result));
                 property_results.push(result);
             }
@@ -1018,6 +1151,8 @@ pub fn run(
         properties: property_results,
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
+        transport: shared.retries.summary(),
+        stopped: stop.reason(),
     })
 }
 

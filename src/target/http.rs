@@ -194,9 +194,9 @@ impl Target for HttpTarget {
             wire::path_and_query(request, &self.base_path)
         );
         let http_request =
-            wire::to_http_request(request, &url).map_err(|reason| TargetError::Transport {
+            wire::to_http_request(request, &url).map_err(|reason| TargetError::Unsendable {
                 url: url.clone(),
-                reason: format!("cannot send the request: {reason}"),
+                reason,
             })?;
         let client = self.client.clone();
         let timeout = self.timeout;

@@ -4,4 +4,5 @@
 
 pub mod catalog;
 pub mod mutants;
+pub mod redact;
 pub mod run;

@@ -7,82 +7,20 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::props::PropertyResult;
 use crate::run::case::Exchange;
 use crate::run::{Evidence, RowVerdict, RunReport};
-use crate::spec::SpecSet;
 use crate::target::Request;
 
 use super::catalog::table;
 
-/// Secret fixture values and the environment variable that stands for each in reproducers.
-#[derive(Debug, Clone, Default)]
-pub struct Redactor {
-    secrets: Vec<(String, String)>,
-}
-
-impl Redactor {
-    /// The secrets of every fixture a spec marks `secret: true`, with the values in use.
-    pub fn new(set: &SpecSet, fixtures: &Map<String, Value>) -> Self {
-        let mut secrets = Vec::new();
-        for loaded in &set.specs {
-            for f in loaded.spec.vendor.fixtures.iter().filter(|f| f.secret) {
-                if let Some(Value::String(v)) = fixtures.get(&f.name) {
-                    if v.len() >= 4 {
-                        let var = f.name.to_uppercase().replace(['.', '-'], "_");
-                        secrets.push((v.clone(), var));
-                    }
-                }
-            }
-        }
-        // Longest first, so a secret that contains another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.0.len()));
-        Redactor { secrets }
-    }
-
-    /// `text` with every secret replaced by `$VARIABLE`.
-    pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (secret, var) in &self.secrets {
-            out = out.replace(secret, &format!("${var}"));
-        }
-        out
-    }
-
-    /// A copy of any serializable value with every secret in its strings replaced (a saved
-    /// failure, a whole JSON report). `None` if the value does not survive the round trip.
-    pub fn redact_serialized<T>(&self, value: &T) -> Option<T>
-    where
-        T: serde::Serialize + serde::de::DeserializeOwned,
-    {
-        let text = serde_json::to_string(value).ok()?;
-        serde_json::from_str(&self.redact(&text)).ok()
-    }
-
-    /// The variables a redacted text refers to, for the line that precedes a reproducer.
-    pub fn variables(&self) -> Vec<&str> {
-        self.secrets.iter().map(|(_, v)| v.as_str()).collect()
-    }
-}
+pub use super::redact::Redactor;
 
 fn shell_quote(s: &str) -> String {
-    // Double quotes keep `$VARIABLE` references live; escape what double quotes interpret.
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' | '\\' | '`' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '$' => out.push('$'),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    // Double quotes keep `$VARIABLE` references live.
+    format!("\"{}\"", super::redact::shell_escape(s))
 }
 
 /// A `curl` command that sends `request` to `base_url`, secrets redacted.
@@ -115,7 +53,34 @@ pub fn curl(request: &Request, base_url: &str, redactor: &Redactor) -> String {
             Err(_) => parts.push("--data-binary @body.bin".to_string()),
         }
     }
-    parts.join(" ")
+    // Each part was redacted before quoting; the whole line again, for a secret that only
+    // shows once quoted.
+    redactor.redact(&parts.join(" "))
+}
+
+/// `text` safe to print on a terminal: control characters of the target's answers (ESC, CSI,
+/// OSC, CR, NUL, DEL, C1) and the bidirectional overrides are shown escaped (`\x1b`,
+/// `\u{202e}`), so an answer cannot move the cursor, clear the screen, set the clipboard or
+/// reorder what is printed. Line feeds and tabs stay.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The console report: one line per row, then details for every failure, then a summary.
@@ -228,7 +193,33 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         if report.strict { ", strict" } else { "" },
         report.elapsed_ms
     );
-    out
+    if report.transport.retries > 0 || report.transport.retry_after_too_long > 0 {
+        let causes: Vec<String> = report
+            .transport
+            .causes
+            .iter()
+            .map(|(cause, n)| format!("{n} after {cause}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "retries: {} ({}); {} answers asked to wait longer than the retry policy allows",
+            report.transport.retries,
+            if causes.is_empty() {
+                "none".to_string()
+            } else {
+                causes.join(", ")
+            },
+            report.transport.retry_after_too_long
+        );
+    }
+    if let Some(reason) = &report.stopped {
+        let _ = writeln!(
+            out,
+            "stopped early: {reason}; the checks it did not finish are untested"
+        );
+    }
+    // Everything above quotes the target's answers: secrets out, terminal controls escaped.
+    terminal_safe(&redactor.redact(&out))
 }
 
 /// Expected vs observed, the minimal request, and its reproducer.
@@ -277,7 +268,7 @@ pub fn evidence_text(e: &Evidence, base_url: &str, redactor: &Redactor) -> Strin
         }
     );
     let _ = writeln!(out, "  {}", curl(&e.request, base_url, redactor));
-    out
+    terminal_safe(&redactor.redact(&out))
 }
 
 /// A failed property: why, what each numbered request showed, and the numbered sequence as
@@ -297,7 +288,7 @@ pub fn property_text(p: &PropertyResult, base_url: &str, redactor: &Redactor) ->
             let _ = writeln!(out, "  {line}");
         }
     }
-    out
+    terminal_safe(&redactor.redact(&out))
 }
 
 /// The exchanges of a property as numbered `curl` lines, each with the status it got.
@@ -399,12 +390,15 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "conforms": report.conforms(),
         "summary": report.summary,
         "elapsed_ms": report.elapsed_ms,
+        "transport": report.transport,
+        "stopped": report.stopped,
         "rows": rows,
         "positive": positive,
         "properties": properties,
     });
-    // Secrets are redacted everywhere: the evidence, and the reasons, which quote answers.
-    redactor.redact_serialized(&document).unwrap_or(Value::Null)
+    // Secrets are redacted everywhere, on the values: the evidence, and the reasons, which
+    // quote answers.
+    redactor.redact_value(&document)
 }
 
 /// A run report with everything that changes from run to run removed (timings, the prefix,
@@ -596,7 +590,9 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
-    out
+    // Every part was redacted before escaping; the whole document again, for a secret that
+    // only shows once escaped.
+    redactor.redact(&out)
 }
 
 #[cfg(test)]
@@ -605,9 +601,7 @@ mod tests {
 
     #[test]
     fn curl_lines_redact_and_quote() {
-        let r = Redactor {
-            secrets: vec![("s3cret-token".into(), "VENDOR_TOKEN".into())],
-        };
+        let r = Redactor::from_secrets([("s3cret-token".into(), "VENDOR_TOKEN".into())]);
         let req = Request::new("POST", "/a b")
             .with_bearer("s3cret-token")
             .with_json(&json!({"q": "say \"hi\""}))
@@ -620,6 +614,15 @@ mod tests {
         assert!(
             line.contains(r#"--data-binary "{\"q\":\"say \\\"hi\\\"\"}""#),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn terminal_controls_are_escaped() {
+        let text = "a\u{1b}[2Jb\u{1b}]52;c;aGk=\u{7}\r\0\u{9b}\u{202e}z\nok\t.";
+        assert_eq!(
+            terminal_safe(text),
+            "a\\x1b[2Jb\\x1b]52;c;aGk=\\x07\\r\\0\\u{9b}\\u{202e}z\nok\t."
         );
     }
 

@@ -10,9 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use confuzz::reference::{Config, Reference};
 use confuzz::report::{catalog, mutants as mutants_report, run as run_report};
-use confuzz::run::{self as runner, RowVerdict, RunOptions};
+use confuzz::run::{self as runner, RunOptions};
 use confuzz::spec::{self, lint, SpecSet};
 use confuzz::target::Target;
+
+mod output;
 
 #[derive(Parser)]
 #[command(
@@ -122,8 +124,9 @@ struct TargetArgs {
     /// Faults the target's test hook supports, comma-separated (default: asked of the target).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     faults: Option<Vec<String>>,
-    /// Per-request timeout in milliseconds (HTTP targets).
-    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    /// Per-request timeout in milliseconds (HTTP targets): a request without a whole answer by
+    /// then fails its check ("no usable answer").
+    #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     timeout_ms: u64,
     /// Embedded reference only: set a limit at start, e.g. VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`).
     #[arg(long = "limit", value_name = "NAME=N")]
@@ -143,7 +146,7 @@ struct RunArgs {
     #[arg(long = "row", value_name = "ID")]
     rows: Vec<String>,
     /// Cases per row.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     cases: u32,
     /// Seed for generation (printed in every report; the same seed builds the same requests).
     #[arg(long)]
@@ -157,14 +160,19 @@ struct RunArgs {
     /// Rows checked at once (default: the number of cores).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Retry 429 and 5xx answers that a row does not expect (default: on for remote targets).
+    /// Retry 429, 502, 503, 504 and connection errors that a check does not expect, honouring
+    /// Retry-After up to 10 s (default: on for remote targets; never a 500, never while shrinking).
     #[arg(long, overrides_with = "no_retry")]
     retry: bool,
     #[arg(long, hide = true)]
     no_retry: bool,
-    /// At most this many requests per second (HTTP targets).
-    #[arg(long, value_name = "N")]
+    /// At most this many requests per second, for every kind of check.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     rate: Option<u32>,
+    /// Stop sending after this long (e.g. 90, 90s, 15m, 2h) and report what the run has; the
+    /// checks it did not finish are untested.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    max_duration: Option<std::time::Duration>,
     /// Do not shrink failures.
     #[arg(long)]
     no_shrink: bool,
@@ -394,7 +402,7 @@ struct Chosen {
     remote: bool,
 }
 
-fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<Chosen, String> {
+fn choose_target(args: &TargetArgs, set: &SpecSet) -> Result<Chosen, String> {
     match &args.target {
         None => {
             if args.fixtures.is_some() {
@@ -429,17 +437,12 @@ fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<
                 remote: false,
             })
         }
-        Some(url) => remote_target(url, args, set, rate),
+        Some(url) => remote_target(url, args, set),
     }
 }
 
 #[cfg(feature = "http")]
-fn remote_target(
-    url: &str,
-    args: &TargetArgs,
-    set: &SpecSet,
-    rate: Option<u32>,
-) -> Result<Chosen, String> {
+fn remote_target(url: &str, args: &TargetArgs, set: &SpecSet) -> Result<Chosen, String> {
     use confuzz::target::HttpTarget;
     if !args.limits.is_empty() || args.mutant.is_some() {
         return Err("--limit and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
@@ -448,10 +451,7 @@ fn remote_target(
         .map_err(|e| e.to_string())?
         .timeout(std::time::Duration::from_millis(args.timeout_ms));
     let url_base = http.base_url();
-    let target: Box<dyn Target> = match rate {
-        Some(n) => Box::new(confuzz::target::RateLimited::new(http, n)),
-        None => Box::new(http),
-    };
+    let target: Box<dyn Target> = Box::new(http);
     // One request up front: an unreachable target is one line, not a hundred failures.
     let faults = match &args.faults {
         Some(f) => Some(f.clone()),
@@ -459,7 +459,12 @@ fn remote_target(
             "GET",
             confuzz::reference::CAPABILITIES_PATH,
         )) {
-            Err(e) => return Err(e.to_string()),
+            Err(e @ confuzz::TargetError::Unreachable { .. }) => return Err(e.to_string()),
+            // An answer that is no answer is the checks' business: they will fail with it.
+            Err(e) => {
+                eprintln!("note: the capabilities probe got no usable answer ({e}); no fault hook is assumed");
+                Some(Vec::new())
+            }
             Ok(_) => runner::fixtures::discover_faults(target.as_ref()).or(Some(Vec::new())),
         },
     };
@@ -470,7 +475,17 @@ fn remote_target(
             serde_json::Map::new()
         }
     };
+    // Fixtures of the other shipped vendors (a file written by `serve --fixtures-out` has them
+    // all) are not typos when `--vendor` leaves those vendors out.
+    let other_vendors: Vec<String> = spec::load_embedded()
+        .map(|all| all.specs.iter().map(|s| s.spec.vendor.id.clone()).collect())
+        .unwrap_or_default();
     for name in runner::fixtures::unknown_fixtures(set, &fixtures) {
+        let vendor = name.split('.').next().unwrap_or_default();
+        let loaded = set.specs.iter().any(|s| s.spec.vendor.id == vendor);
+        if !loaded && other_vendors.iter().any(|v| v == vendor) {
+            continue;
+        }
         eprintln!("note: fixture `{name}` is not declared by any loaded spec");
     }
     Ok(Chosen {
@@ -484,7 +499,7 @@ fn remote_target(
 }
 
 #[cfg(not(feature = "http"))]
-fn remote_target(_: &str, _: &TargetArgs, _: &SpecSet, _: Option<u32>) -> Result<Chosen, String> {
+fn remote_target(_: &str, _: &TargetArgs, _: &SpecSet) -> Result<Chosen, String> {
     Err("this build has no HTTP support: rebuild with the `http` feature".into())
 }
 
@@ -499,15 +514,20 @@ fn random_seed() -> u64 {
 fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     use std::io::IsTerminal;
     let set = load(&args.specs)?;
-    let chosen = choose_target(&args.target, &set, args.rate)?;
     let seed = args.seed.unwrap_or_else(random_seed);
+    // Where the evidence goes is settled before the first request (the capabilities probe
+    // included): a bad path is a usage error, never a run's results thrown away.
+    let outputs = output::Outputs::prepare(args.junit.as_deref(), args.save_failures.as_deref())?;
+    let chosen = choose_target(&args.target, &set)?;
+    let stop = confuzz::target::StopHandle::new();
+    output::on_signals(&stop);
     let retry = if args.no_retry {
         false
     } else {
         args.retry || chosen.remote
     };
     let options = RunOptions {
-        cases: args.cases.max(1),
+        cases: args.cases,
         seed,
         strict: args.strict,
         jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
@@ -519,6 +539,9 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         faults: chosen.faults.clone(),
         prefix: args.prefix.clone(),
         retry: retry.then(runner::RetryPolicy::default),
+        rate: args.rate,
+        max_duration: args.max_duration,
+        stop: Some(stop.clone()),
         now: None,
         properties: args
             .properties
@@ -589,37 +612,53 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
             ))?
         }
     }
-    if let Some(path) = &args.junit {
-        std::fs::write(path, run_report::junit(&report, &base, &redactor))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    outputs.write(&report, &base, &redactor)?;
+    if let Some(reason) = &report.stopped {
+        eprintln!(
+            "stopped: {reason}; {} checks are untested as not finished",
+            report.summary.untested
+        );
     }
-    if let Some(dir) = &args.save_failures {
-        for row in report
-            .rows
-            .iter()
-            .filter(|r| r.verdict == RowVerdict::Failed)
-        {
-            if let Some(saved) = runner::replay::SavedFailure::from_row(
-                row,
-                report.seed,
-                &report.prefix,
-                report.strict,
-            ) {
-                // Replay rebuilds the case from its choices; what was sent is kept for people,
-                // with secrets redacted like every other output.
-                let saved = redactor.redact_serialized(&saved).unwrap_or(saved);
-                let path = saved
-                    .save(dir)
-                    .map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
-                eprintln!("saved {}", path.display());
-            }
-        }
-    }
-    Ok(if report.conforms() {
+    Ok(exit_code(&report))
+}
+
+/// 0 conforms; 1 a check failed; 2 the run stopped before every check ran, with no failure
+/// found (it proves nothing either way).
+fn exit_code(report: &runner::RunReport) -> ExitCode {
+    if report.conforms() {
         ExitCode::SUCCESS
-    } else {
+    } else if report.summary.failed > 0 {
         ExitCode::from(1)
-    })
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+/// A duration in seconds, or with a unit: `90`, `90s`, `500ms`, `15m`, `2h`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. 90, 90s, 15m or 2h"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`; use ms, s, m or h"
+            ))
+        }
+    };
+    if !(seconds > 0.0 && seconds.is_finite() && seconds < 1e9) {
+        return Err(format!("`{text}`: the duration must be more than zero"));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 fn replay_command(
@@ -629,7 +668,7 @@ fn replay_command(
 ) -> Result<ExitCode, String> {
     let saved = runner::replay::SavedFailure::load(file)?;
     let set = load(specs)?;
-    let chosen = choose_target(target, &set, None)?;
+    let chosen = choose_target(target, &set)?;
     let replayed = runner::replay::replay(
         &saved,
         &set,
@@ -695,6 +734,17 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
         std::fs::write(path, text + "\n")
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("fixtures written to {}", path.display());
+    }
+    if args.addr.ip().is_unspecified() {
+        eprintln!(
+            "warning: listening on every interface ({}){}: anyone who can reach this machine can use it; pass --addr 127.0.0.1:PORT to keep it local",
+            args.addr.ip(),
+            if args.no_test_hooks {
+                ""
+            } else {
+                ", with the test hooks on (fault header, capabilities)"
+            }
+        );
     }
     let reference = std::sync::Arc::new(reference);
     let options = confuzz::serve::ServeOptions {

@@ -38,7 +38,7 @@ impl SavedFailure {
     pub fn from_row(row: &RowResult, seed: u64, prefix: &str, strict: bool) -> Option<Self> {
         let e: &Evidence = row.evidence.as_ref()?;
         Some(SavedFailure {
-            format: 1,
+            format: SAVED_FORMAT,
             row: row.id.clone(),
             vendor: row.vendor.clone(),
             seed,
@@ -55,24 +55,67 @@ impl SavedFailure {
     /// Writes it as `DIR/<row id>.json`; returns the path.
     pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join(format!("{}.json", self.row));
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&path, text + "\n")?;
-        Ok(path)
+        let value = serde_json::to_value(self).map_err(std::io::Error::other)?;
+        save_new(dir, &self.row, &value)
     }
 
     /// Reads a saved failure, naming the file and line on error.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::spec::load::read_limited(path, MAX_SAVED_BYTES)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| {
+        let saved: SavedFailure = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{}:{}: not a saved failure: {e}\n  fix: pass a file written by `confuzz run --save-failures DIR`",
                 path.display(),
                 e.line()
             )
-        })
+        })?;
+        if saved.format != SAVED_FORMAT {
+            return Err(format!(
+                "{}: saved-failure format {} is not the one this confuzz reads ({SAVED_FORMAT})\n  fix: replay it with the confuzz that saved it, or save the failure again",
+                path.display(),
+                saved.format
+            ));
+        }
+        Ok(saved)
     }
+}
+
+/// The format of saved failures this version writes and reads.
+pub const SAVED_FORMAT: u32 = 1;
+
+/// The largest saved failure read (a saved answer may hold a body of up to 64 MiB).
+pub const MAX_SAVED_BYTES: u64 = 256 << 20;
+
+/// Writes `value` as `dir/<name>.json` in a file that did not exist (never replacing one,
+/// never following a link planted at that name): `<name>-2.json` and on when taken.
+pub fn save_new(dir: &Path, name: &str, value: &serde_json::Value) -> std::io::Result<PathBuf> {
+    use std::io::Write as _;
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)? + "\n";
+    for n in 1..=1000u32 {
+        let file = if n == 1 {
+            format!("{name}.json")
+        } else {
+            format!("{name}-{n}.json")
+        };
+        let path = dir.join(file);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(text.as_bytes())?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "1000 files named {name}*.json already exist in {}",
+        dir.display()
+    )))
 }
 
 /// The outcome of a replay.

@@ -330,9 +330,11 @@ fn run_against(url: &str, fixtures: &str, extra: &[&str]) -> Ran {
 
 /// Every check's (id, verdict, reason) in a JSON report.
 fn checks(report: &Value) -> Vec<(String, String, String)> {
-    ["rows", "positive", "properties"]
-        .iter()
-        .flat_map(|k| report[*k].as_array().cloned().unwrap_or_default())
+    report["checks"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
         .map(|c| {
             (
                 c["id"].as_str().unwrap_or_default().to_string(),

@@ -6,6 +6,7 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use confuzz::check::CheckKind;
 use confuzz::run::{run, RetryPolicy, RowVerdict, RunOptions};
 use confuzz::spec::{load_str, SpecSet};
 use confuzz::{FnTarget, Request, Response};
@@ -68,8 +69,8 @@ fn a_transient_503_fails_the_row_without_retry_and_passes_with_it() {
     let target = FnTarget::new("flaky", flaky_service(2, &calls));
     let report = run(&spec, &target, &fixtures(), &options(None), &|_| {}).unwrap();
     // The 503s were transient: the failure is reported, and so is that it did not come back.
-    assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
-    let reason = report.rows[0].reason.as_deref().unwrap();
+    assert_eq!(report.checks[0].verdict, RowVerdict::Failed);
+    let reason = report.checks[0].reason.as_deref().unwrap();
     assert!(
         reason.contains("did not fail again on a re-run"),
         "{reason}"
@@ -86,10 +87,10 @@ fn a_transient_503_fails_the_row_without_retry_and_passes_with_it() {
     )
     .unwrap();
     assert_eq!(
-        report.rows[0].verdict,
+        report.checks[0].verdict,
         RowVerdict::Passed,
         "{:?}",
-        report.rows[0].reason
+        report.checks[0].reason
     );
 }
 
@@ -106,7 +107,7 @@ fn retries_give_up_after_the_policy_attempts() {
         &|_| {},
     )
     .unwrap();
-    assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
+    assert_eq!(report.checks[0].verdict, RowVerdict::Failed);
     // One first try and three retries for the first case; then it shrinks, and neither the
     // shrink candidates nor the re-run of the minimal case are retried.
     assert!(calls.load(Ordering::SeqCst) > 4, "it shrank");
@@ -154,10 +155,10 @@ fn a_row_that_expects_a_5xx_is_never_retried() {
     opts.rows = vec!["acme.widget.store-down".into()];
     let report = run(&spec, &target, &fixtures(), &opts, &|_| {}).unwrap();
     assert_eq!(
-        report.rows[0].verdict,
+        report.checks[0].verdict,
         RowVerdict::Passed,
         "{:?}",
-        report.rows[0].reason
+        report.checks[0].reason
     );
     assert_eq!(
         calls.load(Ordering::SeqCst),
@@ -177,7 +178,7 @@ fn a_500_is_an_answer_not_a_reason_to_retry() {
     let mut opts = options(Some(quick()));
     opts.shrink = false;
     let report = run(&spec, &target, &fixtures(), &opts, &|_| {}).unwrap();
-    assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
+    assert_eq!(report.checks[0].verdict, RowVerdict::Failed);
     assert_eq!(report.transport.retries, 0);
 }
 
@@ -230,22 +231,16 @@ fn rows_valid_requests_and_properties_are_retried_alike() {
     };
     let without = run_with(None);
     let failed = |report: &confuzz::run::RunReport| {
+        let of = |kind| {
+            report
+                .of_kind(kind)
+                .filter(|r| r.verdict == RowVerdict::Failed)
+                .count()
+        };
         (
-            report
-                .rows
-                .iter()
-                .filter(|r| r.verdict == RowVerdict::Failed)
-                .count(),
-            report
-                .positive
-                .iter()
-                .filter(|r| r.verdict == RowVerdict::Failed)
-                .count(),
-            report
-                .properties
-                .iter()
-                .filter(|r| r.verdict == RowVerdict::Failed)
-                .count(),
+            of(CheckKind::Row),
+            of(CheckKind::Valid),
+            of(CheckKind::Property),
         )
     };
     let (rows, positive, properties) = failed(&without);
@@ -257,6 +252,7 @@ fn rows_valid_requests_and_properties_are_retried_alike() {
 
     let with = run_with(Some(quick()));
     assert_eq!(failed(&with), (0, 0, 0), "{:#?}", with.summary);
-    assert!(!with.positive.is_empty() && !with.properties.is_empty());
+    assert!(with.of_kind(CheckKind::Valid).count() > 0);
+    assert!(with.of_kind(CheckKind::Property).count() > 0);
     assert!(with.transport.retries > 0);
 }

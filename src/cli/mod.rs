@@ -565,7 +565,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
                 total.store(rows + endpoints, Ordering::Relaxed);
             }
             // Properties come after the rows, which the bar counts.
-            runner::Event::PropertyFinished(_) => {}
+            runner::Event::Finished(c) if c.kind == confuzz::check::CheckKind::Property => {}
             _ => {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if progress {

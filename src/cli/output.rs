@@ -71,8 +71,7 @@ impl Outputs {
         };
         let mut saved_any = false;
         for row in report
-            .rows
-            .iter()
+            .of_kind(confuzz::check::CheckKind::Row)
             .filter(|r| r.verdict == RowVerdict::Failed)
         {
             let Some(saved) = runner::replay::SavedFailure::from_row(

@@ -485,6 +485,13 @@ fn a_500_is_never_retried() {
     let report = ran.json();
     assert_eq!(report["transport"]["retries"], json!(0));
     assert!(checks(&report).iter().any(|(_, v, _)| v == "failed"));
+    // Rows that fail on an answer keep their evidence, even when the run stops while they
+    // shrink (`--max-duration`).
+    for row in report["checks"].as_array().unwrap() {
+        if row["kind"] == json!("row") && row["verdict"] == json!("failed") {
+            assert!(row["evidence"].is_object(), "{row}");
+        }
+    }
 }
 
 #[test]
@@ -653,7 +660,7 @@ fn no_output_shows_an_edge_secret_or_a_terminal_escape() {
         ];
         let report = as_json.json();
         assert!(
-            report["rows"].is_array(),
+            report["checks"].is_array(),
             "the JSON report is whole: {report}"
         );
         let mut bodies = Vec::new();
@@ -689,4 +696,174 @@ fn no_output_shows_an_edge_secret_or_a_terminal_escape() {
         );
         assert!(as_table.stdout().contains("\\x1b"), "{}", as_table.stdout());
     }
+}
+
+#[test]
+fn sigterm_ends_a_run_with_its_partial_report_and_junit() {
+    let (server, fixtures) = hostile(never_answers, "sigterm");
+    let dir = scratch("sigterm-out");
+    let junit = dir.join("junit.xml");
+    let child = Command::new(env!("CARGO_BIN_EXE_confuzz"))
+        .args([
+            "run",
+            "--target",
+            &server.url,
+            "--fixtures",
+            &fixtures,
+            "--vendor",
+            "clever",
+            "--faults",
+            "internal",
+            "--timeout-ms",
+            "500",
+            "--max-duration",
+            "60s",
+            "--jobs",
+            "1",
+            "--format",
+            "json",
+            "--junit",
+            &junit.display().to_string(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // Wait (bounded) until the run is under way, then stop it as a CI time limit would.
+    for _ in 0..200 {
+        if server.flags.requests.load(Ordering::Relaxed) > 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    assert!(server.flags.requests.load(Ordering::Relaxed) > 0);
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().expect("the run ends");
+    let ran = Ran {
+        output,
+        seconds: 0.0,
+    };
+    assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    let report = ran.json();
+    assert_eq!(
+        report["stopped"],
+        json!("interrupted by SIGTERM"),
+        "{report}"
+    );
+    assert!(checks(&report)
+        .iter()
+        .any(|(_, v, r)| v == "untested" && r.starts_with("not run: interrupted by SIGTERM")));
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit file is written");
+    assert!(xml.contains("<testsuites"), "{xml}");
+}
+
+#[test]
+fn output_paths_are_checked_before_the_first_request() {
+    let (server, fixtures) = hostile(server_error, "paths");
+    let dir = scratch("paths-out");
+    let missing = dir.join("no-such-folder").join("junit.xml");
+    let ran = run_against(
+        &server.url,
+        &fixtures,
+        &["--junit", &missing.display().to_string()],
+    );
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr());
+    assert!(ran.stderr().contains("--junit"), "{}", ran.stderr());
+    // A link planted where the evidence goes is not followed.
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let link = dir.join("saved");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let ran = run_against(
+        &server.url,
+        &fixtures,
+        &["--save-failures", &link.display().to_string()],
+    );
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr());
+    assert!(ran.stderr().contains("symbolic link"), "{}", ran.stderr());
+    assert_eq!(server.flags.requests.load(Ordering::Relaxed), 0);
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+}
+
+#[test]
+fn each_run_saves_its_failures_in_a_folder_of_its_own() {
+    let (server, fixtures) = hostile(server_error, "twice");
+    let dir = scratch("twice-out").join("saved");
+    let saved = dir.display().to_string();
+    let args = [
+        "--row",
+        "clever.auth.no-token",
+        "--no-positive",
+        "--properties",
+        "none",
+        "--no-shrink",
+    ];
+    for _ in 0..2 {
+        let mut extra = args.to_vec();
+        extra.extend(["--save-failures", &saved]);
+        let ran = run_against(&server.url, &fixtures, &extra);
+        assert_eq!(ran.code(), Some(1), "{}", ran.stderr());
+    }
+    let runs: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert_eq!(runs.len(), 2, "two runs, two folders");
+    for run in runs {
+        let files = std::fs::read_dir(run.unwrap().path()).unwrap().count();
+        assert_eq!(files, 1);
+    }
+}
+
+#[test]
+fn input_files_are_read_up_to_a_limit() {
+    let ran = confuzz(&["list", "--spec", "/dev/zero"]);
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr());
+    assert!(ran.stderr().contains("/dev/zero"), "{}", ran.stderr());
+    assert!(ran.stderr().contains("larger than"), "{}", ran.stderr());
+    let ran = confuzz(&["replay", "/dev/zero"]);
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr());
+    assert!(ran.stderr().contains("larger than"), "{}", ran.stderr());
+    let ran = confuzz(&[
+        "run",
+        "--target",
+        "http://127.0.0.1:9",
+        "--faults",
+        "internal",
+        "--fixtures",
+        "/dev/zero",
+    ]);
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr());
+    assert!(ran.stderr().contains("larger than"), "{}", ran.stderr());
+}
+
+#[test]
+fn zero_cases_rates_and_timeouts_are_refused() {
+    for (flag, value) in [
+        ("--cases", "0"),
+        ("--rate", "0"),
+        ("--timeout-ms", "0"),
+        ("--max-duration", "0"),
+    ] {
+        let ran = confuzz(&["run", flag, value]);
+        assert_eq!(ran.code(), Some(2), "{flag} {value}: {}", ran.stderr());
+        assert!(ran.stderr().contains(flag), "{}", ran.stderr());
+    }
+}
+
+#[test]
+fn a_saved_failure_of_another_format_is_refused() {
+    let dir = scratch("format");
+    let path = dir.join("f.json");
+    let saved = json!({
+        "format": 99, "row": "clever.auth.no-token", "vendor": "clever", "seed": 1,
+        "prefix": "czaaaa", "choices": [], "strict": false, "setup": [],
+        "request": {"method": "GET", "path": "/"}, "response": {"status": 200},
+        "mismatches": []
+    });
+    std::fs::write(&path, saved.to_string()).unwrap();
+    let ran = confuzz(&["replay", &path.display().to_string()]);
+    assert_eq!(ran.code(), Some(2), "{}", ran.stderr());
+    assert!(ran.stderr().contains("format 99"), "{}", ran.stderr());
 }

@@ -398,6 +398,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     let mut runner = TestRunner::new_with_rng(config, rng_for(options.seed, &row.id));
     let case_error: Mutex<Option<CaseError>> = Mutex::new(None);
     let first_failure: Mutex<Option<(FailureSignature, Vec<u64>)>> = Mutex::new(None);
+    let first_run: Mutex<Option<(CaseRun, Verdict)>> = Mutex::new(None);
     let warning: Mutex<Option<(Verdict, CaseRun, Vec<u64>)>> = Mutex::new(None);
     let readings: Mutex<BTreeMap<String, u32>> = Mutex::new(BTreeMap::new());
     let ran = AtomicUsize::new(0);
@@ -452,6 +453,9 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                     Some(_) => Err(TestCaseError::fail(first_line(&verdict.mismatches))),
                     None => {
                         *first = Some((sig, choices.clone()));
+                        if let Ok(mut f) = first_run.lock() {
+                            *f = Some((run.clone(), verdict.clone()));
+                        }
                         // Shrink candidates see the target's own answers, never retried.
                         if let Some(retry) = &retry {
                             retry.pause(true);
@@ -520,7 +524,11 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 let prefix = case_prefix(&shared.prefix, &row.id, choices, invocation);
                 let unique = UniqueCounter::new();
                 let env = shared.env(target, &prefix, &unique);
-                execute(&env, spec, row, choices)
+                let rerun = execute(&env, spec, row, choices);
+                if let Err(CaseError::Target(t)) = &rerun {
+                    shared.transport_error(t);
+                }
+                rerun
             };
             let rerun = rerun_case(&minimal).ok().map(|run| {
                 let v = oracle.check_row(spec, row, &run.record, &run.response, options.strict);
@@ -541,15 +549,25 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                         Some((run, v)) if v.outcome == Outcome::Fail => {
                             (run, v, first_choices.clone(), false)
                         }
-                        _ => {
-                            let mut result = row_result(spec, row, cases + 1);
-                            result.verdict = RowVerdict::Failed;
-                            result.reason = Some(
-                                "failed once but did not fail again on a re-run (the target's answers change over time)".into(),
-                            );
-                            result.readings = readings.into_inner().unwrap_or_default();
-                            return result;
-                        }
+                        // The run stopped while this row shrank: the first failing case is
+                        // the evidence, as it was seen.
+                        _ => match shared
+                            .stop
+                            .load(Ordering::Relaxed)
+                            .then(|| first_run.lock().ok().and_then(|mut f| f.take()))
+                            .flatten()
+                        {
+                            Some((run, v)) => (run, v, first_choices.clone(), false),
+                            None => {
+                                let mut result = row_result(spec, row, cases + 1);
+                                result.verdict = RowVerdict::Failed;
+                                result.reason = Some(
+                                    "failed once but did not fail again on a re-run (the target's answers change over time)".into(),
+                                );
+                                result.readings = readings.into_inner().unwrap_or_default();
+                                return result;
+                            }
+                        },
                     }
                 }
                 _ => {

@@ -335,7 +335,7 @@ fn the_command_line_reports_a_failure_without_the_secret() {
             .unwrap()
     };
     let token = token();
-    for format in ["table", "json"] {
+    for (runs, format) in [(1, "table"), (2, "json")] {
         let output = run(format);
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -353,17 +353,25 @@ fn the_command_line_reports_a_failure_without_the_secret() {
         // after-delete, 1 stateful).
         assert_eq!(xml.matches("<testcase ").count(), 15 + 7 + 7);
         assert!(!xml.contains(&token));
-        let files: Vec<PathBuf> = std::fs::read_dir(&saved)
+        // Each run saves in a folder of its own: the first run's evidence is still there.
+        let folders: Vec<PathBuf> = std::fs::read_dir(&saved)
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
-        assert_eq!(files.len(), 1, "{files:?}");
-        assert!(files[0].ends_with(format!("{ROW}.json")));
-        let text = std::fs::read_to_string(&files[0]).unwrap();
-        assert!(
-            !text.contains(&token),
-            "a saved failure holds no secret: {text}"
-        );
+        assert_eq!(folders.len(), runs, "{folders:?}");
+        for folder in folders {
+            let files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            assert_eq!(files.len(), 1, "{files:?}");
+            assert!(files[0].ends_with(format!("{ROW}.json")));
+            let text = std::fs::read_to_string(&files[0]).unwrap();
+            assert!(
+                !text.contains(&token),
+                "a saved failure holds no secret: {text}"
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -85,7 +85,7 @@ pub trait VendorReference: Send + Sync {
     fn owns(&self, path: &str) -> bool;
     /// Answers one request whose path this vendor owns.
     fn handle(&self, request: &Request, hooks: &Hooks) -> Response;
-    /// The built-in fixtures, by their contract names (`clever.token`, ...).
+    /// The built-in fixtures, by their spec names (`clever.token`, ...).
     fn fixtures(&self) -> Map<String, Value>;
     /// The faults this vendor can inject (`lti_credentials_store`, ...).
     fn faults(&self) -> Vec<&'static str>;

@@ -66,7 +66,7 @@ pub struct Vendor {
     pub faults: Vec<Fault>,
     #[serde(default)]
     pub limits: Vec<Limit>,
-    /// Decisions this spec made where the document and the contract are silent.
+    /// Decisions this spec made where the source document is silent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decisions: Vec<String>,
 }

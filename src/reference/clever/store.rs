@@ -29,7 +29,7 @@ pub const SECOND_STUDENT_ID: &str = "5f8a2b3c4d5e6f7a8b9c0d3c";
 /// (`clever.unenrolled_student_id`).
 pub const UNENROLLED_STUDENT_ID: &str = "5f8a2b3c4d5e6f7a8b9c0d4d";
 
-/// The built-in fixtures, by their contract names.
+/// The built-in fixtures, by their spec names.
 pub fn fixtures() -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("clever.token".into(), json!(TOKEN));

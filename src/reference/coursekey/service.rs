@@ -256,7 +256,7 @@ impl VendorReference for CourseKey {
             .and_then(bearer)
             .and_then(|key| self.directory.schools_of(key))
         else {
-            // Undocumented; the contract's assumed answer has no code and no info.
+            // Undocumented; the spec's assumed answer has no code and no info.
             return Response::json(401, &json!({"error": {"message": "Unauthorized"}}));
         };
         let body = match Body::parse(&request.body) {

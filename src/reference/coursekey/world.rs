@@ -1,5 +1,5 @@
 //! The built-in world of the CourseKey reference: the schools and auth keys, the users and
-//! courses that exist before any request, and the contract's fixture names for them.
+//! courses that exist before any request, and the spec's fixture names for them.
 //!
 //! Not for: records created through the API (`state::Store` holds those).
 
@@ -29,7 +29,7 @@ const TEACHER_EMAIL: &str = "m.alvarez@lakeside-college.edu";
 const STUDENT_EMAIL: &str = "j.nguyen@students.lakeside-college.edu";
 const FOREIGN_TEACHER_EMAIL: &str = "r.okafor@harborview-tech.edu";
 
-/// The fixtures by their contract names.
+/// The fixtures by their spec names.
 pub(super) fn fixtures() -> Map<String, Value> {
     let mut fixtures = Map::new();
     let mut put = |name: &str, value: &str| {

@@ -84,7 +84,7 @@ pub(super) enum Message {
 /// answers every one of them with 1001.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Rejection {
-    /// "Invalid LTI parameters" (and the OAuth parameters the contract requires).
+    /// "Invalid LTI parameters" (and the OAuth parameters the spec requires).
     Parameter,
     /// "Invalid Signature", including a consumer key that was never issued.
     Signature,

@@ -285,6 +285,22 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     );
     assert!(xml.contains("curl -i -X POST"), "{xml}");
     assert!(xml.contains("Bearer $CLEVER_TOKEN"), "{xml}");
+    // Every test case carries the time its check took (CI dashboards read it).
+    for r in &report.rows {
+        let ms = report.timings[&r.id];
+        let case = xml
+            .lines()
+            .find(|l| l.contains(&format!("name=\"{}\"", r.id)))
+            .unwrap();
+        assert!(
+            case.contains(&format!(" time=\"{:.3}\">", ms as f64 / 1000.0)),
+            "{case}"
+        );
+    }
+    assert_eq!(
+        xml.matches(" time=\"").count(),
+        xml.matches("<testcase ").count() + 1
+    );
 }
 
 // ---- the command line ----------------------------------------------------------------------

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use confuzz::reference::{Config, Reference};
-use confuzz::report::{catalog, mutants as mutants_report, run as run_report};
+use confuzz::report::{
+    catalog, fixtures as fixtures_report, mutants as mutants_report, progress, run as run_report,
+};
 use confuzz::run::{self as runner, RowVerdict, RunOptions};
 use confuzz::spec::{self, lint, SpecSet};
 use confuzz::target::Target;
@@ -79,6 +81,17 @@ enum Command {
         specs: SpecArgs,
         #[command(flatten)]
         target: TargetArgs,
+    },
+    /// List every fixture a target must provide (meaning, schema, secret), or write a
+    /// fixtures file to fill in.
+    Fixtures {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// Write a JSON fixtures file to fill in (each value says what to put there).
+        #[arg(long)]
+        template: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
     },
     /// Serve the embedded reference implementations over HTTP.
     #[cfg(feature = "http")]
@@ -160,7 +173,8 @@ struct RunArgs {
     /// Retry 429 and 5xx answers that a row does not expect (default: on for remote targets).
     #[arg(long, overrides_with = "no_retry")]
     retry: bool,
-    #[arg(long, hide = true)]
+    /// Never retry (the default for the embedded reference).
+    #[arg(long)]
     no_retry: bool,
     /// At most this many requests per second (HTTP targets).
     #[arg(long, value_name = "N")]
@@ -172,7 +186,8 @@ struct RunArgs {
     #[arg(long)]
     no_positive: bool,
     /// The cross-request properties to check after the rows, comma-separated: precedence,
-    /// nothing-lost, unique, after-delete, limit; `none` for none, `all` (the default) for all.
+    /// nothing-lost, unique, after-delete, limit, stateful; `none` for none, `all` (the
+    /// default) for all.
     #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
     properties: Option<Vec<String>>,
     /// Report format on stdout.
@@ -187,6 +202,16 @@ struct RunArgs {
     /// List passing rows too.
     #[arg(long, short)]
     verbose: bool,
+    /// Colour the progress line: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: ColorWhen,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[cfg(feature = "http")]
@@ -325,6 +350,22 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             specs,
             target,
         } => replay_command(&file, &specs, &target),
+        Command::Fixtures {
+            specs,
+            template,
+            format,
+        } => {
+            let set = load(&specs)?;
+            if template {
+                json(&fixtures_report::template(&set))?;
+            } else {
+                match format {
+                    Format::Json => json(&fixtures_report::json(&set))?,
+                    Format::Table => out(&fixtures_report::table(&set))?,
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         #[cfg(feature = "http")]
         Command::Serve(args) => serve_command(args),
         Command::Mutants(args) => mutants_command(args),
@@ -368,21 +409,51 @@ fn mutants_command(args: MutantsArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn parse_limits(limits: &[String]) -> Result<std::collections::BTreeMap<String, u64>, String> {
+/// `--limit VENDOR.LIMIT=N` values, each name one of the limits `set` declares.
+fn parse_limits(
+    limits: &[String],
+    set: &SpecSet,
+) -> Result<std::collections::BTreeMap<String, u64>, String> {
+    let known: Vec<String> = set
+        .specs
+        .iter()
+        .flat_map(|s| {
+            s.spec
+                .vendor
+                .limits
+                .iter()
+                .map(move |l| format!("{}.{}", s.spec.vendor.id, l.name))
+        })
+        .collect();
     limits
         .iter()
         .map(|l| {
             let (name, value) = l.split_once('=').ok_or_else(|| {
                 format!("--limit {l}: write NAME=N, e.g. VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`)")
             })?;
+            let name = name.trim();
+            if !known.iter().any(|k| k == name) {
+                return Err(format!(
+                    "--limit {l}: no spec declares the limit `{name}`; the limits are: {}",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ));
+            }
             let n: u64 = value
                 .trim()
                 .parse()
                 .map_err(|_| format!("--limit {l}: `{value}` is not a whole number"))?;
-            Ok((name.trim().to_string(), n))
+            Ok((name.to_string(), n))
         })
         .collect()
 }
+
+/// Where the reproducers of a run against the embedded reference send their requests: the
+/// default address of `confuzz serve`.
+const SERVE_ADDR: &str = "127.0.0.1:8080";
 
 /// The target, its fixtures, the faults it supports, and what it sees as its URL.
 struct Chosen {
@@ -403,7 +474,7 @@ fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<
                 );
             }
             let config = Config {
-                limits: parse_limits(&args.limits)?,
+                limits: parse_limits(&args.limits, set)?,
                 mutant: args.mutant.clone(),
                 ..Config::default()
             };
@@ -420,12 +491,14 @@ fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<
                 .faults
                 .clone()
                 .or_else(|| Some(reference.faults().iter().map(|f| f.to_string()).collect()));
+            // Requests are built (and OAuth-signed) for the address the reproducers name, so
+            // that they replay as printed against `confuzz serve` there.
             Ok(Chosen {
                 target: Box::new(reference),
                 fixtures,
                 faults,
-                url_base: "http://localhost".into(),
-                host: Some("localhost".into()),
+                url_base: format!("http://{SERVE_ADDR}"),
+                host: Some(SERVE_ADDR.into()),
                 remote: false,
             })
         }
@@ -448,6 +521,25 @@ fn remote_target(
         .map_err(|e| e.to_string())?
         .timeout(std::time::Duration::from_millis(args.timeout_ms));
     let url_base = http.base_url();
+    // The fixtures file first: a mistake in it is found before the target is asked anything.
+    let fixtures = match &args.fixtures {
+        Some(path) => runner::fixtures::load_fixtures(path, set).map_err(|e| e.to_string())?,
+        None => {
+            eprintln!("note: no --fixtures given: rows that need fixtures are reported untested (`confuzz fixtures --template` starts a file)");
+            serde_json::Map::new()
+        }
+    };
+    // A file written for every vendor (`serve --fixtures-out`) is fine for a run of some:
+    // only names of no vendor at all are worth a note.
+    let all_vendors: Vec<String> = spec::load_embedded()
+        .map(|all| all.specs.iter().map(|s| s.spec.vendor.id.clone()).collect())
+        .unwrap_or_default();
+    for name in runner::fixtures::unknown_fixtures(set, &fixtures) {
+        let vendor = name.split('.').next().unwrap_or_default();
+        if !all_vendors.iter().any(|v| v == vendor) || set.vendor(vendor).is_some() {
+            eprintln!("note: fixture `{name}` is not declared by any loaded spec");
+        }
+    }
     let target: Box<dyn Target> = match rate {
         Some(n) => Box::new(confuzz::target::RateLimited::new(http, n)),
         None => Box::new(http),
@@ -463,16 +555,6 @@ fn remote_target(
             Ok(_) => runner::fixtures::discover_faults(target.as_ref()).or(Some(Vec::new())),
         },
     };
-    let fixtures = match &args.fixtures {
-        Some(path) => runner::fixtures::load_fixtures(path, set).map_err(|e| e.to_string())?,
-        None => {
-            eprintln!("note: no --fixtures given: rows that need fixtures are reported untested");
-            serde_json::Map::new()
-        }
-    };
-    for name in runner::fixtures::unknown_fixtures(set, &fixtures) {
-        eprintln!("note: fixture `{name}` is not declared by any loaded spec");
-    }
     Ok(Chosen {
         target,
         fixtures,
@@ -532,33 +614,32 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
                     .collect()
             }),
     };
-    let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let total = std::sync::atomic::AtomicUsize::new(0);
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = progress::show_progress(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("CI").as_deref(),
+    )
+    .then(|| {
+        let colour = progress::colour_wanted(
+            match args.color {
+                ColorWhen::Auto => progress::ColourChoice::Auto,
+                ColorWhen::Always => progress::ColourChoice::Always,
+                ColorWhen::Never => progress::ColourChoice::Never,
+            },
+            true,
+            std::env::var_os("NO_COLOR").as_deref(),
+        );
+        let properties = confuzz::props::select(options.properties.as_deref())
+            .map(|p| p.len() * set.specs.len())
+            .unwrap_or(0);
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
+        progress::Progress::new(std::io::stderr(), colour, properties, width)
+    });
     let on_event = |event: &runner::Event<'_>| {
-        use std::sync::atomic::Ordering;
-        match event {
-            runner::Event::Started { rows, endpoints } => {
-                total.store(rows + endpoints, Ordering::Relaxed);
-            }
-            // Properties come after the rows, which the bar counts.
-            runner::Event::PropertyFinished(_) => {}
-            _ => {
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if progress {
-                    let t = total.load(Ordering::Relaxed).max(1);
-                    let width = 30;
-                    let filled = n * width / t;
-                    eprint!(
-                        "\r[{}{}] {n}/{t}",
-                        "#".repeat(filled),
-                        " ".repeat(width - filled)
-                    );
-                    if n == t {
-                        eprint!("\r{}\r", " ".repeat(width + 20));
-                    }
-                }
-            }
+        if let Some(p) = &progress {
+            p.on_event(event);
         }
     };
     let report = runner::run(
@@ -568,26 +649,23 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         &options,
         &on_event,
     )
-    .map_err(|e| e.to_string())?;
-    let base = if chosen.remote {
-        chosen.url_base.clone()
-    } else {
-        "http://127.0.0.1:8080".to_string()
-    };
+    .map_err(|e| e.to_string());
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    let report = report?;
+    let base = chosen.url_base.clone();
     let redactor = run_report::Redactor::new(&set, &chosen.fixtures);
     match args.format {
         Format::Json => json(&run_report::json(&report, &base, &redactor))?,
         Format::Table => {
-            if !chosen.remote && !report.conforms() {
-                out("the reproducers below target `confuzz serve --addr 127.0.0.1:8080`\n")?;
-            }
-            out(&run_report::console(
-                &report,
-                &base,
-                &redactor,
-                args.verbose,
-            ))?
+            let text = run_report::console(&report, &base, &redactor, args.verbose);
+            out(&reproducer_note(&args.target, &chosen, &set, &text))?;
+            out(&text)?
         }
+    }
+    if let Some(text) = fixtures_report::missing_text(&set, &report) {
+        eprint!("{text}");
     }
     if let Some(path) = &args.junit {
         std::fs::write(path, run_report::junit(&report, &base, &redactor))
@@ -639,11 +717,7 @@ fn replay_command(
         chosen.host.as_deref(),
     )?;
     let redactor = run_report::Redactor::new(&set, &chosen.fixtures);
-    let base = if chosen.remote {
-        chosen.url_base.clone()
-    } else {
-        "http://127.0.0.1:8080".to_string()
-    };
+    let base = chosen.url_base.clone();
     let evidence = runner::Evidence {
         mismatches: replayed.verdict.mismatches.clone(),
         reading: replayed.verdict.reading.clone(),
@@ -666,7 +740,18 @@ fn replay_command(
             confuzz::check::Outcome::Fail => "still fails",
         }
     ))?;
-    out(&run_report::evidence_text(&evidence, &base, &redactor))?;
+    let text = run_report::evidence_text_labelled(
+        &evidence,
+        &base,
+        &redactor,
+        if outcome == confuzz::check::Outcome::Fail {
+            "failing request"
+        } else {
+            "request"
+        },
+    );
+    out(&reproducer_note(target, &chosen, &set, &text))?;
+    out(&text)?;
     Ok(if outcome == confuzz::check::Outcome::Fail {
         ExitCode::from(1)
     } else {
@@ -676,9 +761,10 @@ fn replay_command(
 
 #[cfg(feature = "http")]
 fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
+    let embedded = spec::load_embedded().map_err(|e| e.to_string())?;
     let config = Config {
         test_hooks: !args.no_test_hooks,
-        limits: parse_limits(&args.limits)?,
+        limits: parse_limits(&args.limits, &embedded)?,
         mutant: args.mutant.clone(),
     };
     let reference = Reference::with_vendors(config, &args.vendors)?;
@@ -708,4 +794,46 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
     )
     .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The lines above a report's reproducers: which server they target (the embedded reference:
+/// the `confuzz serve` command that serves the same mutant and limits), and how to set the
+/// secret variables they use from the fixtures file. Empty when `text` has no `curl` line.
+fn reproducer_note(args: &TargetArgs, chosen: &Chosen, set: &SpecSet, text: &str) -> String {
+    if !text.contains("curl ") {
+        return String::new();
+    }
+    let mut note = String::new();
+    let fixtures_file = if chosen.remote {
+        note.push_str(&format!(
+            "the reproducers below target {}\n",
+            chosen.url_base
+        ));
+        args.fixtures
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "fixtures.json".into())
+    } else {
+        let mut serve = String::from("confuzz serve");
+        if let Some(m) = &args.mutant {
+            serve.push_str(&format!(" --mutant {m}"));
+        }
+        for l in &args.limits {
+            serve.push_str(&format!(" --limit {l}"));
+        }
+        serve.push_str(&format!(
+            " --addr {SERVE_ADDR} --fixtures-out fixtures.json"
+        ));
+        note.push_str(&format!("the reproducers below target `{serve}`\n"));
+        "fixtures.json".into()
+    };
+    let exports = fixtures_report::exports(set, text, &fixtures_file);
+    if !exports.is_empty() {
+        note.push_str("their secrets are variables; set them from the fixtures file:\n");
+        for line in exports {
+            note.push_str(&format!("  {line}\n"));
+        }
+    }
+    note.push('\n');
+    note
 }

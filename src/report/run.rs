@@ -31,8 +31,7 @@ impl Redactor {
             for f in loaded.spec.vendor.fixtures.iter().filter(|f| f.secret) {
                 if let Some(Value::String(v)) = fixtures.get(&f.name) {
                     if v.len() >= 4 {
-                        let var = f.name.to_uppercase().replace(['.', '-'], "_");
-                        secrets.push((v.clone(), var));
+                        secrets.push((v.clone(), secret_variable(&f.name)));
                     }
                 }
             }
@@ -65,6 +64,12 @@ impl Redactor {
     pub fn variables(&self) -> Vec<&str> {
         self.secrets.iter().map(|(_, v)| v.as_str()).collect()
     }
+}
+
+/// The environment variable that stands for a secret fixture in reproducers:
+/// `clever.token` is `CLEVER_TOKEN`.
+pub fn secret_variable(fixture: &str) -> String {
+    fixture.to_uppercase().replace(['.', '-'], "_")
 }
 
 fn shell_quote(s: &str) -> String {
@@ -214,14 +219,14 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
     let s = &report.summary;
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} warned, {} untested ({} rows, {} endpoints, {} properties; seed {}; {} cases per row; {}{} in {} ms)",
+        "\n{} passed, {} failed, {} warned, {} untested ({}, {}, {}; seed {}; {} cases per row; {}{} in {} ms)",
         s.passed,
         s.failed,
         s.warned,
         s.untested,
-        report.rows.len(),
-        report.positive.len(),
-        report.properties.len(),
+        count(report.rows.len(), "row", "rows"),
+        count(report.positive.len(), "endpoint", "endpoints"),
+        count(report.properties.len(), "property", "properties"),
         report.seed,
         report.cases,
         report.target,
@@ -233,6 +238,25 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
 
 /// Expected vs observed, the minimal request, and its reproducer.
 pub fn evidence_text(e: &Evidence, base_url: &str, redactor: &Redactor) -> String {
+    evidence_text_labelled(
+        e,
+        base_url,
+        redactor,
+        if e.shrunk {
+            "minimal request"
+        } else {
+            "failing request"
+        },
+    )
+}
+
+/// [`evidence_text`] with the request under `label` (a replay that passes shows "request").
+pub fn evidence_text_labelled(
+    e: &Evidence,
+    base_url: &str,
+    redactor: &Redactor,
+    label: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "compared with: {}", e.reading);
     for m in &e.mismatches {
@@ -268,8 +292,7 @@ pub fn evidence_text(e: &Evidence, base_url: &str, redactor: &Redactor) -> Strin
     }
     let _ = writeln!(
         out,
-        "{} request{}:",
-        if e.shrunk { "minimal" } else { "failing" },
+        "{label}{}:",
         if e.reproduced {
             ""
         } else {
@@ -314,6 +337,11 @@ pub fn numbered_curl(exchanges: &[Exchange], base_url: &str, redactor: &Redactor
             )
         })
         .collect()
+}
+
+/// `1 property`, `2 properties`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn clip(text: &str, width: usize) -> String {
@@ -509,8 +537,9 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
                     detail: &dyn Fn() -> String| {
         let c = counts.entry(vendor.to_string()).or_default();
         c.0 += 1;
+        let time = report.timings.get(name).copied().unwrap_or(0) as f64 / 1000.0;
         let mut xml = format!(
-            "    <testcase classname=\"{}\" name=\"{}\">",
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{time:.3}\">",
             xml_escape(vendor),
             xml_escape(name)
         );

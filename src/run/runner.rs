@@ -190,6 +190,10 @@ pub struct RunReport {
     pub properties: Vec<crate::props::PropertyResult>,
     pub summary: Summary,
     pub elapsed_ms: u64,
+    /// Milliseconds per check id (row, `vendor.valid.endpoint`, property result); the results
+    /// of one vendor's property share its time evenly. For JUnit's `time`.
+    #[serde(default)]
+    pub timings: BTreeMap<String, u64>,
 }
 
 impl RunReport {
@@ -211,6 +215,16 @@ pub enum Event<'a> {
     PositiveFinished(&'a PositiveResult),
     /// One property result (they come after every row and valid-request check).
     PropertyFinished(&'a crate::props::PropertyResult),
+    /// A check begins: a row id, `vendor.valid.endpoint`, or `vendor.property` (a property is
+    /// announced once per vendor, whatever the number of its results).
+    CheckStarted(&'a str),
+    /// The properties begin, after every row and valid-request check: `checks` pairs of a
+    /// vendor and a property, each announced by `CheckStarted` and closed by `PropertyChecked`.
+    PropertiesStarted {
+        checks: usize,
+    },
+    /// One vendor's property is done (its results came as `PropertyFinished`).
+    PropertyChecked(&'a str),
 }
 
 /// A run that could not go on at all.
@@ -921,18 +935,31 @@ pub fn run(
         Job::Valid(spec, endpoint) => endpoint_draws_from_pool(spec, &endpoint.id, 0),
     });
     let next = AtomicUsize::new(0);
+    let timings: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
+    let timed = |id: String, since: Instant| {
+        if let Ok(mut t) = timings.lock() {
+            t.insert(id, since.elapsed().as_millis() as u64);
+        }
+    };
     let row_results: Mutex<Vec<(usize, RowResult)>> = Mutex::new(Vec::new());
     let positive_results: Mutex<Vec<(usize, PositiveResult)>> = Mutex::new(Vec::new());
     let run_job = |i: usize| match &jobs[i] {
         Job::Row(spec, row) => {
+            on_event(&Event::CheckStarted(&row.id));
+            let since = Instant::now();
             let result = run_row(&shared, &oracle, spec, row);
+            timed(result.id.clone(), since);
             on_event(&Event::RowFinished(&result));
             if let Ok(mut r) = row_results.lock() {
                 r.push((i, result));
             }
         }
         Job::Valid(spec, endpoint) => {
+            let id = format!("{}.valid.{}", spec.vendor.id, endpoint.id);
+            on_event(&Event::CheckStarted(&id));
+            let since = Instant::now();
             let result = run_positive(&shared, &oracle, spec, endpoint);
+            timed(id, since);
             on_event(&Event::PositiveFinished(&result));
             if let Ok(mut r) = positive_results.lock() {
                 r.push((i, result));
@@ -985,12 +1012,24 @@ pub fn run(
         now: shared.now,
     };
     let mut property_results = Vec::new();
+    on_event(&Event::PropertiesStarted {
+        checks: set.specs.len() * properties.len(),
+    });
     for loaded in &set.specs {
         for property in &properties {
-            for result in (property.check)(&context, &loaded.spec) {
+            let id = format!("{}.{}", loaded.spec.vendor.id, property.name);
+            on_event(&Event::CheckStarted(&id));
+            let since = Instant::now();
+            let results = (property.check)(&context, &loaded.spec);
+            let share = since.elapsed().as_millis() as u64 / results.len().max(1) as u64;
+            for result in results {
                 on_event(&Event::PropertyFinished(&result));
+                if let Ok(mut t) = timings.lock() {
+                    t.insert(result.id.clone(), share);
+                }
                 property_results.push(result);
             }
+            on_event(&Event::PropertyChecked(&id));
         }
     }
     let mut summary = Summary::default();
@@ -1018,6 +1057,7 @@ pub fn run(
         properties: property_results,
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
+        timings: timings.into_inner().unwrap_or_default(),
     })
 }
 

@@ -673,8 +673,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     }
     if let Some(dir) = &args.save_failures {
         for row in report
-            .rows
-            .iter()
+            .of_kind(confuzz::check::CheckKind::Row)
             .filter(|r| r.verdict == RowVerdict::Failed)
         {
             if let Some(saved) = runner::replay::SavedFailure::from_row(

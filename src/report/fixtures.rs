@@ -125,17 +125,12 @@ pub fn exports(set: &SpecSet, text: &str, fixtures_file: &str) -> Vec<String> {
 /// valid-request checks and properties), by name.
 pub fn missing(report: &RunReport) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    let reasons = report
-        .rows
-        .iter()
-        .map(|r| (r.verdict, &r.reason))
-        .chain(report.positive.iter().map(|p| (p.verdict, &p.reason)))
-        .chain(report.properties.iter().map(|p| (p.verdict, &p.reason)));
-    for (verdict, reason) in reasons {
-        if verdict != RowVerdict::Untested {
+    for check in report.checks() {
+        if check.verdict != RowVerdict::Untested {
             continue;
         }
-        let Some(name) = reason
+        let Some(name) = check
+            .reason
             .as_deref()
             .and_then(|r| r.strip_prefix("needs fixture "))
         else {
@@ -242,8 +237,7 @@ mod tests {
         let report = crate::run::run(&set, &reference, &Map::new(), &options, &|_| {}).unwrap();
         let counted = missing(&report);
         let untested = report
-            .rows
-            .iter()
+            .checks()
             .filter(|r| r.verdict == RowVerdict::Untested)
             .count();
         assert!(untested > 0);

@@ -10,6 +10,7 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::check::CheckKind;
 use crate::run::{Event, RowVerdict};
 
 /// When to colour: `auto` colours a terminal unless `NO_COLOR` is set to a non-empty value.
@@ -122,18 +123,16 @@ impl<W: Write + Send> Progress<W> {
                 state.valid.total = *endpoints;
             }
             Event::CheckStarted(id) => state.current = id.to_string(),
-            Event::RowFinished(r) => {
-                state.rows.done += 1;
-                state.failed += usize::from(r.verdict == RowVerdict::Failed);
-            }
-            Event::PositiveFinished(p) => {
-                state.valid.done += 1;
-                state.failed += usize::from(p.verdict == RowVerdict::Failed);
+            Event::Finished(check) => {
+                match check.kind {
+                    CheckKind::Row => state.rows.done += 1,
+                    CheckKind::Valid => state.valid.done += 1,
+                    // Counted by vendor and property, when `PropertyChecked` closes them.
+                    CheckKind::Property => {}
+                }
+                state.failed += usize::from(check.verdict == RowVerdict::Failed);
             }
             Event::PropertiesStarted { checks } => state.properties.total = *checks,
-            Event::PropertyFinished(p) => {
-                state.failed += usize::from(p.verdict == RowVerdict::Failed);
-            }
             Event::PropertyChecked(_) => state.properties.done += 1,
         }
         let line = self.line(state, self.start.elapsed());
@@ -235,21 +234,13 @@ fn visible_width(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::props::PropertyResult;
-    use crate::run::{PositiveResult, RowResult};
+    use crate::check::CheckResult;
     use std::ffi::OsStr;
 
-    fn row(id: &str, verdict: RowVerdict) -> RowResult {
-        RowResult {
-            vendor: "acme".into(),
-            id: id.into(),
-            title: String::new(),
-            verdict,
-            cases: 1,
-            reason: None,
-            evidence: None,
-            readings: Default::default(),
-        }
+    fn row(id: &str, verdict: RowVerdict) -> CheckResult {
+        let mut row = CheckResult::row("acme", id, "");
+        row.verdict = verdict;
+        row
     }
 
     /// Feeds a whole small run and returns each line drawn (the text after each `\r`).
@@ -273,15 +264,9 @@ mod tests {
     fn follows_rows_valid_checks_and_properties_with_the_current_check() {
         let failed = row("acme.auth.no-token", RowVerdict::Failed);
         let passed = row("acme.auth.bad-token", RowVerdict::Passed);
-        let valid = PositiveResult {
-            vendor: "acme".into(),
-            endpoint: "create".into(),
-            verdict: RowVerdict::Passed,
-            cases: 1,
-            reason: None,
-            evidence: None,
-        };
-        let mut property = PropertyResult::new("acme", "unique", "users-email", "t");
+        let mut valid = CheckResult::valid("acme", "create");
+        valid.verdict = RowVerdict::Passed;
+        let mut property = CheckResult::property("acme", "unique", "users-email", "t");
         property.verdict = RowVerdict::Failed;
         let events = [
             Event::Started {
@@ -289,14 +274,14 @@ mod tests {
                 endpoints: 1,
             },
             Event::CheckStarted("acme.auth.no-token"),
-            Event::RowFinished(&failed),
+            Event::Finished(&failed),
             Event::CheckStarted("acme.auth.bad-token"),
-            Event::RowFinished(&passed),
+            Event::Finished(&passed),
             Event::CheckStarted("acme.valid.create"),
-            Event::PositiveFinished(&valid),
+            Event::Finished(&valid),
             Event::PropertiesStarted { checks: 2 },
             Event::CheckStarted("acme.unique"),
-            Event::PropertyFinished(&property),
+            Event::Finished(&property),
             Event::PropertyChecked("acme.unique"),
             Event::CheckStarted("acme.limit"),
             Event::PropertyChecked("acme.limit"),
@@ -333,7 +318,7 @@ mod tests {
                 rows: 1,
                 endpoints: 0,
             },
-            Event::RowFinished(&failed),
+            Event::Finished(&failed),
         ];
         let (lines, _) = drawn(true, &events);
         assert!(

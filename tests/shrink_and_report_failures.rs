@@ -290,7 +290,10 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     assert!(xml.contains("curl -i -X POST"), "{xml}");
     assert!(xml.contains("Bearer $CLEVER_TOKEN"), "{xml}");
     // Every row's and valid-request check's test case carries its time (CI dashboards read it).
-    for c in report.checks().filter(|c| c.kind != confuzz::check::CheckKind::Property) {
+    for c in report
+        .checks()
+        .filter(|c| c.kind != confuzz::check::CheckKind::Property)
+    {
         let ms = c.time_ms.expect("rows and valid-request checks are timed");
         let case = xml
             .lines()

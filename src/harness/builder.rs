@@ -12,7 +12,7 @@ use super::report::Report;
 use crate::reference::{Config, Reference};
 use crate::report::run::Redactor;
 use crate::run::fixtures::{discover_faults, load_fixtures, FixtureError};
-use crate::run::runner::{selected, valid_check_id, valid_check_selected};
+use crate::run::runner::{check_selected, selected, valid_check_id, valid_check_selected};
 use crate::run::{run, RetryPolicy, RunError, RunOptions};
 use crate::spec::{load_embedded, load_path, SpecErrors, SpecSet};
 use crate::target::{FnTarget, Request, Response, Target};
@@ -222,6 +222,19 @@ impl Harness {
         self
     }
 
+    /// Checks only these cross-request properties (`precedence`, `nothing-lost`, `unique`,
+    /// `after-delete`, `limit`, `stateful`; as `confuzz run --properties`); an empty list
+    /// checks none. By default every property is checked. An unknown name is reported by
+    /// [`run`](Harness::run).
+    pub fn properties<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.options.properties = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// The faults the target's test hook supports (`X-Conformance-Fault`). By default they are
     /// asked of the target at `GET /__conformance/capabilities`; a target without that
     /// document supports none, and the rows that need one are untested.
@@ -422,9 +435,13 @@ impl Prepared {
         ))
     }
 
-    /// The ids of the selected rows and valid-request checks, with their vendor, in spec order
-    /// (rows first).
-    pub(crate) fn selection(&self) -> Vec<(String, String)> {
+    /// The ids of the selected checks, with their vendor, in report order: the rows, the
+    /// valid-request checks, the property results (their subjects as the specs declare them).
+    ///
+    /// # Errors
+    ///
+    /// An unknown property name.
+    pub(crate) fn selection(&self) -> Result<Vec<(String, String)>, HarnessError> {
         let filters = &self.options.rows;
         let rows = self
             .set
@@ -439,7 +456,18 @@ impl Prepared {
             .filter(|_| self.options.positive)
             .filter(|(s, e)| valid_check_selected(s, e, filters))
             .map(|(s, e)| (s.vendor.id.clone(), valid_check_id(s, e)));
-        rows.chain(checks).collect()
+        let properties = crate::props::select(self.options.properties.as_deref())
+            .map_err(|e| HarnessError::Run(RunError::UnknownProperty(e)))?;
+        let subjects = self.set.specs.iter().flat_map(|s| {
+            let vendor = &s.spec.vendor.id;
+            properties
+                .iter()
+                .flat_map(|p| (p.subjects)(&s.spec))
+                .filter(|id| check_selected(vendor, id, filters))
+                .map(|id| (vendor.clone(), id))
+                .collect::<Vec<_>>()
+        });
+        Ok(rows.chain(checks).chain(subjects).collect())
     }
 }
 

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use crate::check::{CheckResult, Oracle, Outcome};
 use crate::generate::{Pool, UniqueCounter};
 use crate::run::case::{CaseEnv, CaseError, Exchange, Session};
-use crate::run::runner::{case_prefix, rand_u64, rng_for, selected};
+use crate::run::runner::{case_prefix, check_selected, rand_u64, rng_for};
 use crate::run::RunOptions;
 use crate::spec::{ErrorRow, Rule, SpecSet, VendorSpec};
 use crate::target::{Request, Response, Target};
@@ -37,6 +37,9 @@ pub struct Property {
     /// Every result of this property for one vendor (none when the spec declares nothing it
     /// applies to, or the filters select none of its subjects).
     pub check: fn(&Context<'_>, &VendorSpec) -> Vec<CheckResult>,
+    /// The ids of the results `check` gives for one vendor when nothing filters them, known
+    /// before anything is sent (one libtest trial each under `testing::main`).
+    pub subjects: fn(&VendorSpec) -> Vec<String>,
 }
 
 /// Every property, in report order.
@@ -46,31 +49,37 @@ pub fn all() -> Vec<Property> {
             name: "precedence",
             summary: "requests with two or three triggers answer the earliest row (declared order) or one of them",
             check: precedence::check,
+            subjects: precedence::subjects,
         },
         Property {
             name: "nothing-lost",
             summary: "a rejected create, update or delete changes nothing: the record reads back the same and the valid twin succeeds once",
             check: nothing_lost::check,
+            subjects: nothing_lost::subjects,
         },
         Property {
             name: "unique",
             summary: "concurrent identical creates: exactly one succeeds, the others answer the uniqueness row",
             check: unique::check,
+            subjects: unique::subjects,
         },
         Property {
             name: "after-delete",
             summary: "requests naming a deleted record answer the documented row",
             check: after_delete::check,
+            subjects: after_delete::subjects,
         },
         Property {
             name: "limit",
             summary: "the limit row answers exactly after the limit, not before",
             check: limit::check,
+            subjects: limit::subjects,
         },
         Property {
             name: "stateful",
             summary: "random sequences of create, read, update and delete calls answer as a model of the declared resources predicts",
             check: stateful::check_spec,
+            subjects: stateful::subjects,
         },
     ]
 }
@@ -114,8 +123,7 @@ impl<'a> Context<'a> {
     /// Whether the run's `--row` filters select the property result `id` (by its id or a
     /// prefix of it, or by the bare vendor id).
     pub fn selected(&self, spec: &VendorSpec, id: &str) -> bool {
-        let filters = &self.options.rows;
-        filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == &spec.vendor.id)
+        check_selected(&spec.vendor.id, id, &self.options.rows)
     }
 
     /// The entity prefix of attempt `attempt` of the check `key` (stable for a seed).

@@ -23,29 +23,47 @@ const MAX_TRIPLES: usize = 12;
 /// Notes kept per endpoint (the choices of an unordered target).
 const MAX_NOTES: usize = 24;
 
-/// Every precedence result of one vendor: one per endpoint with combinable rows.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+/// The subjects of one vendor: every endpoint with two combinable rows that can go together,
+/// with those rows and its result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, Vec<&ErrorRow>, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
-        let subject = super::slug(&[&endpoint.id]);
-        let result = CheckResult::property(
-            &spec.vendor.id,
-            "precedence",
-            &subject,
-            format!("several triggers at once on {}", endpoint.id),
-        );
-        if !ctx.selected(spec, &result.id) {
-            continue;
-        }
         let rows: Vec<&ErrorRow> = spec
             .rows
             .iter()
             .filter(|r| r.trigger_endpoint() == Some(endpoint.id.as_str()) && combinable(r))
             .collect();
-        let combos = combinations(ctx, &result.id, &rows);
-        if combos.is_empty() {
+        let pair = rows
+            .iter()
+            .enumerate()
+            .any(|(i, a)| rows[i + 1..].iter().any(|b| compatible(a, b)));
+        if !pair {
             continue;
         }
+        let result = CheckResult::property(
+            &spec.vendor.id,
+            "precedence",
+            &super::slug(&[&endpoint.id]),
+            format!("several triggers at once on {}", endpoint.id),
+        );
+        out.push((endpoint, rows, result));
+    }
+    out
+}
+
+/// The ids of the precedence results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every precedence result of one vendor: one per endpoint with combinable rows.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for (endpoint, rows, result) in plan(spec) {
+        if !ctx.selected(spec, &result.id) {
+            continue;
+        }
+        let combos = combinations(ctx, &result.id, &rows);
         out.push(run_endpoint(ctx, spec, endpoint, combos, result));
     }
     out

@@ -231,6 +231,12 @@ pub(crate) fn selected(id: &str, filters: &[String]) -> bool {
         })
 }
 
+/// Whether a valid-request check or a property result `id` of `vendor` is selected by the
+/// filters: by its own id (or a prefix of it), or by the bare vendor id.
+pub(crate) fn check_selected(vendor: &str, id: &str, filters: &[String]) -> bool {
+    filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == vendor)
+}
+
 /// Whether the valid-request check of `endpoint` (`vendor.valid.endpoint`) is selected by the
 /// filters: by its own id, or by the bare vendor id.
 pub(crate) fn valid_check_selected(
@@ -238,9 +244,7 @@ pub(crate) fn valid_check_selected(
     endpoint: &Endpoint,
     filters: &[String],
 ) -> bool {
-    filters.is_empty()
-        || selected(&valid_check_id(spec, endpoint), filters)
-        || filters.iter().any(|f| f == &spec.vendor.id)
+    check_selected(&spec.vendor.id, &valid_check_id(spec, endpoint), filters)
 }
 
 /// The id of the valid-request check of `endpoint`: `vendor.valid.endpoint`.

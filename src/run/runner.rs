@@ -349,7 +349,8 @@ fn signature(v: &Verdict) -> FailureSignature {
     (v.reading.clone(), whats)
 }
 
-fn first_line(mismatches: &[Mismatch]) -> String {
+/// The mismatches of a verdict on one line: `what: expected X, got Y; ...`.
+pub(crate) fn first_line(mismatches: &[Mismatch]) -> String {
     mismatches
         .iter()
         .map(|m| format!("{}: expected {}, got {}", m.what, m.expected, m.observed))

@@ -3,4 +3,4 @@
 
 pub mod oracle;
 
-pub use oracle::{CaseRecord, Mismatch, Oracle, Outcome, Verdict};
+pub use oracle::{CaseRecord, Mismatch, MismatchKind, Oracle, Outcome, Verdict};

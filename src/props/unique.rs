@@ -21,8 +21,9 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         for key in &endpoint.unique {
+            let fields: Vec<String> = key.fields.iter().map(ToString::to_string).collect();
             let mut parts = vec![endpoint.id.as_str()];
-            parts.extend(key.fields.iter().map(String::as_str));
+            parts.extend(fields.iter().map(String::as_str));
             let result = PropertyResult::new(
                 &spec.vendor.id,
                 "unique",
@@ -30,7 +31,7 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
                 format!(
                     "{CONCURRENT} concurrent {} sharing {}: one succeeds",
                     endpoint.id,
-                    key.fields.join(" + ")
+                    fields.join(" + ")
                 ),
             );
             if ctx.selected(spec, &result.id) {
@@ -143,7 +144,7 @@ fn check_key(
             let reason = format!(
                 "{} of {CONCURRENT} concurrent creates sharing {} succeeded; expected exactly one",
                 successes.len(),
-                key.fields.join(" + ")
+                key.joined()
             );
             let evidence = vec![
                 numbers,
@@ -171,7 +172,7 @@ fn check_key(
     result.untested(format!(
         "no valid request of {} carried all of {} in {ATTEMPTS} attempts",
         endpoint.id,
-        key.fields.join(" + ")
+        key.joined()
     ))
 }
 

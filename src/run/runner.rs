@@ -401,7 +401,7 @@ impl Shared<'_> {
 type FailureSignature = (String, Vec<String>);
 
 fn signature(v: &Verdict) -> FailureSignature {
-    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.clone()).collect();
+    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.to_string()).collect();
     whats.sort();
     whats.dedup();
     (v.reading.clone(), whats)
@@ -732,7 +732,7 @@ fn run_positive(
                             .join(" or ")
                     };
                     let mismatch = Mismatch {
-                        what: "status".into(),
+                        what: crate::check::MismatchKind::Status,
                         expected: expected.clone(),
                         observed: run.response.status.to_string(),
                         documented: true,

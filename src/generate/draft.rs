@@ -12,9 +12,8 @@ use serde_json::{Map, Value};
 
 use super::{apply_rules, generate, Choices, GenContext, GenError};
 use crate::auth::oauth1;
-use crate::reference::FAULT_HEADER;
 use crate::spec::*;
-use crate::target::{encode_form, percent_encode, Request};
+use crate::target::{encode_form, percent_encode, Request, FAULT_HEADER};
 
 /// The body of a draft.
 #[derive(Debug, Clone, PartialEq)]

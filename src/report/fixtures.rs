@@ -221,6 +221,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "reference")]
     fn missing_fixtures_are_counted_from_untested_checks() {
         let set = crate::spec::load_embedded()
             .unwrap()

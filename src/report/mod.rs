@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod fixtures;
+#[cfg(feature = "reference")]
 pub mod mutants;
 pub mod progress;
 pub mod run;

@@ -8,9 +8,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::reference::CAPABILITIES_PATH;
 use crate::spec::SpecSet;
-use crate::target::{Request, Target};
+use crate::target::{Request, Target, CAPABILITIES_PATH};
 
 /// How every value of a fixtures template (`confuzz fixtures --template`) starts: a file
 /// that still holds one is rejected, naming the fixture and its line.

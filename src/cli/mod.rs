@@ -459,7 +459,7 @@ fn remote_target(
         Some(f) => Some(f.clone()),
         None => match target.send(&confuzz::Request::new(
             "GET",
-            confuzz::reference::CAPABILITIES_PATH,
+            confuzz::target::CAPABILITIES_PATH,
         )) {
             Err(e) => return Err(e.to_string()),
             Ok(_) => runner::fixtures::discover_faults(target.as_ref()).or(Some(Vec::new())),

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::report::Report;
+#[cfg(feature = "reference")]
 use crate::reference::{Config, Reference};
 use crate::report::run::Redactor;
 use crate::run::fixtures::{discover_faults, load_fixtures, FixtureError};
@@ -141,7 +142,9 @@ impl Harness {
     }
 
     /// The shipped specs against the embedded reference implementations, with their fixtures
-    /// and fault hooks: what `confuzz run` checks without `--target`.
+    /// and fault hooks: what `confuzz run` checks without `--target`. Needs the `reference`
+    /// feature (on by default).
+    #[cfg(feature = "reference")]
     pub fn reference() -> Self {
         let reference = Reference::new(Config::default());
         let fixtures = reference.fixtures();
@@ -471,7 +474,7 @@ impl Prepared {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reference"))]
 mod tests {
     use super::*;
     use crate::run::RowVerdict;

@@ -159,7 +159,7 @@ fn check_one(prepared: &Prepared, set: &SpecSet, id: &str) -> Result<Completion,
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reference"))]
 mod tests {
     use super::*;
     use crate::reference::{Config, Reference};

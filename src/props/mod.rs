@@ -24,7 +24,7 @@ use crate::generate::{Pool, UniqueCounter};
 use crate::run::case::{CaseEnv, CaseError, Exchange, Session};
 use crate::run::runner::{case_prefix, check_selected, rand_u64, rng_for};
 use crate::run::RunOptions;
-use crate::spec::{ErrorRow, Rule, SpecSet, VendorSpec};
+use crate::spec::{ErrorRow, Location, Rule, SpecSet, VendorSpec};
 use crate::target::{Request, Response, Target};
 
 /// One property: a name and the check that applies it to one vendor's spec.
@@ -246,24 +246,15 @@ pub(crate) fn plain_ops(row: &ErrorRow, pick: usize) -> Option<Vec<crate::spec::
     Some(ops)
 }
 
-/// The body field named by a location (`/a`, `body:/a` or `form:a`): `a`.
-pub(crate) fn field_name(location: &str) -> &str {
-    let bare = location
-        .strip_prefix("body:")
-        .or_else(|| location.strip_prefix("form:"))
-        .unwrap_or(location);
-    bare.trim_start_matches('/')
-}
-
 /// Whether a request carries a whole uniqueness key: each of its fields is present, or stands
 /// in an either-or rule of the endpoint with another field of the key that is present (a
 /// course named by `courseID` or by `addCode`).
 pub(crate) fn carries_key(
     record: &crate::check::CaseRecord,
     rules: &[Rule],
-    fields: &[String],
+    fields: &[Location],
 ) -> bool {
-    let present = |f: &String| record.sent(f).is_some();
+    let present = |f: &Location| record.sent(f).is_some();
     let partners = |f: &str| -> Vec<String> {
         rules
             .iter()
@@ -279,10 +270,12 @@ pub(crate) fn carries_key(
     fields.iter().any(present)
         && fields.iter().all(|f| {
             present(f)
-                || partners(field_name(f)).iter().any(|p| {
-                    fields
-                        .iter()
-                        .any(|g| field_name(g) == p && g != f && present(g))
+                || f.form_field().is_some_and(|name| {
+                    partners(name).iter().any(|p| {
+                        fields
+                            .iter()
+                            .any(|g| g.form_field() == Some(p) && g != f && present(g))
+                    })
                 })
         })
 }
@@ -325,14 +318,11 @@ mod tests {
     }
 
     #[test]
-    fn slugs_and_field_names() {
+    fn slugs() {
         assert_eq!(
             slug(&["user-create", "/userID", "/schoolID"]),
             "user-create-userid-schoolid"
         );
-        assert_eq!(field_name("body:/email"), "email");
-        assert_eq!(field_name("form:email"), "email");
-        assert_eq!(field_name("/email"), "email");
     }
 }
 pub mod stateful;

@@ -82,20 +82,11 @@ fn ops_of(row: &ErrorRow, variant: usize) -> Vec<Op> {
 /// The parts of a request an operator touches, normalized: `body:/a`, `query:x`, `path:x`,
 /// `header:x` (lower case), and `body:` (the whole body), `method:`, `auth:`, `fault:`.
 fn touched(op: &Op) -> Vec<String> {
-    fn norm(location: &str) -> String {
-        if let Some(rest) = location.strip_prefix("form:") {
-            format!("body:/{rest}")
-        } else if location.starts_with('/') {
-            format!("body:{location}")
-        } else if let Some(rest) = location.strip_prefix("header:") {
-            format!("header:{}", rest.to_ascii_lowercase())
-        } else {
-            location.to_string()
-        }
-    }
     match op {
-        Op::Remove(l) | Op::RemoveSome(l) | Op::WrongType(l) => l.iter().map(|l| norm(l)).collect(),
-        Op::Set(map) => map.keys().map(|l| norm(l)).collect(),
+        Op::Remove(l) | Op::RemoveSome(l) | Op::WrongType(l) => {
+            l.iter().map(Location::key).collect()
+        }
+        Op::Set(map) => map.keys().map(Location::key).collect(),
         Op::RawBody(_) => vec!["body:".into()],
         Op::Method(_) => vec!["method:".into()],
         Op::Auth(_) | Op::Oauth(_) => vec!["auth:".into()],

@@ -23,8 +23,9 @@ fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, &UniqueKey, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         for key in &endpoint.unique {
+            let fields: Vec<String> = key.fields.iter().map(ToString::to_string).collect();
             let mut parts = vec![endpoint.id.as_str()];
-            parts.extend(key.fields.iter().map(String::as_str));
+            parts.extend(fields.iter().map(String::as_str));
             let result = CheckResult::property(
                 &spec.vendor.id,
                 "unique",
@@ -32,7 +33,7 @@ fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, &UniqueKey, CheckResult)> {
                 format!(
                     "{CONCURRENT} concurrent {} sharing {}: one succeeds",
                     endpoint.id,
-                    key.fields.join(" + ")
+                    fields.join(" + ")
                 ),
             );
             out.push((endpoint, key, result));
@@ -160,7 +161,7 @@ fn check_key(
             let reason = format!(
                 "{} of {CONCURRENT} concurrent creates sharing {} succeeded; expected exactly one",
                 successes.len(),
-                key.fields.join(" + ")
+                key.joined()
             );
             let evidence = vec![
                 numbers,
@@ -189,7 +190,7 @@ fn check_key(
         format!(
             "no valid request of {} carried all of {} in {ATTEMPTS} attempts",
             endpoint.id,
-            key.fields.join(" + ")
+            key.joined()
         ),
         Cause::Harness,
     )

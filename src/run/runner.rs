@@ -343,7 +343,7 @@ impl Shared<'_> {
 type FailureSignature = (String, Vec<String>);
 
 fn signature(v: &Verdict) -> FailureSignature {
-    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.clone()).collect();
+    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.to_string()).collect();
     whats.sort();
     whats.dedup();
     (v.reading.clone(), whats)
@@ -643,7 +643,7 @@ pub(crate) fn judge_valid(
             .unwrap_or_else(|| " (an undocumented answer)".into())
     );
     let mismatch = Mismatch {
-        what: "status".into(),
+        what: crate::check::MismatchKind::Status,
         expected,
         observed: response.status.to_string(),
         documented: true,

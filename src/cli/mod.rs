@@ -677,6 +677,7 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
         test_hooks: !args.no_test_hooks,
         limits: parse_limits(&args.limits)?,
         mutant: args.mutant.clone(),
+        ..Config::default()
     };
     let reference = Reference::with_vendors(config, &args.vendors)?;
     if let Some(m) = &args.mutant {

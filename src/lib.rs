@@ -52,6 +52,7 @@
 //! `docs/ARCHITECTURE.md` walks through them.
 
 pub mod auth;
+pub mod certify;
 pub mod check;
 pub mod fuzzing;
 pub mod generate;

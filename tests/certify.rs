@@ -15,7 +15,7 @@ use common::{reference, scratch, specs, SEED};
 use confuzz::certify::{self, Certification, CertifyOptions, Manifest};
 use confuzz::reference::{Config, Reference};
 use confuzz::report::run::Redactor;
-use confuzz::run::{RowVerdict, RunReport};
+use confuzz::run::{CheckKind, RowVerdict, RunReport};
 use confuzz::serve::{spawn_server, ServeOptions};
 use confuzz::spec::SpecSet;
 use confuzz::{FnTarget, HttpTarget, Request, Response, Target};
@@ -96,8 +96,9 @@ fn the_reference_is_certified_and_its_bundle_holds() {
     assert_eq!(c.vendors.len(), 4);
     assert!(c.vendors.iter().all(|v| v.certified && v.checks > 0));
     // Every row of the four tables is a requirement, with the valid requests and properties.
-    assert_eq!(report.rows.len(), 101);
-    assert!(!report.positive.is_empty() && !report.properties.is_empty());
+    assert_eq!(report.of_kind(CheckKind::Row).count(), 101);
+    assert!(report.of_kind(CheckKind::Valid).count() > 0);
+    assert!(report.of_kind(CheckKind::Property).count() > 0);
     assert!(report.strict);
     let page = html(&dir);
     assert!(
@@ -143,8 +144,7 @@ fn a_mutant_is_not_certified_and_the_page_shows_the_evidence() {
     assert!(!c.vendors[0].certified);
     assert!(c.vendors[0].failed > 0, "{}", c.text());
     let failed: Vec<_> = report
-        .rows
-        .iter()
+        .of_kind(CheckKind::Row)
         .filter(|r| r.verdict == RowVerdict::Failed)
         .collect();
     assert!(!failed.is_empty());
@@ -344,7 +344,7 @@ fn a_hostile_answer_is_escaped_and_no_script_but_the_pages_own_can_run() {
         SEED,
     );
     assert!(!manifest.certification.certified);
-    assert!(report.rows.iter().any(|r| r
+    assert!(report.checks().any(|r| r
         .evidence
         .as_ref()
         .is_some_and(|e| e.response.text_body().contains("<script>"))));
@@ -459,14 +459,12 @@ fn the_verdict_rule_counts_untested_and_warned_against_certification() {
     assert!(Certification::of(&report, &options.vendors).certified);
     for verdict in [RowVerdict::Untested, RowVerdict::Warned, RowVerdict::Failed] {
         let mut one = report.clone();
-        one.rows[0].verdict = verdict;
+        one.checks[0].verdict = verdict;
         let c = Certification::of(&one, &options.vendors);
         assert!(!c.certified, "{verdict:?}");
     }
     // A vendor asked for but with no check at all was not shown: not certified.
-    report.rows.clear();
-    report.positive.clear();
-    report.properties.clear();
+    report.checks.clear();
     assert!(!Certification::of(&report, &options.vendors).certified);
 }
 

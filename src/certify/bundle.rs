@@ -281,18 +281,7 @@ impl std::fmt::Display for Difference {
 
 /// Every check of a report with its verdict, by id.
 pub fn verdicts(report: &RunReport) -> BTreeMap<String, RowVerdict> {
-    report
-        .rows
-        .iter()
-        .map(|r| (r.id.clone(), r.verdict))
-        .chain(
-            report
-                .positive
-                .iter()
-                .map(|p| (format!("{}.valid.{}", p.vendor, p.endpoint), p.verdict)),
-        )
-        .chain(report.properties.iter().map(|p| (p.id.clone(), p.verdict)))
-        .collect()
+    report.checks().map(|c| (c.id.clone(), c.verdict)).collect()
 }
 
 /// The checks whose verdicts differ between `before` and `after` (or that only one has), in
@@ -389,36 +378,25 @@ pub fn merge(parts: &[Bundle], set: &SpecSet) -> Result<(RunReport, Manifest), B
         target: r0.target.clone(),
         strict: r0.strict,
         cases: r0.cases,
-        rows: parts.iter().flat_map(|p| p.report.rows.clone()).collect(),
-        positive: parts
+        checks: parts
             .iter()
-            .flat_map(|p| p.report.positive.clone())
-            .collect(),
-        properties: parts
-            .iter()
-            .flat_map(|p| p.report.properties.clone())
+            .flat_map(|p| p.report.checks().cloned())
             .collect(),
         summary: Summary::default(),
         // The parts may have run side by side: the longest one is the wall time.
         elapsed_ms: parts.iter().map(|p| p.report.elapsed_ms).max().unwrap_or(0),
     };
     let vendor_rank = |v: &str| vendors.iter().position(|x| x == v).unwrap_or(usize::MAX);
-    report.rows.sort_by_key(|r| {
+    // A stable sort: within a vendor and kind, valid-request checks and properties keep the
+    // order of their parts.
+    report.checks.sort_by_key(|c| {
         (
-            vendor_rank(&r.vendor),
-            row_order.get(r.id.as_str()).copied(),
+            c.kind,
+            vendor_rank(&c.vendor),
+            row_order.get(c.id.as_str()).copied(),
         )
     });
-    report.positive.sort_by_key(|p| vendor_rank(&p.vendor));
-    report.properties.sort_by_key(|p| vendor_rank(&p.vendor));
-    for v in verdicts(&report).into_values() {
-        match v {
-            RowVerdict::Passed => report.summary.passed += 1,
-            RowVerdict::Warned => report.summary.warned += 1,
-            RowVerdict::Failed => report.summary.failed += 1,
-            RowVerdict::Untested => report.summary.untested += 1,
-        }
-    }
+    report.summary = Summary::of(report.checks());
     let mut manifest = m0.clone();
     manifest.date = parts
         .iter()

@@ -18,7 +18,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::manifest::Manifest;
-use crate::props::PropertyResult;
+use crate::check::result::{CheckKind, CheckResult};
 use crate::report::run::{curl, numbered_curl, Redactor};
 use crate::run::{Evidence, RowVerdict, RunReport};
 use crate::spec::{Field, SpecSet};
@@ -127,90 +127,45 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// One requirement on the page: a row, a valid-request check or a property result.
-struct Requirement<'a> {
-    kind: &'static str,
-    id: String,
-    vendor: &'a str,
-    title: String,
-    verdict: RowVerdict,
-    reason: Option<&'a str>,
-    /// `32 cases`, `12 requests`.
-    count: String,
-    /// `documented`, or what is assumed.
-    provenance: String,
-    evidence: Option<&'a Evidence>,
-    property: Option<&'a PropertyResult>,
-}
-
-fn plural(n: u32, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
-}
-
-/// Every check of `report` in report order: rows, valid-request checks, properties.
-fn requirements<'a>(report: &'a RunReport, set: &SpecSet) -> Vec<Requirement<'a>> {
-    let row_provenance = |id: &str| -> String {
-        let Some(row) = set.rows().map(|(_, r)| r).find(|r| r.id == id) else {
-            return "not in the loaded specs".into();
-        };
-        let assumed: Vec<&str> = [
-            (Field::Status, "status"),
-            (Field::Code, "code"),
-            (Field::Name, "name"),
-            (Field::Message, "message"),
-            (Field::Body, "body"),
-        ]
-        .into_iter()
-        .filter(|(f, _)| row.is_assumed(*f))
-        .map(|(_, n)| n)
-        .collect();
-        if assumed.is_empty() {
-            "documented".into()
-        } else {
-            format!("documented, assumed {}", assumed.join(", "))
+/// Whether a check's expectation is documented or assumed, in words.
+fn provenance(check: &CheckResult, set: &SpecSet) -> String {
+    match check.kind {
+        CheckKind::Row => {
+            let Some(row) = set.rows().map(|(_, r)| r).find(|r| r.id == check.id) else {
+                return "not in the loaded specs".into();
+            };
+            let assumed: Vec<&str> = [
+                (Field::Status, "status"),
+                (Field::Code, "code"),
+                (Field::Name, "name"),
+                (Field::Message, "message"),
+                (Field::Body, "body"),
+            ]
+            .into_iter()
+            .filter(|(f, _)| row.is_assumed(*f))
+            .map(|(_, n)| n)
+            .collect();
+            if assumed.is_empty() {
+                "documented".into()
+            } else {
+                format!("documented, assumed {}", assumed.join(", "))
+            }
         }
-    };
-    let mut out: Vec<Requirement<'a>> = report
-        .rows
-        .iter()
-        .map(|r| Requirement {
-            kind: "row",
-            id: r.id.clone(),
-            vendor: &r.vendor,
-            title: r.title.clone(),
-            verdict: r.verdict,
-            reason: r.reason.as_deref(),
-            count: plural(r.cases, "case"),
-            provenance: row_provenance(&r.id),
-            evidence: r.evidence.as_ref(),
-            property: None,
-        })
-        .collect();
-    out.extend(report.positive.iter().map(|p| Requirement {
-        kind: "valid request",
-        id: format!("{}.valid.{}", p.vendor, p.endpoint),
-        vendor: &p.vendor,
-        title: format!("valid requests to {} are accepted", p.endpoint),
-        verdict: p.verdict,
-        reason: p.reason.as_deref(),
-        count: plural(p.cases, "case"),
-        provenance: "assumed: any 2xx".into(),
-        evidence: p.evidence.as_ref(),
-        property: None,
-    }));
-    out.extend(report.properties.iter().map(|p| Requirement {
-        kind: "property",
-        id: p.id.clone(),
-        vendor: &p.vendor,
-        title: p.title.clone(),
-        verdict: p.verdict,
-        reason: p.reason.as_deref(),
-        count: plural(p.requests, "request"),
-        provenance: format!("{} property, declared in the spec", p.property),
-        evidence: None,
-        property: Some(p),
-    }));
-    out
+        CheckKind::Valid => "assumed: any 2xx".into(),
+        CheckKind::Property => format!(
+            "{} property, declared in the spec",
+            check.property.as_deref().unwrap_or("a")
+        ),
+    }
+}
+
+/// What a check's kind is called on the page.
+fn kind_name(kind: CheckKind) -> &'static str {
+    match kind {
+        CheckKind::Row => "row",
+        CheckKind::Valid => "valid request",
+        CheckKind::Property => "property",
+    }
 }
 
 fn request_text(r: &Request) -> String {
@@ -310,11 +265,11 @@ fn evidence_html(e: &Evidence, base_url: &str, redactor: &Redactor) -> String {
     out
 }
 
-fn property_html(p: &PropertyResult, base_url: &str, redactor: &Redactor) -> String {
+fn sequence_html(p: &CheckResult, base_url: &str, redactor: &Redactor) -> String {
     let mut out = String::from("<div class=\"evidence\">");
-    if !p.evidence.is_empty() {
+    if !p.steps.is_empty() {
         out.push_str("<h4>Expectation and observed answers</h4>");
-        out.push_str(&pre(&p.evidence.join("\n"), redactor));
+        out.push_str(&pre(&p.steps.join("\n"), redactor));
     }
     if !p.exchanges.is_empty() {
         out.push_str("<h4>Requests, in order, and their answers</h4><ol class=\"seq\">");
@@ -336,35 +291,45 @@ fn property_html(p: &PropertyResult, base_url: &str, redactor: &Redactor) -> Str
     out
 }
 
-fn requirement_html(q: &Requirement<'_>, base_url: &str, redactor: &Redactor) -> String {
+fn requirement_html(q: &CheckResult, set: &SpecSet, base_url: &str, redactor: &Redactor) -> String {
     let status = q.verdict.as_str();
     let mut out = format!(
         "<article class=\"req {status}\" data-status=\"{status}\" data-vendor=\"{}\" id=\"{}\">",
-        escape(q.vendor),
+        escape(&q.vendor),
         escape(&q.id)
+    );
+    // `1 case`, `12 requests`.
+    let unit = q.kind.unit();
+    let count = format!(
+        "{} {}",
+        q.count,
+        if q.count == 1 {
+            unit.trim_end_matches('s')
+        } else {
+            unit
+        }
     );
     let _ = write!(
         out,
         "<div class=\"head\"><span class=\"badge {status}\">{status}</span><code class=\"id\">{}</code><span class=\"kind\">{}</span><span class=\"prov\">{}</span><span class=\"count\">{}</span></div>",
         escape(&q.id),
-        q.kind,
-        escape(&q.provenance),
-        escape(&q.count)
+        kind_name(q.kind),
+        escape(&provenance(q, set)),
+        escape(&count)
     );
     let _ = write!(out, "<p class=\"title\">{}</p>", escape(&q.title));
-    if let Some(reason) = q.reason {
+    if let Some(reason) = &q.reason {
         let _ = write!(
             out,
             "<p class=\"reason\">{}</p>",
             escape(&clip(&redactor.redact(reason)))
         );
     }
-    if matches!(q.verdict, RowVerdict::Failed | RowVerdict::Warned) {
-        if let Some(e) = q.evidence {
+    if q.fails() {
+        if let Some(e) = &q.evidence {
             out.push_str(&evidence_html(e, base_url, redactor));
-        }
-        if let Some(p) = q.property {
-            out.push_str(&property_html(p, base_url, redactor));
+        } else if !q.steps.is_empty() || !q.exchanges.is_empty() {
+            out.push_str(&sequence_html(q, base_url, redactor));
         }
     }
     out.push_str("</article>\n");
@@ -460,7 +425,7 @@ pub fn page(
     }
     out.push_str("</dl></div></header>\n<main>\n");
     // The requirements.
-    let reqs = requirements(report, set);
+    let reqs: Vec<&CheckResult> = report.checks().collect();
     let _ = write!(
         out,
         "<h2>Requirements (<span id=\"shown\">{0}</span> of {0} shown)</h2>",
@@ -486,10 +451,10 @@ pub fn page(
         RowVerdict::Untested => 2,
         RowVerdict::Passed => 3,
     };
-    let mut ordered: Vec<&Requirement<'_>> = reqs.iter().collect();
+    let mut ordered = reqs.clone();
     ordered.sort_by_key(|q| rank(q.verdict));
     for q in ordered {
-        out.push_str(&requirement_html(q, base_url, redactor));
+        out.push_str(&requirement_html(q, set, base_url, redactor));
     }
     out.push_str("</main>\n");
     let _ = writeln!(out, "<script>{SCRIPT}</script>\n</body>\n</html>");

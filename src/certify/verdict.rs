@@ -176,39 +176,13 @@ impl Certification {
                 )
             })
             .collect();
-        let checks = report
-            .rows
-            .iter()
-            .map(|r| {
-                (
-                    r.vendor.as_str(),
-                    r.id.clone(),
-                    r.verdict,
-                    r.reason.as_deref(),
-                )
-            })
-            .chain(report.positive.iter().map(|p| {
-                (
-                    p.vendor.as_str(),
-                    format!("{}.valid.{}", p.vendor, p.endpoint),
-                    p.verdict,
-                    p.reason.as_deref(),
-                )
-            }))
-            .chain(report.properties.iter().map(|p| {
-                (
-                    p.vendor.as_str(),
-                    p.id.clone(),
-                    p.verdict,
-                    p.reason.as_deref(),
-                )
-            }));
-        for (vendor, id, verdict, reason) in checks {
-            let Some(v) = per.get_mut(vendor) else {
+        for check in report.checks() {
+            let Some(v) = per.get_mut(check.vendor.as_str()) else {
                 continue;
             };
+            let id = check.id.clone();
             v.checks += 1;
-            match verdict {
+            match check.verdict {
                 RowVerdict::Passed => v.passed += 1,
                 RowVerdict::Failed => {
                     v.failed += 1;
@@ -220,7 +194,7 @@ impl Certification {
                 }
                 RowVerdict::Untested => {
                     v.untested += 1;
-                    v.untested_checks.push(match reason {
+                    v.untested_checks.push(match &check.reason {
                         Some(r) => format!("{id}: {r}"),
                         None => id,
                     });

@@ -231,6 +231,12 @@ pub(crate) fn selected(id: &str, filters: &[String]) -> bool {
         })
 }
 
+/// Whether a valid-request check or a property result `id` of `vendor` is selected by the
+/// filters: by its own id (or a prefix of it), or by the bare vendor id.
+pub(crate) fn check_selected(vendor: &str, id: &str, filters: &[String]) -> bool {
+    filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == vendor)
+}
+
 /// Whether the valid-request check of `endpoint` (`vendor.valid.endpoint`) is selected by the
 /// filters: by its own id, or by the bare vendor id.
 pub(crate) fn valid_check_selected(
@@ -238,9 +244,7 @@ pub(crate) fn valid_check_selected(
     endpoint: &Endpoint,
     filters: &[String],
 ) -> bool {
-    filters.is_empty()
-        || selected(&valid_check_id(spec, endpoint), filters)
-        || filters.iter().any(|f| f == &spec.vendor.id)
+    check_selected(&spec.vendor.id, &valid_check_id(spec, endpoint), filters)
 }
 
 /// The id of the valid-request check of `endpoint`: `vendor.valid.endpoint`.
@@ -339,13 +343,14 @@ impl Shared<'_> {
 type FailureSignature = (String, Vec<String>);
 
 fn signature(v: &Verdict) -> FailureSignature {
-    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.clone()).collect();
+    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.to_string()).collect();
     whats.sort();
     whats.dedup();
     (v.reading.clone(), whats)
 }
 
-fn first_line(mismatches: &[Mismatch]) -> String {
+/// The mismatches of a verdict on one line: `what: expected X, got Y; ...`.
+pub(crate) fn first_line(mismatches: &[Mismatch]) -> String {
     mismatches
         .iter()
         .map(|m| format!("{}: expected {}, got {}", m.what, m.expected, m.observed))
@@ -638,7 +643,7 @@ pub(crate) fn judge_valid(
             .unwrap_or_else(|| " (an undocumented answer)".into())
     );
     let mismatch = Mismatch {
-        what: "status".into(),
+        what: crate::check::MismatchKind::Status,
         expected,
         observed: response.status.to_string(),
         documented: true,

@@ -218,7 +218,7 @@ fn evidence_html(e: &Evidence, base_url: &str, redactor: &Redactor) -> String {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&m.what),
+                escape(&m.what.to_string()),
                 r(&m.expected),
                 r(&m.observed),
                 if m.documented {

@@ -56,6 +56,7 @@
 //! `docs/ARCHITECTURE.md` walks through them.
 
 pub mod auth;
+pub mod certify;
 pub mod check;
 #[cfg(feature = "reference")]
 pub mod fuzzing;

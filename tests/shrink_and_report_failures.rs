@@ -367,6 +367,12 @@ fn the_command_line_reports_a_failure_without_the_secret() {
         // 15 rows, 7 endpoints, and 7 property results (2 precedence, 3 nothing-lost, 1
         // after-delete, 1 stateful).
         assert_eq!(xml.matches("<testcase ").count(), 15 + 7 + 7);
+        // Rows and valid-request checks are timed one by one (JUnit `time`, in seconds).
+        let timed = xml
+            .lines()
+            .filter(|l| l.contains("<testcase ") && l.contains(" time=\""))
+            .count();
+        assert!(timed >= 15 + 7, "{xml}");
         assert!(!xml.contains(&token));
         let files: Vec<PathBuf> = std::fs::read_dir(&saved)
             .unwrap()

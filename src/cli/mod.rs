@@ -2,6 +2,8 @@
 //! this module only reads arguments, prints, and maps results to exit codes:
 //! 0 success, 1 findings or non-conformance, 2 usage, spec or I/O error.
 
+mod certify;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -99,6 +101,118 @@ enum Command {
     Serve(ServeArgs),
     /// Check the checks: every mutant of the reference must fail some check, the reference none.
     Mutants(MutantsArgs),
+    /// Certify an implementation: a strict run of every check of the chosen vendors, and an
+    /// evidence bundle (report.html, report.json, junit.xml, manifest.json).
+    Certify(Box<CertifyCommand>),
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct CertifyCommand {
+    #[command(subcommand)]
+    action: Option<CertifyAction>,
+    #[command(flatten)]
+    run: CertifyArgs,
+}
+
+#[derive(Subcommand)]
+enum CertifyAction {
+    /// Check a bundle: its hashes hold and its specs are the ones in use; `--rerun` runs it
+    /// again with the same seed and options and compares verdict by verdict.
+    Verify(VerifyArgs),
+    /// One bundle from several partial ones of the same certification.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+struct CertifyArgs {
+    #[command(flatten)]
+    specs: SpecArgs,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// The product certified, name and version, e.g. "Acme Rostering 1.2.3".
+    #[arg(long, value_name = "NAME VERSION")]
+    product: Option<String>,
+    /// The folder the bundle is written into (new or empty).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Cases per row.
+    #[arg(long, default_value_t = confuzz::certify::CERTIFY_CASES)]
+    cases: u32,
+    /// Seed for generation (recorded in the manifest; default: a fresh one).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run-unique prefix of created entities (default: derived from the seed).
+    #[arg(long)]
+    prefix: Option<String>,
+    #[command(flatten)]
+    pace: PaceArgs,
+}
+
+/// How a run paces itself: parallel rows, retries, rate.
+#[derive(clap::Args)]
+struct PaceArgs {
+    /// Rows checked at once (default: the number of cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Retry 429 and 5xx answers that a row does not expect (default: on for remote targets).
+    #[arg(long, overrides_with = "no_retry")]
+    retry: bool,
+    /// Never retry (the default for the embedded reference).
+    #[arg(long)]
+    no_retry: bool,
+    /// At most this many requests per second (HTTP targets).
+    #[arg(long, value_name = "N")]
+    rate: Option<u32>,
+}
+
+impl PaceArgs {
+    /// Whether to retry: `--retry` / `--no-retry`, else on for remote targets.
+    fn retry(&self, remote: bool) -> bool {
+        if self.no_retry {
+            false
+        } else {
+            self.retry || remote
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The bundle: a folder written by `confuzz certify --out`.
+    dir: PathBuf,
+    /// The specs in use, to compare with the bundle's (default: the embedded ones).
+    #[arg(long, value_name = "PATH")]
+    spec: Option<PathBuf>,
+    /// Run the certification again (same seed, cases and options) and compare the verdicts.
+    #[arg(long)]
+    rerun: bool,
+    /// With --rerun: the target, if not the bundle's (e.g. the same service on another port).
+    #[arg(long, value_name = "URL")]
+    target: Option<String>,
+    /// With --rerun against a URL: the fixture values (the bundle does not keep them).
+    #[arg(long, value_name = "FILE")]
+    fixtures: Option<PathBuf>,
+    /// With --rerun: the prefix of created entities (default: the bundle's for the embedded
+    /// reference, a fresh one for a URL, whose target keeps the first run's entities).
+    #[arg(long)]
+    prefix: Option<String>,
+    /// With --rerun: rows checked at once.
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The partial bundles.
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// The folder the merged bundle is written into (new or empty).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The specs in use, which must be the bundles' (default: the embedded ones).
+    #[arg(long, value_name = "PATH")]
+    spec: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -168,18 +282,8 @@ struct RunArgs {
     /// Assumed expectations fail instead of warn (certification runs).
     #[arg(long)]
     strict: bool,
-    /// Rows checked at once (default: the number of cores).
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Retry 429 and 5xx answers that a row does not expect (default: on for remote targets).
-    #[arg(long, overrides_with = "no_retry")]
-    retry: bool,
-    /// Never retry (the default for the embedded reference).
-    #[arg(long)]
-    no_retry: bool,
-    /// At most this many requests per second (HTTP targets).
-    #[arg(long, value_name = "N")]
-    rate: Option<u32>,
+    #[command(flatten)]
+    pace: PaceArgs,
     /// Do not shrink failures.
     #[arg(long)]
     no_shrink: bool,
@@ -371,6 +475,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         #[cfg(feature = "http")]
         Command::Serve(args) => serve_command(args),
         Command::Mutants(args) => mutants_command(args),
+        Command::Certify(command) => match command.action {
+            None => certify::certify_command(command.run),
+            Some(CertifyAction::Verify(args)) => certify::certify_verify_command(args),
+            Some(CertifyAction::Merge(args)) => certify::certify_merge_command(args),
+        },
     }
 }
 
@@ -583,18 +692,14 @@ fn random_seed() -> u64 {
 fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     use std::io::IsTerminal;
     let set = load(&args.specs)?;
-    let chosen = choose_target(&args.target, &set, args.rate)?;
+    let chosen = choose_target(&args.target, &set, args.pace.rate)?;
     let seed = args.seed.unwrap_or_else(random_seed);
-    let retry = if args.no_retry {
-        false
-    } else {
-        args.retry || chosen.remote
-    };
+    let retry = args.pace.retry(chosen.remote);
     let options = RunOptions {
         cases: args.cases.max(1),
         seed,
         strict: args.strict,
-        jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
+        jobs: args.pace.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         rows: args.rows.clone(),
         shrink: !args.no_shrink,
         positive: !args.no_positive,
@@ -760,6 +865,7 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
         test_hooks: !args.no_test_hooks,
         limits: parse_limits(&args.limits, &embedded)?,
         mutant: args.mutant.clone(),
+        ..Config::default()
     };
     let reference = Reference::with_vendors(config, &args.vendors)?;
     if let Some(m) = &args.mutant {

@@ -12,6 +12,7 @@
 mod classroom;
 mod coursekey;
 mod lti;
+pub(crate) mod table;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,6 +36,11 @@ pub struct Config {
     pub limits: BTreeMap<String, u64>,
     /// A named deliberate deviation (the mutant catalog). `None` is the conforming reference.
     pub mutant: Option<String>,
+    /// How many records of each kind created through the API (users, courses, assignments,
+    /// classes, ...) an instance keeps: past it, the oldest created record is forgotten, as a
+    /// retention policy would. The built-in records are always kept. Bounds the memory of a
+    /// long run or a long-lived `serve`; [`Config::DEFAULT_RETAIN`] by default.
+    pub retain: usize,
 }
 
 impl Default for Config {
@@ -43,11 +49,16 @@ impl Default for Config {
             test_hooks: true,
             limits: BTreeMap::new(),
             mutant: None,
+            retain: Config::DEFAULT_RETAIN,
         }
     }
 }
 
 impl Config {
+    /// Records of each kind kept by default: far more than the requests of one case, or of
+    /// the cases running at once, ever refer to.
+    pub const DEFAULT_RETAIN: usize = 4096;
+
     /// The limit set at start for `name` (e.g. `classroom.course_members`), or `default`.
     pub fn limit(&self, name: &str, default: u64) -> u64 {
         self.limits.get(name).copied().unwrap_or(default)

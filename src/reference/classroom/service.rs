@@ -110,7 +110,7 @@ impl Classroom {
         Classroom {
             config: config.clone(),
             limits: Limits::from_config(config),
-            state: Mutex::new(State::new()),
+            state: Mutex::new(State::new(config.retain)),
         }
     }
 

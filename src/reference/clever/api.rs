@@ -120,7 +120,7 @@ impl CleverReference {
     pub fn new(config: &Config) -> Self {
         CleverReference {
             config: config.clone(),
-            store: Mutex::new(Store::new()),
+            store: Mutex::new(Store::new(config.retain)),
         }
     }
 
@@ -454,7 +454,7 @@ impl CleverReference {
             last_modified: now,
         };
         let answer = assignment.to_json();
-        store.assignments.insert(
+        store.add_assignment(
             id,
             AssignmentRecord {
                 assignment,

@@ -92,7 +92,7 @@ pub(super) fn certify_command(args: CertifyArgs) -> Result<ExitCode, String> {
     options.cases = args.cases.max(1);
     options.rate = args.pace.rate;
     options.mutant = args.target.mutant.clone();
-    options.limits = super::parse_limits(&args.target.limits)?;
+    options.limits = super::parse_limits(&args.target.limits, &set)?;
     options.spec = args.specs.spec.as_ref().map(|p| p.display().to_string());
     let date = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let (report, base, redactor) = certify_run(

@@ -443,7 +443,7 @@ fn run_selects_properties_by_name_and_rejects_unknown_ones() {
         out.contains("PROPERTY") && out.contains("clever.after-delete.assignment-delete"),
         "{out}"
     );
-    assert!(out.contains("0 rows, 0 endpoints, 1 properties"), "{out}");
+    assert!(out.contains("0 rows, 0 endpoints, 1 property;"), "{out}");
 
     let o = confuzz(&[
         "run",
@@ -464,4 +464,155 @@ fn run_selects_properties_by_name_and_rejects_unknown_ones() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn fixtures_lists_every_fixture_of_a_vendor_with_meaning_schema_and_secrecy() {
+    let set = confuzz::spec::load_embedded().unwrap();
+    let declared: Vec<String> = set
+        .vendor("clever")
+        .unwrap()
+        .vendor
+        .fixtures
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    let o = confuzz(&["fixtures", "--vendor", "clever", "--format", "json"]);
+    exits(&o, 0);
+    let listed = json_of(&o);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, declared);
+    let token = &listed[0];
+    assert_eq!(token["name"], "clever.token");
+    assert_eq!(token["secret"], true);
+    assert!(token["meaning"].as_str().unwrap().contains("token"));
+    assert!(listed[1]["schema"].is_object(), "{}", listed[1]);
+
+    let o = confuzz(&["fixtures", "--vendor", "clever"]);
+    exits(&o, 0);
+    let table = stdout(&o);
+    assert!(table.starts_with("FIXTURE"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("clever.token") && l.contains("secret")),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_fixtures_template_is_refused_until_filled_in_before_the_target_is_asked() {
+    let o = confuzz(&["fixtures", "--vendor", "clever", "--template"]);
+    exits(&o, 0);
+    let template = json_of(&o);
+    assert_eq!(template.as_object().unwrap().len(), 5, "{template}");
+    let dir = scratch("cli", "fixtures-template");
+    let path = dir.join("fixtures.json");
+    std::fs::write(&path, stdout(&o)).unwrap();
+    // Nothing listens on port 1: the file's mistake must be reported, not the connection.
+    let path = path.display().to_string();
+    let o = confuzz(&["run", "--target", "http://127.0.0.1:1", "--fixtures", &path]);
+    exits(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "{path}:2: fixture `clever.token` still holds the template's placeholder"
+        )),
+        "{err}"
+    );
+    let missing = dir.join("nope.json").display().to_string();
+    let o = confuzz(&[
+        "run",
+        "--target",
+        "http://127.0.0.1:1",
+        "--fixtures",
+        &missing,
+    ]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("cannot read the fixtures file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn run_rejects_a_limit_no_spec_declares() {
+    let o = confuzz(&["run", "--limit", "bogus.thing=3"]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("no spec declares the limit `bogus.thing`; the limits are: "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn run_help_names_every_property_and_the_transport_options() {
+    let o = confuzz(&["run", "--help"]);
+    exits(&o, 0);
+    let help = stdout(&o);
+    for property in confuzz::props::all() {
+        assert!(help.contains(property.name), "{} in {help}", property.name);
+    }
+    for option in ["--no-retry", "--timeout-ms", "--color"] {
+        assert!(help.contains(option), "{option} in {help}");
+    }
+}
+
+#[test]
+fn reproducers_of_a_mutant_name_its_server_and_a_passing_replay_says_so() {
+    let dir = scratch("cli", "mutant-reproducers");
+    let saved = dir.display().to_string();
+    let o = confuzz(&[
+        "run",
+        "--mutant",
+        "clever.auth-statuses-swapped",
+        "--row",
+        "clever.auth",
+        "--properties",
+        "none",
+        "--cases",
+        "2",
+        "--seed",
+        "1",
+        "--save-failures",
+        &saved,
+    ]);
+    exits(&o, 1);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "the reproducers below target `confuzz serve --mutant clever.auth-statuses-swapped --addr 127.0.0.1:8080 --fixtures-out fixtures.json`\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  export CLEVER_TOKEN=\"$(jq -r '.[\"clever.token\"]' fixtures.json)\"\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("curl -i -X POST \"http://127.0.0.1:8080/v3.1/"),
+        "{out}"
+    );
+
+    // The saved failure, replayed against the conforming reference, passes: its request is
+    // shown as such, not as a failing one.
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .expect("a saved failure")
+        .unwrap()
+        .path();
+    let o = confuzz(&["replay", &file.display().to_string()]);
+    exits(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains(": passes now\n"), "{out}");
+    assert!(out.contains("\nrequest:\n"), "{out}");
+    assert!(!out.contains("failing request"), "{out}");
 }

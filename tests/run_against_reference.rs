@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use common::*;
+use confuzz::check::result::Cause;
 use confuzz::run::{run, RowVerdict, RunError, RunOptions};
 use confuzz::spec::{Field, Op, SaveSource, SpecSet, VendorSpec};
 use confuzz::target::HttpTarget;
@@ -128,9 +129,9 @@ fn answer_sources(set: &SpecSet) -> Vec<(String, regex::Regex, Vec<AnswerSource>
                 .save
                 .values()
                 .map(|source| match source {
-                    SaveSource::Plain(from) => (from.clone(), None),
+                    SaveSource::Plain(from) => (from.to_string(), None),
                     SaveSource::Regex { from, regex } => {
-                        (from.clone(), Some(regex::Regex::new(regex).unwrap()))
+                        (from.to_string(), Some(regex::Regex::new(regex).unwrap()))
                     }
                 })
                 .filter(|(from, _)| from.starts_with("response"))
@@ -421,12 +422,14 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
                 result.id
             );
             assert!(result.evidence.is_none() && result.readings.is_empty());
+            assert_eq!(result.cause, Some(Cause::Setup), "{}", result.id);
         }
     }
     assert_eq!(report.of_kind(confuzz::check::CheckKind::Valid).count(), 7);
     for p in report.of_kind(confuzz::check::CheckKind::Valid) {
         assert_eq!(p.verdict, RowVerdict::Untested, "{}", p.id);
         assert_eq!(p.reason.as_deref(), Some("needs fixture clever.token"));
+        assert_eq!(p.cause, Some(Cause::Setup), "{}", p.id);
     }
     assert_eq!(report.summary.passed, 2);
     assert_eq!(report.summary.untested, 13 + 7);
@@ -486,6 +489,7 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
                     result.reason.as_deref(),
                     Some(format!("needs fault hook {fault}").as_str())
                 );
+                assert_eq!(result.cause, Some(Cause::Setup));
                 assert_eq!(result.count, 0);
             }
             None => assert_passed(result),

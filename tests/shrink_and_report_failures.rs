@@ -289,6 +289,21 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     );
     assert!(xml.contains("curl -i -X POST"), "{xml}");
     assert!(xml.contains("Bearer $CLEVER_TOKEN"), "{xml}");
+    // Every row's and valid-request check's test case carries its time (CI dashboards read it).
+    for c in report
+        .checks()
+        .filter(|c| c.kind != confuzz::check::CheckKind::Property)
+    {
+        let ms = c.time_ms.expect("rows and valid-request checks are timed");
+        let case = xml
+            .lines()
+            .find(|l| l.contains(&format!("name=\"{}\"", c.id)))
+            .unwrap();
+        assert!(
+            case.contains(&format!(" time=\"{:.3}\">", ms as f64 / 1000.0)),
+            "{case}"
+        );
+    }
 }
 
 // ---- the command line ----------------------------------------------------------------------
@@ -352,6 +367,12 @@ fn the_command_line_reports_a_failure_without_the_secret() {
         // 15 rows, 7 endpoints, and 7 property results (2 precedence, 3 nothing-lost, 1
         // after-delete, 1 stateful).
         assert_eq!(xml.matches("<testcase ").count(), 15 + 7 + 7);
+        // Rows and valid-request checks are timed one by one (JUnit `time`, in seconds).
+        let timed = xml
+            .lines()
+            .filter(|l| l.contains("<testcase ") && l.contains(" time=\""))
+            .count();
+        assert!(timed >= 15 + 7, "{xml}");
         assert!(!xml.contains(&token));
         // Each run saves in a folder of its own: the first run's evidence is still there.
         let folders: Vec<PathBuf> = std::fs::read_dir(&saved)

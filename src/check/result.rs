@@ -17,6 +17,7 @@ use super::oracle::Mismatch;
 use crate::target::{Request, Response};
 
 /// The kinds of checks a run makes, in report order.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckKind {
@@ -37,6 +38,15 @@ impl CheckKind {
         match self {
             CheckKind::Row => "row",
             CheckKind::Valid => "valid",
+            CheckKind::Property => "property",
+        }
+    }
+
+    /// One check of this kind in the summary line: `row`, `endpoint`, `property`.
+    pub fn singular(self) -> &'static str {
+        match self {
+            CheckKind::Row => "row",
+            CheckKind::Valid => "endpoint",
             CheckKind::Property => "property",
         }
     }
@@ -102,6 +112,7 @@ impl RowVerdict {
 }
 
 /// Why a check went untested: whose move it is.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Cause {
@@ -151,7 +162,10 @@ pub struct Evidence {
     pub reproduced: bool,
 }
 
-/// The outcome of one check of a run.
+/// The outcome of one check of a run. Built by the runner and the properties
+/// ([`CheckResult::row`], [`CheckResult::valid`], [`CheckResult::property`]); more fields may
+/// come.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     pub kind: CheckKind,

@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use confuzz::report::run::{self as run_report, Redactor};
-use confuzz::run::{self as runner, RowVerdict, RunReport};
+use confuzz::run::{self as runner, RunReport};
 use confuzz::target::StopHandle;
 
 /// The output files of one run, opened or created before it starts.
@@ -70,24 +70,22 @@ impl Outputs {
             return Ok(());
         };
         let mut saved_any = false;
-        for row in report
-            .of_kind(confuzz::check::CheckKind::Row)
-            .filter(|r| r.verdict == RowVerdict::Failed)
-        {
-            let Some(saved) = runner::replay::SavedFailure::from_row(
-                row,
+        for check in report.checks() {
+            let Some(saved) = runner::replay::SavedFailure::from_check(
+                check,
                 report.seed,
                 &report.prefix,
                 report.strict,
+                report.cases,
             ) else {
                 continue;
             };
-            // Replay rebuilds the case from its choices; what was sent is kept for people,
-            // with secrets redacted like every other output.
+            // Replay rebuilds the check from its seed; what was sent is kept for people, with
+            // secrets redacted like every other output.
             let value = serde_json::to_value(&saved)
                 .map(|v| redactor.redact_value(&v))
-                .map_err(|e| format!("cannot save the failure of {}: {e}", row.id))?;
-            let path = runner::replay::save_new(dir, &saved.row, &value)
+                .map_err(|e| format!("cannot save the failure of {}: {e}", check.id))?;
+            let path = runner::replay::save_new(dir, &check.id, &value)
                 .map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
             saved_any = true;
             eprintln!("saved {}", path.display());

@@ -17,13 +17,15 @@ pub const CONCURRENT: usize = 4;
 /// Attempts to draw a first request that carries the whole key (optional key fields).
 const ATTEMPTS: u32 = 8;
 
-/// Every uniqueness result of one vendor: one per declared key.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+/// The subjects of one vendor: every declared key with its endpoint and its result to fill
+/// in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, &UniqueKey, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         for key in &endpoint.unique {
+            let fields: Vec<String> = key.fields.iter().map(ToString::to_string).collect();
             let mut parts = vec![endpoint.id.as_str()];
-            parts.extend(key.fields.iter().map(String::as_str));
+            parts.extend(fields.iter().map(String::as_str));
             let result = CheckResult::property(
                 &spec.vendor.id,
                 "unique",
@@ -31,15 +33,27 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
                 format!(
                     "{CONCURRENT} concurrent {} sharing {}: one succeeds",
                     endpoint.id,
-                    key.fields.join(" + ")
+                    fields.join(" + ")
                 ),
             );
-            if ctx.selected(spec, &result.id) {
-                out.push(check_key(ctx, spec, endpoint, key, result));
-            }
+            out.push((endpoint, key, result));
         }
     }
     out
+}
+
+/// The ids of the uniqueness results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every uniqueness result of one vendor: one per declared key.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    plan(spec)
+        .into_iter()
+        .filter(|(_, _, result)| ctx.selected(spec, &result.id))
+        .map(|(endpoint, key, result)| check_key(ctx, spec, endpoint, key, result))
+        .collect()
 }
 
 /// Operators that give a fresh valid draft the key's values of `first` (and drop the key's
@@ -147,7 +161,7 @@ fn check_key(
             let reason = format!(
                 "{} of {CONCURRENT} concurrent creates sharing {} succeeded; expected exactly one",
                 successes.len(),
-                key.fields.join(" + ")
+                key.joined()
             );
             let evidence = vec![
                 numbers,
@@ -176,7 +190,7 @@ fn check_key(
         format!(
             "no valid request of {} carried all of {} in {ATTEMPTS} attempts",
             endpoint.id,
-            key.fields.join(" + ")
+            key.joined()
         ),
         Cause::Harness,
     )

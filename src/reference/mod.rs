@@ -12,6 +12,7 @@
 mod classroom;
 mod coursekey;
 mod lti;
+pub(crate) mod table;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -22,12 +23,8 @@ use crate::target::{Request, Response, Target, TargetError};
 
 mod clever;
 
-/// The header that asks a target in test mode to fail one dependency for one request.
-pub const FAULT_HEADER: &str = "X-Conformance-Fault";
-/// The path at which a target in test mode declares which faults it supports.
-pub const CAPABILITIES_PATH: &str = "/__conformance/capabilities";
-/// Bodies larger than this are answered 413 before any vendor sees them.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// The test hooks the reference honours, defined with the [`Target`] seam.
+pub use crate::target::{CAPABILITIES_PATH, FAULT_HEADER, MAX_BODY_BYTES};
 
 /// How a reference instance is started.
 #[derive(Debug, Clone)]
@@ -39,6 +36,11 @@ pub struct Config {
     pub limits: BTreeMap<String, u64>,
     /// A named deliberate deviation (the mutant catalog). `None` is the conforming reference.
     pub mutant: Option<String>,
+    /// How many records of each kind created through the API (users, courses, assignments,
+    /// classes, ...) an instance keeps: past it, the oldest created record is forgotten, as a
+    /// retention policy would. The built-in records are always kept. Bounds the memory of a
+    /// long run or a long-lived `serve`; [`Config::DEFAULT_RETAIN`] by default.
+    pub retain: usize,
 }
 
 impl Default for Config {
@@ -47,11 +49,16 @@ impl Default for Config {
             test_hooks: true,
             limits: BTreeMap::new(),
             mutant: None,
+            retain: Config::DEFAULT_RETAIN,
         }
     }
 }
 
 impl Config {
+    /// Records of each kind kept by default: far more than the requests of one case, or of
+    /// the cases running at once, ever refer to.
+    pub const DEFAULT_RETAIN: usize = 4096;
+
     /// The limit set at start for `name` (e.g. `classroom.course_members`), or `default`.
     pub fn limit(&self, name: &str, default: u64) -> u64 {
         self.limits.get(name).copied().unwrap_or(default)
@@ -85,7 +92,7 @@ pub trait VendorReference: Send + Sync {
     fn owns(&self, path: &str) -> bool;
     /// Answers one request whose path this vendor owns.
     fn handle(&self, request: &Request, hooks: &Hooks) -> Response;
-    /// The built-in fixtures, by their contract names (`clever.token`, ...).
+    /// The built-in fixtures, by their spec names (`clever.token`, ...).
     fn fixtures(&self) -> Map<String, Value>;
     /// The faults this vendor can inject (`lti_credentials_store`, ...).
     fn faults(&self) -> Vec<&'static str>;

@@ -196,7 +196,7 @@ impl Redactor {
         for loaded in &set.specs {
             for f in loaded.spec.vendor.fixtures.iter().filter(|f| f.secret) {
                 if let Some(value) = fixtures.get(&f.name) {
-                    let var = f.name.to_uppercase().replace(['.', '-'], "_");
+                    let var = super::run::secret_variable(&f.name);
                     let mut texts = Vec::new();
                     secret_texts(value, &mut texts);
                     secrets.extend(texts.into_iter().map(|t| (t, var.clone())));

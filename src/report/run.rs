@@ -18,6 +18,12 @@ use super::catalog::table;
 
 pub use super::redact::Redactor;
 
+/// The environment variable that stands for a secret fixture in reproducers:
+/// `clever.token` is `CLEVER_TOKEN`.
+pub fn secret_variable(fixture: &str) -> String {
+    fixture.to_uppercase().replace(['.', '-'], "_")
+}
+
 fn shell_quote(s: &str) -> String {
     // Double quotes keep `$VARIABLE` references live.
     format!("\"{}\"", super::redact::shell_escape(s))
@@ -139,7 +145,10 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
     let s = &report.summary;
     let counts: Vec<String> = CheckKind::ALL
         .iter()
-        .map(|&k| format!("{} {}", report.of_kind(k).count(), k.plural()))
+        .map(|&k| match report.of_kind(k).count() {
+            1 => format!("1 {}", k.singular()),
+            n => format!("{n} {}", k.plural()),
+        })
         .collect();
     let _ = writeln!(
         out,
@@ -196,6 +205,25 @@ pub fn detail_text(check: &CheckResult, base_url: &str, redactor: &Redactor) -> 
 
 /// Expected vs observed, the minimal request, and its reproducer.
 pub fn evidence_text(e: &Evidence, base_url: &str, redactor: &Redactor) -> String {
+    evidence_text_labelled(
+        e,
+        base_url,
+        redactor,
+        if e.shrunk {
+            "minimal request"
+        } else {
+            "failing request"
+        },
+    )
+}
+
+/// [`evidence_text`] with the request under `label` (a replay that passes shows "request").
+pub fn evidence_text_labelled(
+    e: &Evidence,
+    base_url: &str,
+    redactor: &Redactor,
+    label: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "compared with: {}", e.reading);
     for m in &e.mismatches {
@@ -231,8 +259,7 @@ pub fn evidence_text(e: &Evidence, base_url: &str, redactor: &Redactor) -> Strin
     }
     let _ = writeln!(
         out,
-        "{} request{}:",
-        if e.shrunk { "minimal" } else { "failing" },
+        "{label}{}:",
         if e.reproduced {
             ""
         } else {

@@ -8,9 +8,12 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::reference::CAPABILITIES_PATH;
 use crate::spec::SpecSet;
-use crate::target::{Request, Target};
+use crate::target::{Request, Target, CAPABILITIES_PATH};
+
+/// How every value of a fixtures template (`confuzz fixtures --template`) starts: a file
+/// that still holds one is rejected, naming the fixture and its line.
+pub const PLACEHOLDER: &str = "<fill in: ";
 
 /// A fixtures file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,10 +61,26 @@ pub fn load_fixtures(path: &Path, set: &SpecSet) -> Result<Map<String, Value>, F
             .nth(1)
             .map(|(i, _)| i + 1);
         return Err(FixtureError {
-            file,
+            file: file.clone(),
             line,
             message: format!("fixture `{name}` is given twice"),
             hint: "keep one value per fixture name".into(),
+        });
+    }
+    let line_of = |name: &str| {
+        text.lines()
+            .position(|l| l.contains(&format!("\"{name}\"")))
+            .map(|i| i + 1)
+    };
+    if let Some((name, _)) = map
+        .iter()
+        .find(|(_, v)| v.as_str().is_some_and(|v| v.starts_with(PLACEHOLDER)))
+    {
+        return Err(FixtureError {
+            file,
+            line: line_of(name),
+            message: format!("fixture `{name}` still holds the template's placeholder"),
+            hint: "replace the placeholder with the value your implementation uses, or remove the line (the rows that need it are then untested)".into(),
         });
     }
     for loaded in &set.specs {
@@ -74,13 +93,9 @@ pub fn load_fixtures(path: &Path, set: &SpecSet) -> Result<Map<String, Value>, F
             };
             let first_error = validator.iter_errors(value).next().map(|e| e.to_string());
             if let Some(err) = first_error {
-                let line = text
-                    .lines()
-                    .position(|l| l.contains(&format!("\"{}\"", f.name)))
-                    .map(|i| i + 1);
                 return Err(FixtureError {
                     file,
-                    line,
+                    line: line_of(&f.name),
                     message: format!("fixture `{}` does not fit its declaration: {err}", f.name),
                     hint: format!("{} ({})", f.meaning, schema),
                 });
@@ -169,6 +184,16 @@ mod tests {
             .unwrap_err()
             .message
             .contains("object"));
+        std::fs::write(
+            &path,
+            "{\n  \"a.b\": 1,\n  \"a.c\": \"<fill in: a thing>\"\n}",
+        )
+        .unwrap();
+        let err = load_fixtures(&path, &SpecSet::default()).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err
+            .message
+            .contains("`a.c` still holds the template's placeholder"));
         let missing = dir.join("nope.json");
         assert!(load_fixtures(&missing, &SpecSet::default())
             .unwrap_err()

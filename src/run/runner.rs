@@ -152,6 +152,16 @@ pub enum Event<'a> {
     },
     /// One check finished (properties come after every row and valid-request check).
     Finished(&'a CheckResult),
+    /// A check begins: a row id, `vendor.valid.endpoint`, or `vendor.property` (a property is
+    /// announced once per vendor, whatever the number of its results).
+    CheckStarted(&'a str),
+    /// The properties begin, after every row and valid-request check: `checks` pairs of a
+    /// vendor and a property, each announced by `CheckStarted` and closed by `PropertyChecked`.
+    PropertiesStarted {
+        checks: usize,
+    },
+    /// One vendor's property is done (its results came as `Finished`).
+    PropertyChecked(&'a str),
 }
 
 /// A run that could not go on at all.
@@ -234,6 +244,12 @@ pub(crate) fn selected(id: &str, filters: &[String]) -> bool {
         })
 }
 
+/// Whether a valid-request check or a property result `id` of `vendor` is selected by the
+/// filters: by its own id (or a prefix of it), or by the bare vendor id.
+pub(crate) fn check_selected(vendor: &str, id: &str, filters: &[String]) -> bool {
+    filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == vendor)
+}
+
 /// Whether the valid-request check of `endpoint` (`vendor.valid.endpoint`) is selected by the
 /// filters: by its own id, or by the bare vendor id.
 pub(crate) fn valid_check_selected(
@@ -241,9 +257,7 @@ pub(crate) fn valid_check_selected(
     endpoint: &Endpoint,
     filters: &[String],
 ) -> bool {
-    filters.is_empty()
-        || selected(&valid_check_id(spec, endpoint), filters)
-        || filters.iter().any(|f| f == &spec.vendor.id)
+    check_selected(&spec.vendor.id, &valid_check_id(spec, endpoint), filters)
 }
 
 /// The id of the valid-request check of `endpoint`: `vendor.valid.endpoint`.
@@ -330,13 +344,14 @@ impl Shared<'_> {
 type FailureSignature = (String, Vec<String>);
 
 fn signature(v: &Verdict) -> FailureSignature {
-    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.clone()).collect();
+    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.to_string()).collect();
     whats.sort();
     whats.dedup();
     (v.reading.clone(), whats)
 }
 
-fn first_line(mismatches: &[Mismatch]) -> String {
+/// The mismatches of a verdict on one line: `what: expected X, got Y; ...`.
+pub(crate) fn first_line(mismatches: &[Mismatch]) -> String {
     mismatches
         .iter()
         .map(|m| format!("{}: expected {}, got {}", m.what, m.expected, m.observed))
@@ -646,7 +661,7 @@ pub(crate) fn judge_valid(
             .unwrap_or_else(|| " (an undocumented answer)".into())
     );
     let mismatch = Mismatch {
-        what: "status".into(),
+        what: crate::check::MismatchKind::Status,
         expected,
         observed: response.status.to_string(),
         documented: true,
@@ -921,6 +936,10 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, CheckResult)>> = Mutex::new(Vec::new());
     let run_job = |i: usize| {
+        on_event(&Event::CheckStarted(&match &jobs[i] {
+            Job::Row(_, row) => row.id.clone(),
+            Job::Valid(spec, endpoint) => valid_id(&spec.vendor.id, &endpoint.id),
+        }));
         let started = Instant::now();
         let mut result = match &jobs[i] {
             Job::Row(spec, row) => run_row(&shared, &oracle, spec, row),
@@ -977,6 +996,9 @@ pub fn run(
     let mut checks: Vec<CheckResult> = checks.into_iter().map(|(_, r)| r).collect();
     // The properties, one after another once the rows are done: each may change the target's
     // state in ways a row must not see, and pool draws stay in a fixed order.
+    on_event(&Event::PropertiesStarted {
+        checks: set.specs.len() * properties.len(),
+    });
     for loaded in &set.specs {
         // A property judges any of its vendor's rows: the statuses they document are answers
         // under test, never retried.
@@ -1009,6 +1031,8 @@ pub fn run(
             if stop.is_stopped() {
                 break;
             }
+            let id = CheckKind::Property.id(&loaded.spec.vendor.id, property.name);
+            on_event(&Event::CheckStarted(&id));
             let started = Instant::now();
             let mut results = (property.check)(&context, &loaded.spec);
             // A call that checked one subject timed that subject alone.
@@ -1027,6 +1051,7 @@ pub fn run(
                 on_event(&Event::Finished(&result));
                 checks.push(result);
             }
+            on_event(&Event::PropertyChecked(&id));
         }
     }
     let summary = Summary::of(&checks);

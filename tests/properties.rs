@@ -272,7 +272,7 @@ fn reports_show_failed_properties_with_numbered_curl_lines() {
         "{text}"
     );
     assert!(
-        text.contains("1. curl -i -X POST \"http://127.0.0.1:8080/v3.1/sections/"),
+        text.contains("1. curl -i -X POST 'http://127.0.0.1:8080/v3.1/sections/"),
         "{text}"
     );
     assert!(text.contains("4. curl -i -X PATCH"), "{text}");

@@ -520,6 +520,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         prefix: args.prefix.clone(),
         retry: retry.then(runner::RetryPolicy::default),
         now: None,
+        clock: confuzz::target::Clock::system(),
         properties: args
             .properties
             .as_ref()
@@ -680,6 +681,7 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
         test_hooks: !args.no_test_hooks,
         limits: parse_limits(&args.limits)?,
         mutant: args.mutant.clone(),
+        ..Config::default()
     };
     let reference = Reference::with_vendors(config, &args.vendors)?;
     if let Some(m) = &args.mutant {

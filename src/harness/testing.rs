@@ -196,7 +196,7 @@ mod tests {
             "{message}"
         );
         assert!(
-            message.contains("curl -i -X POST \"http://127.0.0.1:8080/v3.1/sections/"),
+            message.contains("curl -i -X POST 'http://127.0.0.1:8080/v3.1/sections/"),
             "{message}"
         );
         assert!(

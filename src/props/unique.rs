@@ -41,6 +41,46 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
     out
 }
 
+/// `endpoint` with every optional field of `key` always generated, so the first draft carries
+/// the whole key on every seed. A field that stands in an either-or rule with another field of
+/// the key is left to the rule, which always generates one of them.
+fn with_key_fields(endpoint: &Endpoint, key: &UniqueKey) -> Endpoint {
+    let mut keyed = endpoint.clone();
+    let Some(body) = keyed.body.as_mut() else {
+        return keyed;
+    };
+    let names: Vec<&str> = key.fields.iter().map(|f| super::field_name(f)).collect();
+    let has_partner = |name: &str| {
+        endpoint.rules.iter().any(|rule| {
+            let group: Vec<&String> = match rule {
+                Rule::OneOfRequired { fields } => fields.iter().collect(),
+                Rule::Exclusive { groups } => groups.iter().flatten().collect(),
+                _ => Vec::new(),
+            };
+            group.iter().any(|f| *f == name)
+                && group
+                    .iter()
+                    .any(|f| *f != name && names.contains(&f.as_str()))
+        })
+    };
+    for name in &names {
+        if has_partner(name) {
+            continue;
+        }
+        let property = body
+            .schema
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(*name))
+            .and_then(|p| p.as_object_mut());
+        if let Some(property) = property {
+            if property.get("x-never").and_then(|v| v.as_bool()) != Some(true) {
+                property.insert("x-always".into(), true.into());
+            }
+        }
+    }
+    keyed
+}
+
 /// Operators that give a fresh valid draft the key's values of `first` (and drop the key's
 /// fields `first` lacks).
 fn copy_key(first: &crate::check::CaseRecord, key: &UniqueKey) -> Vec<Op> {
@@ -79,6 +119,8 @@ fn check_key(
     mut result: PropertyResult,
 ) -> PropertyResult {
     let row = key.row.as_deref().and_then(|id| spec.row(id));
+    let keyed = with_key_fields(endpoint, key);
+    let endpoint = &keyed;
     for attempt in 0..ATTEMPTS {
         let prefix = ctx.case_prefix(&result.id, attempt);
         let unique = crate::generate::UniqueCounter::new();

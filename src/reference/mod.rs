@@ -39,6 +39,9 @@ pub struct Config {
     pub limits: BTreeMap<String, u64>,
     /// A named deliberate deviation (the mutant catalog). `None` is the conforming reference.
     pub mutant: Option<String>,
+    /// The time the reference judges by (a stale OAuth timestamp): the system clock unless a
+    /// test shares a manual one with the run.
+    pub clock: crate::target::Clock,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             test_hooks: true,
             limits: BTreeMap::new(),
             mutant: None,
+            clock: crate::target::Clock::system(),
         }
     }
 }

@@ -118,11 +118,11 @@ pub fn replay(
         url_base,
         host,
         faults: None,
-        now: chrono::Utc::now(),
+        clock: crate::target::Clock::system(),
     };
     let run = execute(&env, spec, row, &saved.choices).map_err(|e| e.to_string())?;
     let oracle = Oracle::new(set);
-    let verdict = oracle.check_row(spec, row, &run.record, &run.response, saved.strict);
+    let verdict = super::runner::judge(&oracle, spec, row, &run, saved.strict);
     Ok(Replayed {
         verdict,
         request: run.record.request,

@@ -15,13 +15,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::case::{
-    execute, execute_valid, is_success, variant_examples, CaseEnv, CaseError, CaseRun, Exchange,
+    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError,
+    CaseRun, Exchange,
 };
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
 use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::*;
-use crate::target::{Request, Response, Target, TargetError};
+use crate::target::{Clock, Request, Response, Target, TargetError};
 
 /// How a run is configured.
 #[derive(Debug, Clone)]
@@ -50,13 +51,27 @@ pub struct RunOptions {
     pub prefix: Option<String>,
     /// Retry 429 and 5xx answers (for rows that do not expect them) with backoff.
     pub retry: Option<RetryPolicy>,
-    /// The instant dated values (`x-future`, `x-past`, OAuth timestamps) are relative to;
-    /// `None`: when the run starts. The same seed builds byte-identical requests only against
-    /// the same clock, so pin it to compare two runs.
+    /// Pins the clock to one instant (dated values such as `x-future`, `x-past` and OAuth
+    /// timestamps are relative to it): the same seed builds byte-identical requests only
+    /// against the same clock, so pin it to compare two runs. `None`: `clock` is read.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the time of each request comes from when `now` is `None`: read each time a
+    /// request is built, right before it is sent (the system clock by default; a test can
+    /// move a [`Clock::manual`] between rows).
+    pub clock: Clock,
     /// The cross-request properties to check after the rows (`props::all` names them):
     /// `None` all of them, an empty list none. The row filters select their results too.
     pub properties: Option<Vec<String>>,
+}
+
+impl RunOptions {
+    /// The clock requests are built with: `now` pinned, or `clock`.
+    pub fn clock_in_use(&self) -> Clock {
+        match self.now {
+            Some(at) => Clock::fixed(at),
+            None => self.clock.clone(),
+        }
+    }
 }
 
 impl Default for RunOptions {
@@ -77,6 +92,7 @@ impl Default for RunOptions {
             prefix: None,
             retry: None,
             now: None,
+            clock: Clock::system(),
             properties: None,
         }
     }
@@ -223,6 +239,70 @@ pub enum RunError {
     /// `--properties` names a property that does not exist.
     #[error("{0}")]
     UnknownProperty(String),
+    /// One filter (`--row`) selects nothing: a typo must not pass as a run of zero checks.
+    #[error("no row matches `{filter}` (nor any valid-request check or property result); {}; `confuzz list` shows the row ids", nearest_text(.nearest))]
+    NoMatch {
+        filter: String,
+        /// The known ids closest to the filter, nearest first.
+        nearest: Vec<String>,
+    },
+    /// A property named by `--properties` has no subject among the selected vendors and rows.
+    #[error("--properties {property} matches nothing: no selected vendor or row declares a subject for it; {}", nearest_text(.nearest))]
+    PropertyMatchesNothing {
+        property: String,
+        /// The property results the selection has instead (or the properties that have some).
+        nearest: Vec<String>,
+    },
+}
+
+fn nearest_text(nearest: &[String]) -> String {
+    if nearest.is_empty() {
+        "nothing is near it".to_string()
+    } else {
+        format!("the nearest: {}", nearest.join(", "))
+    }
+}
+
+/// Edit distance between two strings (characters inserted, removed or replaced).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The (at most three) `candidates` nearest to `filter`, nearest first.
+pub(crate) fn nearest_ids<'c>(
+    filter: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Vec<String> {
+    let bare = filter.trim_end_matches('*');
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| {
+            // A filter is often a prefix: compare with the candidate cut to the filter's length
+            // too, and keep the better of the two.
+            let cut: String = c.chars().take(bare.chars().count()).collect();
+            (distance(bare, c).min(distance(bare, &cut) + 1), c)
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 /// FNV-1a: a stable hash, so seeds derive the same way on every platform and release.
@@ -371,7 +451,7 @@ struct Shared<'a> {
     pool: Pool,
     options: &'a RunOptions,
     faults: Option<Vec<String>>,
-    now: chrono::DateTime<chrono::Utc>,
+    clock: Clock,
     fatal: Mutex<Option<TargetError>>,
     stop: AtomicBool,
 }
@@ -392,7 +472,7 @@ impl Shared<'_> {
             url_base: &self.options.url_base,
             host: self.options.host.as_deref(),
             faults: self.faults.as_deref(),
-            now: self.now,
+            clock: self.clock.clone(),
         }
     }
 }
@@ -432,6 +512,26 @@ fn evidence(
         choices,
         shrunk,
         reproduced,
+    }
+}
+
+/// The verdict on one case of `row`: the oracle's, or a failure when a send the case depends on
+/// was refused (then the answer under test shows nothing about the row).
+pub(crate) fn judge(
+    oracle: &Oracle,
+    spec: &VendorSpec,
+    row: &ErrorRow,
+    run: &CaseRun,
+    strict: bool,
+) -> Verdict {
+    match &run.unmet {
+        Some(unmet) => Verdict {
+            outcome: Outcome::Fail,
+            reading: row.id.clone(),
+            mismatches: vec![unmet.clone()],
+            looks_like: oracle.classify(spec, &run.response),
+        },
+        None => oracle.check_row(spec, row, &run.record, &run.response, strict),
     }
 }
 
@@ -526,7 +626,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 return Ok(());
             }
         };
-        let verdict = oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+        let verdict = judge(oracle, spec, row, &run, options.strict);
         let mut first = first_failure.lock().expect("not poisoned");
         match verdict.outcome {
             Outcome::Fail => {
@@ -600,7 +700,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 execute(&env, spec, row, choices)
             };
             let rerun = rerun_case(&minimal).ok().map(|run| {
-                let v = oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+                let v = judge(oracle, spec, row, &run, options.strict);
                 (run, v)
             });
             let (run, verdict, choices, reproduced) = match (rerun, &original) {
@@ -611,8 +711,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 }
                 (_, Some((_, first_choices))) => {
                     match rerun_case(first_choices).ok().map(|run| {
-                        let v =
-                            oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+                        let v = judge(oracle, spec, row, &run, options.strict);
                         (run, v)
                     }) {
                         Some((run, v)) if v.outcome == Outcome::Fail => {
@@ -705,7 +804,7 @@ fn run_positive(
         shared.options.seed,
         &format!("{}.valid.{}", spec.vendor.id, endpoint.id),
     );
-    let cases = shared.options.cases.clamp(1, 8);
+    let cases = shared.options.cases.max(1);
     let mut done = 0;
     for i in 0..cases {
         if shared.stop.load(Ordering::Relaxed) {
@@ -721,16 +820,7 @@ fn run_positive(
                 done += 1;
                 if !is_success(endpoint, run.response.status) {
                     let looks_like = oracle.classify(spec, &run.response);
-                    let expected = if endpoint.success.is_empty() {
-                        "2xx".to_string()
-                    } else {
-                        endpoint
-                            .success
-                            .iter()
-                            .map(u16::to_string)
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    };
+                    let expected = success_text(endpoint);
                     let mismatch = Mismatch {
                         what: "status".into(),
                         expected: expected.clone(),
@@ -851,6 +941,33 @@ pub(crate) fn rand_u64(rng: &mut TestRng) -> u64 {
     rng.next_u64()
 }
 
+/// The ids of every property result the loaded specs declare, whatever the filters, without
+/// sending anything (for the error that names the ids nearest a filter).
+fn property_subjects(context: &crate::props::Context<'_>) -> Vec<String> {
+    let mut all = Vec::new();
+    for loaded in &context.set.specs {
+        let spec = &loaded.spec;
+        for endpoint in &spec.endpoints {
+            for key in &endpoint.unique {
+                let mut parts = vec![endpoint.id.as_str()];
+                parts.extend(key.fields.iter().map(String::as_str));
+                all.push(format!(
+                    "{}.unique.{}",
+                    spec.vendor.id,
+                    crate::props::slug(&parts)
+                ));
+            }
+        }
+        if !spec.models.is_empty() {
+            all.push(format!("{}.stateful.sequences", spec.vendor.id));
+        }
+        for property in crate::props::all() {
+            all.push(format!("{}.{}", spec.vendor.id, property.name));
+        }
+    }
+    all
+}
+
 /// Runs every selected row of `set` against `target`.
 pub fn run(
     set: &SpecSet,
@@ -876,14 +993,45 @@ pub fn run(
     } else {
         Vec::new()
     };
-    // A filter may name only property results (`vendor.property...`).
-    let names_property = options.rows.iter().any(|f| {
-        f.split('.')
-            .nth(1)
-            .is_some_and(|p| properties.iter().any(|q| q.name == p.trim_end_matches('*')))
-    });
-    if rows.is_empty() && endpoints.is_empty() && !names_property {
-        return Err(RunError::NoRows(options.rows.clone()));
+    // Every filter must select something. A filter may name only property results
+    // (`vendor.property...`): those are known once the properties ran, and checked then.
+    let names_property = |f: &String| {
+        f.split('.').nth(1).is_some_and(|p| {
+            crate::props::all()
+                .iter()
+                .any(|q| q.name == p.trim_end_matches('*'))
+        })
+    };
+    let known_checks = || {
+        set.rows()
+            .map(|(_, r)| r.id.clone())
+            .chain(set.specs.iter().flat_map(|s| {
+                s.spec
+                    .endpoints
+                    .iter()
+                    .map(move |e| valid_check_id(&s.spec, e))
+            }))
+    };
+    for filter in &options.rows {
+        let one = std::slice::from_ref(filter);
+        let matches = set.rows().any(|(_, r)| selected(&r.id, one))
+            || endpoints
+                .iter()
+                .any(|(s, e)| valid_check_selected(s, e, one))
+            || (options.positive
+                && set.specs.iter().any(|s| {
+                    s.spec
+                        .endpoints
+                        .iter()
+                        .any(|e| valid_check_selected(&s.spec, e, one))
+                }));
+        if !matches && !names_property(filter) {
+            let known: Vec<String> = known_checks().collect();
+            return Err(RunError::NoMatch {
+                filter: filter.clone(),
+                nearest: nearest_ids(filter, known.iter().map(String::as_str)),
+            });
+        }
     }
     let prefix = options
         .prefix
@@ -896,7 +1044,7 @@ pub fn run(
         pool: Pool::new(fixtures),
         options,
         faults: options.faults.clone(),
-        now: options.now.unwrap_or_else(chrono::Utc::now),
+        clock: options.clock_in_use(),
         fatal: Mutex::new(None),
         stop: AtomicBool::new(false),
     };
@@ -982,7 +1130,7 @@ pub fn run(
         options,
         prefix: &prefix,
         faults: shared.faults.as_deref(),
-        now: shared.now,
+        clock: shared.clock.clone(),
     };
     let mut property_results = Vec::new();
     for loaded in &set.specs {
@@ -990,6 +1138,47 @@ pub fn run(
             for result in (property.check)(&context, &loaded.spec) {
                 on_event(&Event::PropertyFinished(&result));
                 property_results.push(result);
+            }
+        }
+    }
+    // Filters that name only property results, and the properties `--properties` names, must
+    // each have selected some result.
+    for filter in options.rows.iter().filter(|f| names_property(f)) {
+        let one = std::slice::from_ref(filter);
+        let matches = rows_out.iter().any(|r| selected(&r.id, one))
+            || positive
+                .iter()
+                .any(|p| selected(&format!("{}.valid.{}", p.vendor, p.endpoint), one))
+            || property_results
+                .iter()
+                .any(|p| selected(&p.id, one) || p.vendor == *filter);
+        if !matches {
+            let known: Vec<String> = known_checks().chain(property_subjects(&context)).collect();
+            return Err(RunError::NoMatch {
+                filter: filter.clone(),
+                nearest: nearest_ids(filter, known.iter().map(String::as_str)),
+            });
+        }
+    }
+    if let Some(names) = &options.properties {
+        for name in names {
+            if !property_results.iter().any(|p| &p.property == name) {
+                let subjects = property_subjects(&context);
+                let others: Vec<String> = if options.rows.is_empty() {
+                    let mut with: Vec<String> = subjects
+                        .iter()
+                        .filter_map(|id| id.split('.').nth(1).map(str::to_string))
+                        .collect();
+                    with.sort();
+                    with.dedup();
+                    with
+                } else {
+                    nearest_ids(name, subjects.iter().map(String::as_str))
+                };
+                return Err(RunError::PropertyMatchesNothing {
+                    property: name.clone(),
+                    nearest: others,
+                });
             }
         }
     }

@@ -5,6 +5,7 @@
 //!
 //! Not for: judging answers (that is `check`) or deciding what to send (that is `generate`).
 
+mod clock;
 #[cfg(feature = "http")]
 mod http;
 mod message;
@@ -20,7 +21,8 @@ pub(crate) mod wire;
 pub use self::http::{HttpTarget, HttpTargetError};
 #[cfg(feature = "http")]
 pub use self::tower::TowerTarget;
-pub use message::{decode_form, encode_form, percent_encode, Request, Response};
+pub use clock::Clock;
+pub use message::{decode_form, encode_form, path_and_query, percent_encode, Request, Response};
 pub use rate::RateLimited;
 
 use std::fmt;

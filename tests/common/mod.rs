@@ -251,3 +251,25 @@ pub fn spec_row_mut<'a>(set: &'a mut SpecSet, id: &str) -> &'a mut ErrorRow {
         .find(|r| r.id == id)
         .unwrap_or_else(|| panic!("no row {id} in the shipped specs"))
 }
+
+/// Every result of a run as (id, verdict, reason): rows, valid-request checks, properties.
+pub fn every_result(report: &RunReport) -> Vec<(String, RowVerdict, Option<String>)> {
+    report
+        .rows
+        .iter()
+        .map(|r| (r.id.clone(), r.verdict, r.reason.clone()))
+        .chain(report.positive.iter().map(|p| {
+            (
+                format!("{}.valid.{}", p.vendor, p.endpoint),
+                p.verdict,
+                p.reason.clone(),
+            )
+        }))
+        .chain(
+            report
+                .properties
+                .iter()
+                .map(|p| (p.id.clone(), p.verdict, p.reason.clone())),
+        )
+        .collect()
+}

@@ -7,6 +7,7 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
+use confuzz::check::result::CheckKind;
 use confuzz::reference::{Config, Reference};
 use confuzz::run::{run, Event, RowVerdict, RunError, RunOptions};
 use confuzz::target::Clock;
@@ -42,10 +43,7 @@ fn lti_run_with_moving_clock() -> confuzz::run::RunReport {
         &reference.fixtures(),
         &options,
         &|event| {
-            if matches!(
-                event,
-                Event::RowFinished(_) | Event::PositiveFinished(_) | Event::PropertyFinished(_)
-            ) {
+            if matches!(event, Event::Finished(_)) {
                 clock.advance(Duration::hours(3));
                 moves.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
@@ -65,13 +63,13 @@ fn lti_run_with_moving_clock() -> confuzz::run::RunReport {
 #[test]
 fn a_clock_moved_by_hours_between_checks_raises_no_false_alarm() {
     let report = lti_run_with_moving_clock();
-    let not_passed: Vec<String> = every_result(&report)
-        .into_iter()
-        .filter(|(_, v, _)| *v != RowVerdict::Passed)
-        .map(|(id, v, reason)| format!("{id}: {} {reason:?}", v.as_str()))
+    let not_passed: Vec<String> = report
+        .checks()
+        .filter(|c| c.verdict != RowVerdict::Passed)
+        .map(|c| format!("{}: {} {:?}", c.id, c.verdict.as_str(), c.reason))
         .collect();
     assert!(not_passed.is_empty(), "{not_passed:#?}");
-    assert!(!report.properties.is_empty());
+    assert!(report.of_kind(CheckKind::Property).count() > 0);
 }
 
 /// A launch endpoint that turns every launch away with code 1001, and serves nothing else.
@@ -137,10 +135,11 @@ fn valid_request_checks_run_as_many_cases_as_the_rows() {
         ..options(&["clever.valid.assignment-create", "lti.valid.launch"])
     };
     let report = run_quiet(&specs(), &reference, &reference.fixtures(), &options);
-    assert_eq!(report.positive.len(), 2);
-    for p in &report.positive {
+    let valid: Vec<_> = report.of_kind(CheckKind::Valid).collect();
+    assert_eq!(valid.len(), 2);
+    for p in valid {
         assert_eq!(p.verdict, RowVerdict::Passed, "{p:?}");
-        assert_eq!(p.cases, 20, "{}", p.endpoint);
+        assert_eq!(p.count, 20, "{}", p.id);
     }
 }
 
@@ -182,6 +181,6 @@ fn a_property_filter_or_name_that_selects_nothing_is_an_error() {
     }
     // A filter that names a real property subject runs it.
     let report = attempt(&["coursekey.unique"], None).expect("the run goes on");
-    assert!(!report.properties.is_empty());
-    assert!(report.rows.is_empty());
+    assert!(report.of_kind(CheckKind::Property).count() > 0);
+    assert_eq!(report.of_kind(CheckKind::Row).count(), 0);
 }

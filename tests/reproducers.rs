@@ -121,17 +121,12 @@ fn assert_same(sent: &Request, arrived: &Arrived, line: &str) {
 /// checks (setup and the request under test) and the sequences of properties.
 fn reproduced_requests(report: &RunReport) -> Vec<Request> {
     let mut out = Vec::new();
-    let evidence = report
-        .rows
-        .iter()
-        .filter_map(|r| r.evidence.as_ref())
-        .chain(report.positive.iter().filter_map(|p| p.evidence.as_ref()));
-    for e in evidence {
-        out.extend(e.setup.iter().map(|x| x.request.clone()));
-        out.push(e.request.clone());
-    }
-    for p in &report.properties {
-        out.extend(p.exchanges.iter().map(|x| x.request.clone()));
+    for check in report.checks() {
+        if let Some(e) = &check.evidence {
+            out.extend(e.setup.iter().map(|x| x.request.clone()));
+            out.push(e.request.clone());
+        }
+        out.extend(check.exchanges.iter().map(|x| x.request.clone()));
     }
     out
 }
@@ -187,11 +182,7 @@ fn every_reproducer_of_a_failing_run_sends_the_same_bytes() {
         };
         let report = run_quiet(&set, &reference, &fixtures, &options);
         assert!(
-            report.rows.iter().any(|r| r.verdict == RowVerdict::Failed)
-                || report
-                    .properties
-                    .iter()
-                    .any(|p| p.verdict == RowVerdict::Failed),
+            report.checks().any(|c| c.verdict == RowVerdict::Failed),
             "{mutant} fails some check"
         );
         let requests = reproduced_requests(&report);

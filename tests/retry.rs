@@ -66,8 +66,8 @@ fn a_transient_503_fails_the_row_without_retry_and_passes_with_it() {
     let target = FnTarget::new("flaky", flaky_service(2, &calls));
     let report = run(&spec, &target, &fixtures(), &options(None), &|_| {}).unwrap();
     // The 503s were transient: the failure is reported, and so is that it did not come back.
-    assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
-    let reason = report.rows[0].reason.as_deref().unwrap();
+    assert_eq!(report.checks[0].verdict, RowVerdict::Failed);
+    let reason = report.checks[0].reason.as_deref().unwrap();
     assert!(
         reason.contains("did not fail again on a re-run"),
         "{reason}"
@@ -84,10 +84,10 @@ fn a_transient_503_fails_the_row_without_retry_and_passes_with_it() {
     )
     .unwrap();
     assert_eq!(
-        report.rows[0].verdict,
+        report.checks[0].verdict,
         RowVerdict::Passed,
         "{:?}",
-        report.rows[0].reason
+        report.checks[0].reason
     );
 }
 
@@ -104,7 +104,7 @@ fn retries_give_up_after_the_policy_attempts() {
         &|_| {},
     )
     .unwrap();
-    assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
+    assert_eq!(report.checks[0].verdict, RowVerdict::Failed);
     // One first try and three retries for the first case, then the re-run of the failure.
     assert!(calls.load(Ordering::SeqCst) >= 4);
 }
@@ -148,10 +148,10 @@ fn a_row_that_expects_a_5xx_is_never_retried() {
     opts.rows = vec!["acme.widget.store-down".into()];
     let report = run(&spec, &target, &fixtures(), &opts, &|_| {}).unwrap();
     assert_eq!(
-        report.rows[0].verdict,
+        report.checks[0].verdict,
         RowVerdict::Passed,
         "{:?}",
-        report.rows[0].reason
+        report.checks[0].reason
     );
     assert_eq!(
         calls.load(Ordering::SeqCst),

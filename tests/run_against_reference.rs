@@ -29,34 +29,37 @@ fn a_full_run_passes_every_row_and_endpoint() {
     let rows: Vec<&str> = set.rows().map(|(_, r)| r.id.as_str()).collect();
     let endpoints: usize = set.specs.iter().map(|s| s.spec.endpoints.len()).sum();
     assert_eq!(rows.len(), 101, "the shipped tables document 101 errors");
-    assert_eq!(report.rows.len(), rows.len());
-    assert_eq!(report.positive.len(), endpoints);
-    for (result, id) in report.rows.iter().zip(&rows) {
+    assert_eq!(
+        report.of_kind(confuzz::check::CheckKind::Row).count(),
+        rows.len()
+    );
+    assert_eq!(
+        report.of_kind(confuzz::check::CheckKind::Valid).count(),
+        endpoints
+    );
+    for (result, id) in report.of_kind(confuzz::check::CheckKind::Row).zip(&rows) {
         assert_eq!(&result.id, id, "rows are reported in spec order");
         assert_passed(result);
         // Each trigger variant also runs once with its simplest request, beyond the random cases.
-        assert!(result.cases >= options.cases, "{id}");
-        assert_eq!(result.readings.values().sum::<u32>(), result.cases, "{id}");
+        assert!(result.count >= options.cases, "{id}");
+        assert_eq!(result.readings.values().sum::<u32>(), result.count, "{id}");
         assert!(result.reason.is_none() && result.evidence.is_none(), "{id}");
     }
-    for p in &report.positive {
-        assert_eq!(
-            p.verdict,
-            RowVerdict::Passed,
-            "{}: {:?}",
-            p.endpoint,
-            p.reason
-        );
-        assert!(p.cases > 0, "{}", p.endpoint);
+    for p in report.of_kind(confuzz::check::CheckKind::Valid) {
+        assert_eq!(p.verdict, RowVerdict::Passed, "{}: {:?}", p.id, p.reason);
+        assert!(p.count > 0, "{}", p.id);
     }
     // The cross-request properties run after the rows, all of them by default.
-    assert!(!report.properties.is_empty());
-    for p in &report.properties {
+    assert!(report
+        .of_kind(confuzz::check::CheckKind::Property)
+        .next()
+        .is_some());
+    for p in report.of_kind(confuzz::check::CheckKind::Property) {
         assert_eq!(p.verdict, RowVerdict::Passed, "{}: {:?}", p.id, p.reason);
     }
     assert_eq!(
         report.summary.passed,
-        rows.len() + endpoints + report.properties.len()
+        rows.len() + endpoints + report.of_kind(confuzz::check::CheckKind::Property).count()
     );
     assert_eq!(
         (
@@ -329,11 +332,13 @@ fn chosen(filters: &[&str]) -> Result<(Vec<String>, Vec<String>), RunError> {
     let report = run(&set, &reference, &reference.fixtures(), &options, &|_| {})?;
     assert!(report.conforms());
     Ok((
-        report.rows.iter().map(|r| r.id.clone()).collect(),
         report
-            .positive
-            .iter()
-            .map(|p| format!("{}.valid.{}", p.vendor, p.endpoint))
+            .of_kind(confuzz::check::CheckKind::Row)
+            .map(|r| r.id.clone())
+            .collect(),
+        report
+            .of_kind(confuzz::check::CheckKind::Valid)
+            .map(|p| p.id.clone())
             .collect(),
     ))
 }
@@ -416,7 +421,7 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
 
     // Sending no token, or a made-up one, needs no token fixture: those rows still run.
     let without_token = ["clever.auth.no-token", "clever.auth.bad-token"];
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         if without_token.contains(&result.id.as_str()) {
             assert_passed(result);
         } else {
@@ -430,9 +435,9 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
             assert!(result.evidence.is_none() && result.readings.is_empty());
         }
     }
-    assert_eq!(report.positive.len(), 7);
-    for p in &report.positive {
-        assert_eq!(p.verdict, RowVerdict::Untested, "{}", p.endpoint);
+    assert_eq!(report.of_kind(confuzz::check::CheckKind::Valid).count(), 7);
+    for p in report.of_kind(confuzz::check::CheckKind::Valid) {
+        assert_eq!(p.verdict, RowVerdict::Untested, "{}", p.id);
         assert_eq!(p.reason.as_deref(), Some("needs fixture clever.token"));
     }
     assert_eq!(report.summary.passed, 2);
@@ -443,7 +448,7 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
     let mut fixtures = reference.fixtures();
     fixtures.remove("clever.unenrolled_student_id");
     let report = run_quiet(&set, &reference, &fixtures, &options);
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         if result.id == "clever.submission.user-not-found" {
             assert_eq!(result.verdict, RowVerdict::Untested);
             assert_eq!(
@@ -485,7 +490,7 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
         ..options(&[])
     };
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         match fault_rows.iter().find(|(id, _)| *id == result.id) {
             Some((_, fault)) => {
                 assert_eq!(result.verdict, RowVerdict::Untested, "{}", result.id);
@@ -493,7 +498,7 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
                     result.reason.as_deref(),
                     Some(format!("needs fault hook {fault}").as_str())
                 );
-                assert_eq!(result.cases, 0);
+                assert_eq!(result.count, 0);
             }
             None => assert_passed(result),
         }
@@ -508,7 +513,7 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
         ..options
     };
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         if result.id == tested {
             assert_passed(result);
         } else {
@@ -545,7 +550,7 @@ fn a_target_that_accepts_everything_fails_every_row_it_reaches() {
     let report = run_quiet(&set, &target, &fixtures, &options);
 
     let mut failed = 0;
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         let (spec, row) = spec_row(&set, &result.id);
         match result.verdict {
             RowVerdict::Failed => {

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use confuzz::check::result::CheckKind;
 use confuzz::run::{RowVerdict, RunOptions};
 
 /// Seeds swept (the first hundred after the default seed of the command line, 0).
@@ -27,18 +28,20 @@ fn a_hundred_seeds_leave_nothing_untested() {
             ..RunOptions::default()
         };
         let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
-        let results = every_result(&report);
-        for (id, verdict, reason) in results {
+        for c in report.checks() {
             checks += 1;
-            assert_ne!(verdict, RowVerdict::Failed, "seed {seed}: {id}: {reason:?}");
-            if verdict == RowVerdict::Untested {
+            let (id, reason) = (&c.id, &c.reason);
+            assert_ne!(
+                c.verdict,
+                RowVerdict::Failed,
+                "seed {seed}: {id}: {reason:?}"
+            );
+            if c.verdict == RowVerdict::Untested {
                 untested.push(format!("seed {seed}: {id}: {reason:?}"));
             }
         }
-        assert!(
-            report.properties.len() >= 20,
-            "seed {seed}: every property ran"
-        );
+        let properties = report.of_kind(CheckKind::Property).count();
+        assert!(properties >= 20, "seed {seed}: every property ran");
     }
     assert!(untested.is_empty(), "{untested:#?}");
     assert!(checks >= SEEDS as usize * 150, "{checks} checks");

@@ -240,11 +240,13 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     let doc = json(&report, base, &redactor);
     let text = serde_json::to_string(&doc).unwrap();
     assert!(!text.contains(&token), "{text}");
-    let rows = doc["rows"].as_array().unwrap();
-    let failed: Vec<&Value> = rows.iter().filter(|r| r["verdict"] == "failed").collect();
+    assert_eq!(doc["format"], 2);
+    let checks = doc["checks"].as_array().unwrap();
+    let failed: Vec<&Value> = checks.iter().filter(|r| r["verdict"] == "failed").collect();
     assert_eq!(failed.len(), 1);
     let r = failed[0];
     assert_eq!(r["id"], ROW);
+    assert_eq!(r["kind"], "row");
     let m = &r["evidence"]["mismatches"][0];
     assert_eq!(m["what"], "message");
     assert_eq!(m["expected"], PAST_DUE);
@@ -264,9 +266,11 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     assert!(!xml.contains(&token), "{xml}");
     assert_eq!(
         xml.matches("<testcase ").count(),
-        report.rows.len() + report.positive.len() + report.properties.len()
+        report.of_kind(confuzz::check::CheckKind::Row).count()
+            + report.of_kind(confuzz::check::CheckKind::Valid).count()
+            + report.of_kind(confuzz::check::CheckKind::Property).count()
     );
-    for r in &report.rows {
+    for r in report.of_kind(confuzz::check::CheckKind::Row) {
         assert_eq!(
             xml.matches(&format!("name=\"{}\"", r.id)).count(),
             1,

@@ -543,7 +543,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
                 total.store(rows + endpoints, Ordering::Relaxed);
             }
             // Properties come after the rows, which the bar counts.
-            runner::Event::PropertyFinished(_) => {}
+            runner::Event::Finished(c) if c.kind == confuzz::check::CheckKind::Property => {}
             _ => {
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if progress {
@@ -596,8 +596,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     }
     if let Some(dir) = &args.save_failures {
         for row in report
-            .rows
-            .iter()
+            .of_kind(confuzz::check::CheckKind::Row)
             .filter(|r| r.verdict == RowVerdict::Failed)
         {
             if let Some(saved) = runner::replay::SavedFailure::from_row(

@@ -2,14 +2,15 @@
 //! record, each request its `after_delete` list names (a read, an update, the same delete
 //! again), addressed to the deleted record, answers the listed row.
 
-use super::{send, untested_reason, Context, PropertyResult, Trace};
+use super::{send, CheckResult, Context, Trace};
+use crate::check::result::Cause;
 use crate::generate::choice::Choices;
 use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 
 /// Every after-delete result of one vendor: one per deleting endpoint with an `after_delete`
 /// list.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
     let mut out = Vec::new();
     for endpoint in spec.endpoints.iter().filter(|e| !e.after_delete.is_empty()) {
         let follow_ups: Vec<String> = endpoint
@@ -17,7 +18,7 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
             .iter()
             .map(|a| format!("{} answers {}", a.endpoint, a.row))
             .collect();
-        let result = PropertyResult::new(
+        let result = CheckResult::property(
             &spec.vendor.id,
             "after-delete",
             &super::slug(&[&endpoint.id]),
@@ -34,8 +35,8 @@ fn check_endpoint(
     ctx: &Context<'_>,
     spec: &VendorSpec,
     endpoint: &Endpoint,
-    mut result: PropertyResult,
-) -> PropertyResult {
+    mut result: CheckResult,
+) -> CheckResult {
     let prefix = ctx.case_prefix(&result.id, 0);
     let unique = crate::generate::UniqueCounter::new();
     let env = ctx.env(&prefix, &unique);
@@ -86,11 +87,14 @@ fn check_endpoint(
         Ok::<_, CaseError>(None)
     })();
     trace.absorb(&session, &mut seen);
-    result.requests = trace.exchanges.len() as u32;
+    result.count = trace.exchanges.len() as u32;
     match outcome {
-        Err(e) => result.untested(untested_reason(&e)),
+        Err(e) => {
+            let cause = e.cause();
+            result.untested(e.untested_reason(), cause)
+        }
         Ok(None) => result,
-        Ok(Some((None, reason))) => result.untested(reason),
+        Ok(Some((None, reason))) => result.untested(reason, Cause::Target),
         Ok(Some((Some((deleted_at, n)), reason))) => {
             let evidence = vec![
                 format!("request {deleted_at} deleted the record"),

@@ -1,7 +1,7 @@
 //! Cross-request properties: what a single request cannot show. Each property is a named check
 //! over several requests (an order of checks, uniqueness under concurrency, state after a
 //! rejected or deleted record, limits), driven by what the specs declare, and reported beside
-//! the rows as a [`PropertyResult`].
+//! the rows as a [`CheckResult`] of kind [`CheckKind::Property`](crate::check::CheckKind).
 //!
 //! A property is one entry of [`all`]: a name and a function from one vendor's spec to its
 //! results (one per declared subject: an endpoint, a uniqueness key, a limit). The runner calls
@@ -17,88 +17,15 @@ pub mod nothing_lost;
 pub mod precedence;
 pub mod unique;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::check::{Oracle, Outcome};
+use crate::check::{CheckResult, Oracle, Outcome};
 use crate::generate::{Pool, UniqueCounter};
 use crate::run::case::{CaseEnv, CaseError, Exchange, Session};
 use crate::run::runner::{case_prefix, rand_u64, rng_for, selected};
-use crate::run::{RowVerdict, RunOptions};
+use crate::run::RunOptions;
 use crate::spec::{ErrorRow, Rule, SpecSet, VendorSpec};
 use crate::target::{Request, Response, Target};
-
-/// The outcome of one property check (one property applied to one declared subject, such as
-/// one uniqueness key or one limit).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PropertyResult {
-    /// `<vendor>.<property>.<subject>`, e.g. `acme.unique.users-email`: stable, for filters and
-    /// reports.
-    pub id: String,
-    /// The property's name (`precedence`, `nothing-lost`, `unique`, `after-delete`, `limit`,
-    /// `stateful`).
-    pub property: String,
-    pub vendor: String,
-    /// One line saying what was checked.
-    pub title: String,
-    pub verdict: RowVerdict,
-    /// Requests sent for this check.
-    pub requests: u32,
-    /// One line: why it failed, warned or was untested.
-    pub reason: Option<String>,
-    /// What was observed that is worth knowing even when it passed (e.g. which row a target
-    /// chose where the spec declares no order).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// On failure: what was expected and what came back, one line each, referring to the
-    /// numbered requests of `exchanges`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<String>,
-    /// On failure: the request sequence that shows it, in order (reports number them and
-    /// print each as a `curl` line).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exchanges: Vec<Exchange>,
-}
-
-impl PropertyResult {
-    /// A passed result for `vendor.property.subject`, to be filled in.
-    pub fn new(vendor: &str, property: &str, subject: &str, title: impl Into<String>) -> Self {
-        PropertyResult {
-            id: format!("{vendor}.{property}.{subject}"),
-            property: property.to_string(),
-            vendor: vendor.to_string(),
-            title: title.into(),
-            verdict: RowVerdict::Passed,
-            requests: 0,
-            reason: None,
-            notes: Vec::new(),
-            evidence: Vec::new(),
-            exchanges: Vec::new(),
-        }
-    }
-
-    /// This result, failed for `reason`, with the sequence that shows it.
-    pub fn failed(
-        mut self,
-        reason: String,
-        evidence: Vec<String>,
-        exchanges: Vec<Exchange>,
-    ) -> Self {
-        self.verdict = RowVerdict::Failed;
-        self.reason = Some(reason);
-        self.evidence = evidence;
-        self.exchanges = exchanges;
-        self
-    }
-
-    /// This result, untested for `reason` (a fixture, a fault hook or a setup the target
-    /// lacks): never passed.
-    pub fn untested(mut self, reason: String) -> Self {
-        self.verdict = RowVerdict::Untested;
-        self.reason = Some(reason);
-        self
-    }
-}
 
 /// One property: a name and the check that applies it to one vendor's spec.
 #[derive(Clone, Copy)]
@@ -109,7 +36,7 @@ pub struct Property {
     pub summary: &'static str,
     /// Every result of this property for one vendor (none when the spec declares nothing it
     /// applies to, or the filters select none of its subjects).
-    pub check: fn(&Context<'_>, &VendorSpec) -> Vec<PropertyResult>,
+    pub check: fn(&Context<'_>, &VendorSpec) -> Vec<CheckResult>,
 }
 
 /// Every property, in report order.
@@ -282,16 +209,6 @@ pub(crate) fn send(
     let response = session.send(request)?;
     let n = trace.push(request, &response);
     Ok((response, n))
-}
-
-/// The reason a case error gives for an untested check.
-pub(crate) fn untested_reason(e: &CaseError) -> String {
-    match e {
-        CaseError::MissingFixture(f) => format!("needs fixture {f}"),
-        CaseError::MissingFault(f) => format!("needs fault hook {f}"),
-        CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => format!("setup failed: {e}"),
-        other => other.to_string(),
-    }
 }
 
 /// The operators of a row's trigger when it is plain operators on a valid request (no setup

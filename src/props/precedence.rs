@@ -8,7 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{plain_ops, send, untested_reason, Context, PropertyResult, Trace};
+use super::{plain_ops, send, CheckResult, Context, Trace};
+use crate::check::result::Cause;
 use crate::generate::choice::Choices;
 use crate::run::case::Session;
 use crate::run::runner::{rand_u64, rng_for};
@@ -23,11 +24,11 @@ const MAX_TRIPLES: usize = 12;
 const MAX_NOTES: usize = 24;
 
 /// Every precedence result of one vendor: one per endpoint with combinable rows.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         let subject = super::slug(&[&endpoint.id]);
-        let result = PropertyResult::new(
+        let result = CheckResult::property(
             &spec.vendor.id,
             "precedence",
             &subject,
@@ -194,11 +195,11 @@ fn run_endpoint(
     spec: &VendorSpec,
     endpoint: &Endpoint,
     combos: Vec<Vec<&ErrorRow>>,
-    mut result: PropertyResult,
-) -> PropertyResult {
+    mut result: CheckResult,
+) -> CheckResult {
     let ordered = spec.vendor.precedence == Precedence::Ordered;
     let mut ran = 0u32;
-    let mut skipped: Vec<String> = Vec::new();
+    let mut skipped: Vec<(String, Cause)> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     for (i, combo) in combos.iter().enumerate() {
         let prefix = ctx.case_prefix(&result.id, i as u32);
@@ -217,11 +218,11 @@ fn run_endpoint(
                 let (response, _) = send(&session, &mut trace, &mut seen, &request)?;
                 Ok((request, response))
             });
-        result.requests += trace.exchanges.len() as u32;
+        result.count += trace.exchanges.len() as u32;
         let (request, response) = match sent {
             Ok(x) => x,
             Err(e) => {
-                skipped.push(untested_reason(&e));
+                skipped.push((e.untested_reason(), e.cause()));
                 continue;
             }
         };
@@ -285,8 +286,8 @@ fn run_endpoint(
         let reason = skipped
             .first()
             .cloned()
-            .unwrap_or_else(|| "no combination could be built".into());
-        return result.untested(reason);
+            .unwrap_or_else(|| ("no combination could be built".into(), Cause::Harness));
+        return result.untested(reason.0, reason.1);
     }
     result.title = format!(
         "{} combinations of {} triggers on {}",
@@ -304,7 +305,7 @@ fn run_endpoint(
         result.notes.push(format!(
             "{} combinations not built: {}",
             skipped.len(),
-            skipped[0]
+            skipped[0].0
         ));
     }
     result

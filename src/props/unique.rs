@@ -5,7 +5,8 @@
 
 use std::sync::Barrier;
 
-use super::{carries_key, untested_reason, Context, PropertyResult, Trace};
+use super::{carries_key, CheckResult, Context, Trace};
+use crate::check::result::Cause;
 use crate::generate::choice::Choices;
 use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
@@ -17,13 +18,13 @@ pub const CONCURRENT: usize = 4;
 const ATTEMPTS: u32 = 8;
 
 /// Every uniqueness result of one vendor: one per declared key.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         for key in &endpoint.unique {
             let mut parts = vec![endpoint.id.as_str()];
             parts.extend(key.fields.iter().map(String::as_str));
-            let result = PropertyResult::new(
+            let result = CheckResult::property(
                 &spec.vendor.id,
                 "unique",
                 &super::slug(&parts),
@@ -116,8 +117,8 @@ fn check_key(
     spec: &VendorSpec,
     endpoint: &Endpoint,
     key: &UniqueKey,
-    mut result: PropertyResult,
-) -> PropertyResult {
+    mut result: CheckResult,
+) -> CheckResult {
     let row = key.row.as_deref().and_then(|id| spec.row(id));
     let keyed = with_key_fields(endpoint, key);
     let endpoint = &keyed;
@@ -145,7 +146,10 @@ fn check_key(
         let requests = match built {
             Ok(Some(r)) => r,
             Ok(None) => continue,
-            Err(e) => return result.untested(untested_reason(&e)),
+            Err(e) => {
+                let cause = e.cause();
+                return result.untested(e.untested_reason(), cause);
+            }
         };
         let mut trace = Trace::new();
         let mut seen = 0;
@@ -153,12 +157,12 @@ fn check_key(
         let setup_len = trace.exchanges.len();
         let answers = match send_together(ctx, &requests) {
             Ok(a) => a,
-            Err(e) => return result.untested(e.to_string()),
+            Err(e) => return result.untested(e.to_string(), Cause::Target),
         };
         for (request, response) in requests.iter().zip(&answers) {
             trace.push(request, response);
         }
-        result.requests = trace.exchanges.len() as u32;
+        result.count = trace.exchanges.len() as u32;
         let successes: Vec<usize> = answers
             .iter()
             .enumerate()
@@ -210,11 +214,14 @@ fn check_key(
         }
         return result;
     }
-    result.untested(format!(
-        "no valid request of {} carried all of {} in {ATTEMPTS} attempts",
-        endpoint.id,
-        key.fields.join(" + ")
-    ))
+    result.untested(
+        format!(
+            "no valid request of {} carried all of {} in {ATTEMPTS} attempts",
+            endpoint.id,
+            key.fields.join(" + ")
+        ),
+        Cause::Harness,
+    )
 }
 
 /// Sends every request from its own thread, all released at once.

@@ -2,16 +2,16 @@
 //! ([`json`], schema in `docs/report-format.md`), JUnit XML ([`junit`]) and `curl` reproducers
 //! ([`curl`]) with secrets redacted.
 //!
-//! Not for: running anything. Each function reads a [`RunReport`] and returns text.
+//! Not for: running anything. Each function reads a [`RunReport`] through
+//! [`RunReport::checks`] and returns text.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use crate::props::PropertyResult;
-use crate::run::case::Exchange;
-use crate::run::{Evidence, RowVerdict, RunReport};
+use crate::check::result::{CheckKind, CheckResult, Evidence, Exchange, RowVerdict};
+use crate::run::RunReport;
 use crate::spec::SpecSet;
 use crate::target::Request;
 
@@ -232,110 +232,72 @@ pub fn curl(request: &Request, base_url: &str, redactor: &Redactor) -> String {
     format!("{}{}", piped.unwrap_or_default(), parts.join(" "))
 }
 
-/// The console report: one line per row, then details for every failure, then a summary.
+/// The console report: one line per check (passed ones only when `verbose`), then the
+/// details of every failure and warning, then a summary.
 pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose: bool) -> String {
     let mut out = String::new();
-    let rows: Vec<Vec<String>> = report
-        .rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.id.clone(),
-                r.verdict.as_str().to_string(),
-                r.cases.to_string(),
-                // Reasons quote answers, which may echo a secret: redact before clipping.
-                clip(&redactor.redact(r.reason.as_deref().unwrap_or("")), 100),
-            ]
-        })
-        .chain(report.positive.iter().map(|p| {
-            vec![
-                format!("{}.valid.{}", p.vendor, p.endpoint),
-                p.verdict.as_str().to_string(),
-                p.cases.to_string(),
-                clip(&redactor.redact(p.reason.as_deref().unwrap_or("")), 100),
-            ]
-        }))
-        .filter(|r| verbose || r[1] != "passed")
-        .collect();
-    if !rows.is_empty() {
-        out.push_str(&table(&["ROW", "VERDICT", "CASES", "REASON"], &rows));
+    // Rows and valid-request checks count cases and share a table; properties count requests.
+    let mut singles = Vec::new();
+    let mut sequences = Vec::new();
+    for c in report
+        .checks()
+        .filter(|c| verbose || c.verdict != RowVerdict::Passed)
+    {
+        let (table, reason) = match c.kind {
+            CheckKind::Row | CheckKind::Valid => {
+                (&mut singles, c.reason.clone().unwrap_or_default())
+            }
+            CheckKind::Property => (
+                &mut sequences,
+                c.reason.clone().unwrap_or_else(|| c.title.clone()),
+            ),
+        };
+        table.push(vec![
+            c.id.clone(),
+            c.verdict.as_str().to_string(),
+            c.count.to_string(),
+            // Reasons quote answers, which may echo a secret: redact before clipping.
+            clip(&redactor.redact(&reason), 100),
+        ]);
     }
-    let properties: Vec<Vec<String>> = report
-        .properties
-        .iter()
-        .filter(|p| verbose || p.verdict != RowVerdict::Passed)
-        .map(|p| {
-            let reason = p.reason.clone().unwrap_or_else(|| p.title.clone());
-            vec![
-                p.id.clone(),
-                p.verdict.as_str().to_string(),
-                p.requests.to_string(),
-                clip(&redactor.redact(&reason), 100),
-            ]
-        })
-        .collect();
-    if !properties.is_empty() {
-        if !rows.is_empty() {
+    if !singles.is_empty() {
+        out.push_str(&table(&["ROW", "VERDICT", "CASES", "REASON"], &singles));
+    }
+    if !sequences.is_empty() {
+        if !singles.is_empty() {
             out.push('\n');
         }
         out.push_str(&table(
             &["PROPERTY", "VERDICT", "REQUESTS", "REASON"],
-            &properties,
+            &sequences,
         ));
     }
-    let failures = report
-        .rows
-        .iter()
-        .filter(|r| matches!(r.verdict, RowVerdict::Failed | RowVerdict::Warned))
-        .map(|r| (r.id.clone(), r.verdict, r.evidence.as_ref()))
-        .chain(
-            report
-                .positive
-                .iter()
-                .filter(|p| p.verdict == RowVerdict::Failed)
-                .map(|p| {
-                    (
-                        format!("{}.valid.{}", p.vendor, p.endpoint),
-                        p.verdict,
-                        p.evidence.as_ref(),
-                    )
-                }),
-        );
-    for (id, verdict, evidence) in failures {
-        let Some(e) = evidence else { continue };
-        let _ = writeln!(out, "\n--- {id} ({})", verdict.as_str());
-        out.push_str(&evidence_text(e, base_url, redactor));
+    for c in report.checks().filter(|c| c.fails()) {
+        let Some(detail) = detail_text(c, base_url, redactor) else {
+            continue;
+        };
+        let _ = writeln!(out, "\n--- {} ({})", c.id, c.verdict.as_str());
+        out.push_str(&detail);
     }
-    for p in report
-        .properties
-        .iter()
-        .filter(|p| p.verdict == RowVerdict::Failed)
-    {
-        let _ = writeln!(out, "\n--- {} ({})", p.id, p.verdict.as_str());
-        out.push_str(&property_text(p, base_url, redactor));
-    }
-    let notes: Vec<&PropertyResult> = report
-        .properties
-        .iter()
-        .filter(|p| verbose && !p.notes.is_empty())
-        .collect();
-    for p in notes {
-        let _ = writeln!(out, "\n{} notes:", p.id);
-        for n in &p.notes {
+    for c in report.checks().filter(|c| verbose && !c.notes.is_empty()) {
+        let _ = writeln!(out, "\n{} notes:", c.id);
+        for n in &c.notes {
             let _ = writeln!(out, "  {}", redactor.redact(n));
         }
     }
     let s = &report.summary;
+    let counts: Vec<String> = CheckKind::ALL
+        .iter()
+        .map(|&k| format!("{} {}", report.of_kind(k).count(), k.plural()))
+        .collect();
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed, {} warned, {} untested ({} rows, {} endpoints, {} properties; seed {}; {} cases per row; {}{} in {} ms)",
+        "\n{} passed, {} failed, {} warned, {} untested ({}; seed {}; {} cases per row; {}{} in {} ms)",
         s.passed,
         s.failed,
         s.warned,
         s.untested,
-        report.rows.len(),
-        report.positive.len(),
-        report.properties.len(),
+        counts.join(", "),
         report.seed,
         report.cases,
         report.target,
@@ -343,6 +305,16 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         report.elapsed_ms
     );
     out
+}
+
+/// What shows a failed or warned check: the minimal case of a single-case check, or the
+/// request sequence of a property. `None` when there is nothing to show beyond the reason.
+pub fn detail_text(check: &CheckResult, base_url: &str, redactor: &Redactor) -> Option<String> {
+    match (&check.evidence, check.kind) {
+        (Some(e), _) => Some(evidence_text(e, base_url, redactor)),
+        (None, CheckKind::Property) => Some(sequence_text(check, base_url, redactor)),
+        (None, CheckKind::Row | CheckKind::Valid) => None,
+    }
 }
 
 /// Expected vs observed, the minimal request, and its reproducer.
@@ -394,15 +366,15 @@ pub fn evidence_text(e: &Evidence, base_url: &str, redactor: &Redactor) -> Strin
     out
 }
 
-/// A failed property: why, what each numbered request showed, and the numbered sequence as
-/// `curl` lines.
-pub fn property_text(p: &PropertyResult, base_url: &str, redactor: &Redactor) -> String {
+/// A failed sequence: what was checked, why it failed, what each numbered request showed, and
+/// the numbered sequence as `curl` lines.
+pub fn sequence_text(p: &CheckResult, base_url: &str, redactor: &Redactor) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "checked: {}", p.title);
     if let Some(reason) = &p.reason {
         let _ = writeln!(out, "{}", redactor.redact(reason));
     }
-    for line in &p.evidence {
+    for line in &p.steps {
         let _ = writeln!(out, "  {}", redactor.redact(line));
     }
     if !p.exchanges.is_empty() {
@@ -414,7 +386,7 @@ pub fn property_text(p: &PropertyResult, base_url: &str, redactor: &Redactor) ->
     out
 }
 
-/// The exchanges of a property as numbered `curl` lines, each with the status it got.
+/// The exchanges of a sequence as numbered `curl` lines, each with the status it got.
 pub fn numbered_curl(exchanges: &[Exchange], base_url: &str, redactor: &Redactor) -> Vec<String> {
     exchanges
         .iter()
@@ -442,63 +414,24 @@ fn clip(text: &str, width: usize) -> String {
 }
 
 /// The version of the JSON report format (`docs/report-format.md`).
-pub const REPORT_FORMAT: u32 = 1;
+pub const REPORT_FORMAT: u32 = 2;
 
 /// The JSON report: the run report plus a format version and reproducers.
 pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
-    let with_curl = |e: &Option<Evidence>| -> Value {
-        match e {
-            None => Value::Null,
-            Some(e) => {
-                let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
-                v["curl"] = json!(curl(&e.request, base_url, redactor));
-                v["setup_curl"] = json!(e
+    let checks: Vec<Value> = report
+        .checks()
+        .map(|c| {
+            let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+            if let Some(e) = &c.evidence {
+                v["evidence"]["curl"] = json!(curl(&e.request, base_url, redactor));
+                v["evidence"]["setup_curl"] = json!(e
                     .setup
                     .iter()
                     .map(|x| curl(&x.request, base_url, redactor))
                     .collect::<Vec<_>>());
-                v
             }
-        }
-    };
-    let rows: Vec<Value> = report
-        .rows
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "vendor": r.vendor,
-                "title": r.title,
-                "verdict": r.verdict,
-                "cases": r.cases,
-                "reason": r.reason,
-                "readings": r.readings,
-                "evidence": with_curl(&r.evidence),
-            })
-        })
-        .collect();
-    let positive: Vec<Value> = report
-        .positive
-        .iter()
-        .map(|p| {
-            json!({
-                "id": format!("{}.valid.{}", p.vendor, p.endpoint),
-                "vendor": p.vendor,
-                "endpoint": p.endpoint,
-                "verdict": p.verdict,
-                "cases": p.cases,
-                "reason": p.reason,
-                "evidence": with_curl(&p.evidence),
-            })
-        })
-        .collect();
-    let properties: Vec<Value> = report
-        .properties
-        .iter()
-        .map(|p| {
-            let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
-            if !p.exchanges.is_empty() {
-                v["curl"] = json!(numbered_curl(&p.exchanges, base_url, redactor));
+            if !c.exchanges.is_empty() {
+                v["curl"] = json!(numbered_curl(&c.exchanges, base_url, redactor));
             }
             v
         })
@@ -513,88 +446,60 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "conforms": report.conforms(),
         "summary": report.summary,
         "elapsed_ms": report.elapsed_ms,
-        "rows": rows,
-        "positive": positive,
-        "properties": properties,
+        "checks": checks,
     });
     // Secrets are redacted everywhere: the evidence, and the reasons, which quote answers.
     redactor.redact_serialized(&document).unwrap_or(Value::Null)
 }
 
 /// A run report with everything that changes from run to run removed (timings, the prefix,
-/// run-unique values in evidence), for snapshots: what is left changes only when a target's
-/// error behaviour does.
+/// run-unique values in evidence, observed texts, the request counts of properties), for
+/// snapshots: what is left changes only when a target's error behaviour does.
 pub fn normalized(report: &RunReport) -> Value {
     let prefix = report.prefix.clone();
-    let scrub = |e: &Option<Evidence>| -> Value {
-        match e {
-            None => Value::Null,
-            Some(e) => json!({
-                "reading": e.reading,
-                "looks_like": e.looks_like,
-                "mismatches": e.mismatches.iter().map(|m| json!({
-                    "what": m.what,
-                    "documented": m.documented,
-                    "expected": m.expected,
-                })).collect::<Vec<_>>(),
-                "status": e.response.status,
-            }),
-        }
-    };
-    let rows: Vec<Value> = report
-        .rows
-        .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "verdict": r.verdict,
-                "cases": r.cases,
-                "readings": r.readings,
-                "reason": r.reason.as_ref().map(|t| t.replace(&prefix, "[prefix]")),
-                "evidence": scrub(&r.evidence),
-            })
+    let checks: Vec<Value> = report
+        .checks()
+        .map(|c| {
+            let mut v = json!({
+                "kind": c.kind,
+                "id": c.id,
+                "verdict": c.verdict,
+            });
+            // How many requests a property sends depends on timing; cases do not.
+            match c.kind {
+                CheckKind::Row | CheckKind::Valid => v["count"] = json!(c.count),
+                CheckKind::Property => {}
+            }
+            if !c.readings.is_empty() {
+                v["readings"] = json!(c.readings);
+            }
+            v["reason"] = json!(c.reason.as_ref().map(|t| t.replace(&prefix, "[prefix]")));
+            if !c.notes.is_empty() {
+                v["notes"] = json!(c.notes);
+            }
+            if let Some(e) = &c.evidence {
+                v["evidence"] = json!({
+                    "reading": e.reading,
+                    "looks_like": e.looks_like,
+                    "mismatches": e.mismatches.iter().map(|m| json!({
+                        "what": m.what,
+                        "documented": m.documented,
+                        "expected": m.expected,
+                    })).collect::<Vec<_>>(),
+                    "status": e.response.status,
+                });
+            }
+            v
         })
         .collect();
-    let positive: Vec<Value> = report
-        .positive
-        .iter()
-        .map(|p| {
-            json!({
-                "endpoint": p.endpoint,
-                "verdict": p.verdict,
-                "cases": p.cases,
-                "reason": p.reason,
-                "evidence": scrub(&p.evidence),
-            })
-        })
-        .collect();
-    let properties: Vec<Value> = report
-        .properties
-        .iter()
-        .map(|p| {
-            json!({
-                "id": p.id,
-                "verdict": p.verdict,
-                "reason": p.reason.as_ref().map(|t| t.replace(&prefix, "[prefix]")),
-                "notes": p.notes,
-            })
-        })
-        .collect();
-    let mut document = json!({
+    json!({
         "target": report.target,
         "seed": report.seed,
         "strict": report.strict,
         "cases": report.cases,
         "summary": report.summary,
-        "rows": rows,
-        "positive": positive,
-    });
-    // Only runs that checked properties list them, so snapshots of row-only runs keep their
-    // shape.
-    if !properties.is_empty() {
-        document["properties"] = json!(properties);
-    }
-    document
+        "checks": checks,
+    })
 }
 
 fn xml_escape(s: &str) -> String {
@@ -611,24 +516,26 @@ fn xml_escape(s: &str) -> String {
         .collect()
 }
 
-/// JUnit XML: one test suite per vendor, one test case per row, per valid-request check and
-/// per property result.
+/// JUnit XML: one test suite per vendor, one test case per check (row, valid-request check,
+/// property result), with its wall time when it was measured.
 pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String {
     let mut suites: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut counts: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
-    let mut case = |vendor: &str,
-                    name: &str,
-                    verdict: RowVerdict,
-                    reason: Option<&str>,
-                    detail: &dyn Fn() -> String| {
+    for check in report.checks() {
+        let vendor = check.vendor.as_str();
+        let reason = check.reason.as_deref();
         let c = counts.entry(vendor.to_string()).or_default();
         c.0 += 1;
         let mut xml = format!(
-            "    <testcase classname=\"{}\" name=\"{}\">",
+            "    <testcase classname=\"{}\" name=\"{}\"",
             xml_escape(vendor),
-            xml_escape(name)
+            xml_escape(&check.id)
         );
-        match verdict {
+        if let Some(ms) = check.time_ms {
+            let _ = write!(xml, " time=\"{:.3}\"", ms as f64 / 1000.0);
+        }
+        xml.push('>');
+        match check.verdict {
             RowVerdict::Passed => {}
             RowVerdict::Warned => {
                 let _ = write!(
@@ -639,7 +546,7 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
             }
             RowVerdict::Failed => {
                 c.1 += 1;
-                let detail = detail();
+                let detail = detail_text(check, base_url, redactor).unwrap_or_default();
                 let _ = write!(
                     xml,
                     "<failure message=\"{}\">{}</failure>",
@@ -658,29 +565,6 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
         }
         xml.push_str("</testcase>");
         suites.entry(vendor.to_string()).or_default().push(xml);
-    };
-    let text = |e: Option<&Evidence>| {
-        e.map(|e| evidence_text(e, base_url, redactor))
-            .unwrap_or_default()
-    };
-    for r in &report.rows {
-        case(&r.vendor, &r.id, r.verdict, r.reason.as_deref(), &|| {
-            text(r.evidence.as_ref())
-        });
-    }
-    for p in &report.positive {
-        case(
-            &p.vendor,
-            &format!("{}.valid.{}", p.vendor, p.endpoint),
-            p.verdict,
-            p.reason.as_deref(),
-            &|| text(p.evidence.as_ref()),
-        );
-    }
-    for p in &report.properties {
-        case(&p.vendor, &p.id, p.verdict, p.reason.as_deref(), &|| {
-            property_text(p, base_url, redactor)
-        });
     }
     let total: usize = counts.values().map(|c| c.0).sum();
     let failures: usize = counts.values().map(|c| c.1).sum();

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::check::oracle::split_location;
+use crate::check::result::Cause;
 use crate::check::CaseRecord;
 use crate::generate::choice::Choices;
 use crate::generate::draft::{apply_op, resolve, valid_draft, Draft, DraftEnv, DraftError};
@@ -35,12 +36,7 @@ pub struct CaseEnv<'a> {
     pub clock: crate::target::Clock,
 }
 
-/// A request sent while setting up a case, for reports and reproducers.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Exchange {
-    pub request: Request,
-    pub response: Response,
-}
+pub use crate::check::result::Exchange;
 
 /// The outcome of running one case up to the answer.
 #[derive(Debug, Clone)]
@@ -83,6 +79,31 @@ pub enum CaseError {
     Build(String),
     #[error("{0}")]
     Target(TargetError),
+}
+
+impl CaseError {
+    /// The one-line reason of a check this error leaves untested.
+    pub fn untested_reason(&self) -> String {
+        match self {
+            CaseError::MissingFixture(f) => format!("needs fixture {f}"),
+            CaseError::MissingFault(f) => format!("needs fault hook {f}"),
+            CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => {
+                format!("setup failed: {self}")
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// Whose move it is when this error leaves a check untested.
+    pub fn cause(&self) -> Cause {
+        match self {
+            CaseError::MissingFixture(_) | CaseError::MissingFault(_) => Cause::Setup,
+            CaseError::Setup { .. } | CaseError::SetupAnswer { .. } | CaseError::Target(_) => {
+                Cause::Target
+            }
+            CaseError::Build(_) => Cause::Harness,
+        }
+    }
 }
 
 impl From<DraftError> for CaseError {

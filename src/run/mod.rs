@@ -9,6 +9,6 @@ pub mod runner;
 
 pub use mutants::{score, MutationOptions, MutationReport};
 pub use runner::{
-    case_prefix, prefix_for, run, Event, Evidence, PositiveResult, RetryPolicy, RowResult,
-    RowVerdict, RunError, RunOptions, RunReport, Summary,
+    case_prefix, prefix_for, run, CheckKind, CheckResult, Event, Evidence, RetryPolicy, RowVerdict,
+    RunError, RunOptions, RunReport, Summary,
 };

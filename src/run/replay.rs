@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::case::{execute, CaseEnv, Exchange};
-use super::runner::{Evidence, RowResult};
+use super::runner::CheckResult;
 use crate::check::{Oracle, Verdict};
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::SpecSet;
@@ -35,8 +35,8 @@ pub struct SavedFailure {
 
 impl SavedFailure {
     /// Builds the saved form of a failed row; `None` when the row has no evidence.
-    pub fn from_row(row: &RowResult, seed: u64, prefix: &str, strict: bool) -> Option<Self> {
-        let e: &Evidence = row.evidence.as_ref()?;
+    pub fn from_row(row: &CheckResult, seed: u64, prefix: &str, strict: bool) -> Option<Self> {
+        let e = row.evidence.as_ref()?;
         Some(SavedFailure {
             format: 1,
             row: row.id.clone(),

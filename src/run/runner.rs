@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::case::{
-    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError,
-    CaseRun, Exchange,
+    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
 };
+use crate::check::result::{valid_id, Cause};
+pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
 use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
@@ -116,81 +117,6 @@ impl Default for RetryPolicy {
     }
 }
 
-/// A row's verdict over all its cases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RowVerdict {
-    Passed,
-    Warned,
-    Failed,
-    Untested,
-}
-
-impl RowVerdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowVerdict::Passed => "passed",
-            RowVerdict::Warned => "warned",
-            RowVerdict::Failed => "failed",
-            RowVerdict::Untested => "untested",
-        }
-    }
-}
-
-/// The evidence of a failure or warning: the minimal case that shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub mismatches: Vec<Mismatch>,
-    /// The reading the answer was compared with.
-    pub reading: String,
-    /// The documented row the answer looks like instead, if any.
-    pub looks_like: Option<String>,
-    pub request: Request,
-    pub response: Response,
-    pub setup: Vec<Exchange>,
-    /// The choice sequence that rebuilds this case (with the run seed and prefix).
-    pub choices: Vec<u64>,
-    /// Whether the case was shrunk, and whether the minimal case reproduced on a re-run.
-    pub shrunk: bool,
-    pub reproduced: bool,
-}
-
-/// One row's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RowResult {
-    pub vendor: String,
-    pub id: String,
-    pub title: String,
-    pub verdict: RowVerdict,
-    /// Cases run (including shrinking re-runs not counted).
-    pub cases: u32,
-    /// One line: why it failed, warned or was untested.
-    pub reason: Option<String>,
-    pub evidence: Option<Evidence>,
-    /// Which reading the passing answers matched (the row, an alternative, or an accepted row).
-    pub readings: BTreeMap<String, u32>,
-}
-
-/// The answers to valid requests for one endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PositiveResult {
-    pub vendor: String,
-    pub endpoint: String,
-    pub verdict: RowVerdict,
-    pub cases: u32,
-    pub reason: Option<String>,
-    pub evidence: Option<Evidence>,
-}
-
-/// Counts per verdict.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub passed: usize,
-    pub warned: usize,
-    pub failed: usize,
-    pub untested: usize,
-}
-
 /// Everything a run found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunReport {
@@ -199,11 +125,9 @@ pub struct RunReport {
     pub target: String,
     pub strict: bool,
     pub cases: u32,
-    pub rows: Vec<RowResult>,
-    pub positive: Vec<PositiveResult>,
-    /// Cross-request property checks (see `props`).
-    #[serde(default)]
-    pub properties: Vec<crate::props::PropertyResult>,
+    /// Every check, in report order: the rows, the valid-request checks, the properties
+    /// ([`CheckKind::ALL`]). Read them with [`RunReport::checks`].
+    pub checks: Vec<CheckResult>,
     pub summary: Summary,
     pub elapsed_ms: u64,
 }
@@ -214,6 +138,21 @@ impl RunReport {
     pub fn conforms(&self) -> bool {
         self.summary.failed == 0
     }
+
+    /// Every check of the run, in report order: the one way to read a report's results.
+    pub fn checks(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter()
+    }
+
+    /// The checks of one kind, in report order.
+    pub fn of_kind(&self, kind: CheckKind) -> impl Iterator<Item = &CheckResult> {
+        self.checks().filter(move |c| c.kind == kind)
+    }
+
+    /// The check with this id, if it ran.
+    pub fn check(&self, id: &str) -> Option<&CheckResult> {
+        self.checks().find(|c| c.id == id)
+    }
 }
 
 /// What reporters are told while a run goes on.
@@ -223,10 +162,8 @@ pub enum Event<'a> {
         rows: usize,
         endpoints: usize,
     },
-    RowFinished(&'a RowResult),
-    PositiveFinished(&'a PositiveResult),
-    /// One property result (they come after every row and valid-request check).
-    PropertyFinished(&'a crate::props::PropertyResult),
+    /// One check finished (properties come after every row and valid-request check).
+    Finished(&'a CheckResult),
 }
 
 /// A run that could not go on at all.
@@ -387,7 +324,7 @@ pub(crate) fn valid_check_selected(
 
 /// The id of the valid-request check of `endpoint`: `vendor.valid.endpoint`.
 pub(crate) fn valid_check_id(spec: &VendorSpec, endpoint: &Endpoint) -> String {
-    format!("{}.valid.{}", spec.vendor.id, endpoint.id)
+    valid_id(&spec.vendor.id, &endpoint.id)
 }
 
 /// The statuses a row accepts (its own, its alternatives', its accepted rows').
@@ -535,29 +472,24 @@ pub(crate) fn judge(
     }
 }
 
-fn untested(spec: &VendorSpec, row: &ErrorRow, cases: u32, reason: String) -> RowResult {
-    RowResult {
-        vendor: spec.vendor.id.clone(),
-        id: row.id.clone(),
-        title: row.title.clone(),
-        verdict: RowVerdict::Untested,
-        cases,
-        reason: Some(reason),
-        evidence: None,
-        readings: BTreeMap::new(),
-    }
+/// A row's result before its verdict: passed, with what every verdict shares.
+fn row_result(spec: &VendorSpec, row: &ErrorRow, cases: u32) -> CheckResult {
+    let mut result = CheckResult::row(&spec.vendor.id, &row.id, row.title.clone());
+    result.count = cases;
+    result
 }
 
-fn case_error_reason(e: &CaseError) -> String {
-    match e {
-        CaseError::MissingFixture(f) => format!("needs fixture {f}"),
-        CaseError::MissingFault(f) => format!("needs fault hook {f}"),
-        CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => format!("setup failed: {e}"),
-        other => other.to_string(),
-    }
+fn untested(
+    spec: &VendorSpec,
+    row: &ErrorRow,
+    cases: u32,
+    reason: String,
+    cause: Cause,
+) -> CheckResult {
+    row_result(spec, row, cases).untested(reason, cause)
 }
 
-fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorRow) -> RowResult {
+fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorRow) -> CheckResult {
     let options = shared.options;
     let retrying;
     let target: &dyn Target = match options.retry {
@@ -685,7 +617,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     }
     let cases = ran.load(Ordering::Relaxed) as u32;
     if let Some(e) = case_error.into_inner().ok().flatten() {
-        return untested(spec, row, cases, case_error_reason(&e));
+        return untested(spec, row, cases, e.untested_reason(), e.cause());
     }
     match result {
         Err(TestError::Fail(_, minimal)) => {
@@ -718,18 +650,13 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                             (run, v, first_choices.clone(), false)
                         }
                         _ => {
-                            return RowResult {
-                                vendor: spec.vendor.id.clone(),
-                                id: row.id.clone(),
-                                title: row.title.clone(),
-                                verdict: RowVerdict::Failed,
-                                cases: cases + 1,
-                                reason: Some(
-                                    "failed once but did not fail again on a re-run (the target's answers change over time)".into(),
-                                ),
-                                evidence: None,
-                                readings: readings.into_inner().unwrap_or_default(),
-                            };
+                            let mut result = row_result(spec, row, cases + 1);
+                            result.verdict = RowVerdict::Failed;
+                            result.reason = Some(
+                                "failed once but did not fail again on a re-run (the target's answers change over time)".into(),
+                            );
+                            result.readings = readings.into_inner().unwrap_or_default();
+                            return result;
                         }
                     }
                 }
@@ -739,6 +666,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                         row,
                         cases,
                         "the failing case could not be rebuilt".into(),
+                        Cause::Harness,
                     );
                 }
             };
@@ -751,47 +679,66 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 .as_ref()
                 .map(|(_, c)| *c != choices)
                 .unwrap_or(false);
-            RowResult {
-                vendor: spec.vendor.id.clone(),
-                id: row.id.clone(),
-                title: row.title.clone(),
-                verdict: RowVerdict::Failed,
-                cases: cases + 1,
-                reason: Some(reason),
-                evidence: Some(evidence(&run, &verdict, choices, shrunk, reproduced)),
-                readings: readings.into_inner().unwrap_or_default(),
-            }
+            let mut result = row_result(spec, row, cases + 1);
+            result.verdict = RowVerdict::Failed;
+            result.reason = Some(reason);
+            result.evidence = Some(evidence(&run, &verdict, choices, shrunk, reproduced));
+            result.readings = readings.into_inner().unwrap_or_default();
+            result
         }
-        Err(TestError::Abort(why)) => untested(spec, row, cases, format!("aborted: {why}")),
+        Err(TestError::Abort(why)) => {
+            untested(spec, row, cases, format!("aborted: {why}"), Cause::Harness)
+        }
         Ok(()) => {
-            let readings = readings.into_inner().unwrap_or_default();
-            match warning.into_inner().ok().flatten() {
-                Some((verdict, run, choices)) => RowResult {
-                    vendor: spec.vendor.id.clone(),
-                    id: row.id.clone(),
-                    title: row.title.clone(),
-                    verdict: RowVerdict::Warned,
-                    cases,
-                    reason: Some(format!(
-                        "assumed expectation differs: {}",
-                        first_line(&verdict.mismatches)
-                    )),
-                    evidence: Some(evidence(&run, &verdict, choices, false, true)),
-                    readings,
-                },
-                None => RowResult {
-                    vendor: spec.vendor.id.clone(),
-                    id: row.id.clone(),
-                    title: row.title.clone(),
-                    verdict: RowVerdict::Passed,
-                    cases,
-                    reason: None,
-                    evidence: None,
-                    readings,
-                },
+            let mut result = row_result(spec, row, cases);
+            result.readings = readings.into_inner().unwrap_or_default();
+            if let Some((verdict, run, choices)) = warning.into_inner().ok().flatten() {
+                result.verdict = RowVerdict::Warned;
+                result.reason = Some(format!(
+                    "assumed expectation differs: {}",
+                    first_line(&verdict.mismatches)
+                ));
+                result.evidence = Some(evidence(&run, &verdict, choices, false, true));
             }
+            result
         }
     }
+}
+
+/// Judges the answer to a valid request of `endpoint`: `None` when it was accepted, else the
+/// failing verdict (the id of the check is its reading) and the one-line reason.
+pub(crate) fn judge_valid(
+    oracle: &Oracle,
+    spec: &VendorSpec,
+    endpoint: &Endpoint,
+    response: &Response,
+) -> Option<(Verdict, String)> {
+    if is_success(endpoint, response.status) {
+        return None;
+    }
+    let looks_like = oracle.classify(spec, response);
+    let expected = success_text(endpoint);
+    let reason = format!(
+        "a valid request was rejected: expected {expected}, got {}{}",
+        response.status,
+        looks_like
+            .as_deref()
+            .map(|r| format!(" (row {r})"))
+            .unwrap_or_else(|| " (an undocumented answer)".into())
+    );
+    let mismatch = Mismatch {
+        what: "status".into(),
+        expected,
+        observed: response.status.to_string(),
+        documented: true,
+    };
+    let verdict = Verdict {
+        outcome: Outcome::Fail,
+        reading: valid_check_id(spec, endpoint),
+        mismatches: vec![mismatch],
+        looks_like,
+    };
+    Some((verdict, reason))
 }
 
 fn run_positive(
@@ -799,92 +746,42 @@ fn run_positive(
     oracle: &Oracle,
     spec: &VendorSpec,
     endpoint: &Endpoint,
-) -> PositiveResult {
-    let mut rng = rng_for(
-        shared.options.seed,
-        &format!("{}.valid.{}", spec.vendor.id, endpoint.id),
-    );
+) -> CheckResult {
+    let mut result = CheckResult::valid(&spec.vendor.id, &endpoint.id);
+    let mut rng = rng_for(shared.options.seed, &result.id);
     let cases = shared.options.cases.max(1);
-    let mut done = 0;
     for i in 0..cases {
         if shared.stop.load(Ordering::Relaxed) {
             break;
         }
         let choices: Vec<u64> = (0..64).map(|_| rand_u64(&mut rng)).collect();
-        let key = format!("{}.valid.{}", spec.vendor.id, endpoint.id);
-        let prefix = case_prefix(&shared.prefix, &key, &choices, i);
+        let prefix = case_prefix(&shared.prefix, &result.id, &choices, i);
         let unique = UniqueCounter::new();
         let env = shared.env(shared.target, &prefix, &unique);
         match execute_valid(&env, spec, endpoint, &choices) {
             Ok(run) => {
-                done += 1;
-                if !is_success(endpoint, run.response.status) {
-                    let looks_like = oracle.classify(spec, &run.response);
-                    let expected = success_text(endpoint);
-                    let mismatch = Mismatch {
-                        what: "status".into(),
-                        expected: expected.clone(),
-                        observed: run.response.status.to_string(),
-                        documented: true,
-                    };
-                    let verdict = Verdict {
-                        outcome: Outcome::Fail,
-                        reading: format!("{}.valid.{}", spec.vendor.id, endpoint.id),
-                        mismatches: vec![mismatch],
-                        looks_like: looks_like.clone(),
-                    };
-                    return PositiveResult {
-                        vendor: spec.vendor.id.clone(),
-                        endpoint: endpoint.id.clone(),
-                        verdict: RowVerdict::Failed,
-                        cases: done,
-                        reason: Some(format!(
-                            "a valid request was rejected: expected {expected}, got {}{}",
-                            run.response.status,
-                            looks_like
-                                .map(|r| format!(" (row {r})"))
-                                .unwrap_or_else(|| " (an undocumented answer)".into())
-                        )),
-                        evidence: Some(evidence(&run, &verdict, choices, false, true)),
-                    };
+                result.count += 1;
+                if let Some((verdict, reason)) = judge_valid(oracle, spec, endpoint, &run.response)
+                {
+                    result.verdict = RowVerdict::Failed;
+                    result.reason = Some(reason);
+                    result.evidence = Some(evidence(&run, &verdict, choices, false, true));
+                    return result;
                 }
             }
-            Err(CaseError::Target(t)) => {
-                if matches!(t, TargetError::Unreachable { .. }) {
+            Err(e) => {
+                if let CaseError::Target(t @ TargetError::Unreachable { .. }) = &e {
                     if let Ok(mut f) = shared.fatal.lock() {
                         f.get_or_insert(t.clone());
                     }
                     shared.stop.store(true, Ordering::Relaxed);
                 }
-                return PositiveResult {
-                    vendor: spec.vendor.id.clone(),
-                    endpoint: endpoint.id.clone(),
-                    verdict: RowVerdict::Untested,
-                    cases: done,
-                    reason: Some(t.to_string()),
-                    evidence: None,
-                };
-            }
-            Err(e) => {
-                return PositiveResult {
-                    vendor: spec.vendor.id.clone(),
-                    endpoint: endpoint.id.clone(),
-                    verdict: RowVerdict::Untested,
-                    cases: done,
-                    reason: Some(case_error_reason(&e)),
-                    evidence: None,
-                }
+                let cause = e.cause();
+                return result.untested(e.untested_reason(), cause);
             }
         }
     }
-    PositiveResult {
-        vendor: spec.vendor.id.clone(),
-        endpoint: endpoint.id.clone(),
-        verdict: RowVerdict::Passed,
-        cases: done,
-        reason: None,
-        evidence: None,
-    }
+    result
 }
 
 /// How deep setup steps are followed when looking for pool draws (deeper setups fail anyway).
@@ -1069,22 +966,17 @@ pub fn run(
         Job::Valid(spec, endpoint) => endpoint_draws_from_pool(spec, &endpoint.id, 0),
     });
     let next = AtomicUsize::new(0);
-    let row_results: Mutex<Vec<(usize, RowResult)>> = Mutex::new(Vec::new());
-    let positive_results: Mutex<Vec<(usize, PositiveResult)>> = Mutex::new(Vec::new());
-    let run_job = |i: usize| match &jobs[i] {
-        Job::Row(spec, row) => {
-            let result = run_row(&shared, &oracle, spec, row);
-            on_event(&Event::RowFinished(&result));
-            if let Ok(mut r) = row_results.lock() {
-                r.push((i, result));
-            }
-        }
-        Job::Valid(spec, endpoint) => {
-            let result = run_positive(&shared, &oracle, spec, endpoint);
-            on_event(&Event::PositiveFinished(&result));
-            if let Ok(mut r) = positive_results.lock() {
-                r.push((i, result));
-            }
+    let results: Mutex<Vec<(usize, CheckResult)>> = Mutex::new(Vec::new());
+    let run_job = |i: usize| {
+        let started = Instant::now();
+        let mut result = match &jobs[i] {
+            Job::Row(spec, row) => run_row(&shared, &oracle, spec, row),
+            Job::Valid(spec, endpoint) => run_positive(&shared, &oracle, spec, endpoint),
+        };
+        result.time_ms = Some(started.elapsed().as_millis() as u64);
+        on_event(&Event::Finished(&result));
+        if let Ok(mut r) = results.lock() {
+            r.push((i, result));
         }
     };
     let threads = options.jobs.max(1).min(jobs.len().max(1));
@@ -1113,12 +1005,9 @@ pub fn run(
     if let Some(fatal) = shared.fatal.into_inner().ok().flatten() {
         return Err(RunError::Target(fatal));
     }
-    let mut rows_out = row_results.into_inner().unwrap_or_default();
-    rows_out.sort_by_key(|(i, _)| *i);
-    let rows_out: Vec<RowResult> = rows_out.into_iter().map(|(_, r)| r).collect();
-    let mut positive = positive_results.into_inner().unwrap_or_default();
-    positive.sort_by_key(|(i, _)| *i);
-    let positive: Vec<PositiveResult> = positive.into_iter().map(|(_, r)| r).collect();
+    let mut checks = results.into_inner().unwrap_or_default();
+    checks.sort_by_key(|(i, _)| *i);
+    let mut checks: Vec<CheckResult> = checks.into_iter().map(|(_, r)| r).collect();
     // The properties, one after another once the rows are done: each may change the target's
     // state in ways a row must not see, and pool draws stay in a fixed order.
     let context = crate::props::Context {
@@ -1132,12 +1021,17 @@ pub fn run(
         faults: shared.faults.as_deref(),
         clock: shared.clock.clone(),
     };
-    let mut property_results = Vec::new();
     for loaded in &set.specs {
         for property in &properties {
-            for result in (property.check)(&context, &loaded.spec) {
-                on_event(&Event::PropertyFinished(&result));
-                property_results.push(result);
+            let started = Instant::now();
+            let mut results = (property.check)(&context, &loaded.spec);
+            // A call that checked one subject timed that subject alone.
+            if let [only] = results.as_mut_slice() {
+                only.time_ms = Some(started.elapsed().as_millis() as u64);
+            }
+            for result in results {
+                on_event(&Event::Finished(&result));
+                checks.push(result);
             }
         }
     }
@@ -1145,13 +1039,7 @@ pub fn run(
     // each have selected some result.
     for filter in options.rows.iter().filter(|f| names_property(f)) {
         let one = std::slice::from_ref(filter);
-        let matches = rows_out.iter().any(|r| selected(&r.id, one))
-            || positive
-                .iter()
-                .any(|p| selected(&format!("{}.valid.{}", p.vendor, p.endpoint), one))
-            || property_results
-                .iter()
-                .any(|p| selected(&p.id, one) || p.vendor == *filter);
+        let matches = checks.iter().any(|c| selected(&c.id, one));
         if !matches {
             let known: Vec<String> = known_checks().chain(property_subjects(&context)).collect();
             return Err(RunError::NoMatch {
@@ -1162,7 +1050,10 @@ pub fn run(
     }
     if let Some(names) = &options.properties {
         for name in names {
-            if !property_results.iter().any(|p| &p.property == name) {
+            if !checks
+                .iter()
+                .any(|c| c.property.as_deref() == Some(name.as_str()))
+            {
                 let subjects = property_subjects(&context);
                 let others: Vec<String> = if options.rows.is_empty() {
                     let mut with: Vec<String> = subjects
@@ -1182,29 +1073,14 @@ pub fn run(
             }
         }
     }
-    let mut summary = Summary::default();
-    for v in rows_out
-        .iter()
-        .map(|r| r.verdict)
-        .chain(positive.iter().map(|p| p.verdict))
-        .chain(property_results.iter().map(|p| p.verdict))
-    {
-        match v {
-            RowVerdict::Passed => summary.passed += 1,
-            RowVerdict::Warned => summary.warned += 1,
-            RowVerdict::Failed => summary.failed += 1,
-            RowVerdict::Untested => summary.untested += 1,
-        }
-    }
+    let summary = Summary::of(&checks);
     Ok(RunReport {
         seed: options.seed,
         prefix,
         target: target.describe(),
         strict: options.strict,
         cases: options.cases,
-        rows: rows_out,
-        positive,
-        properties: property_results,
+        checks,
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
     })

@@ -1,5 +1,5 @@
 //! The `stateful` property: random sequences of API calls against a model of each resource a
-//! spec declares under `models`. The main function is [`check`]: one [`PropertyResult`] per
+//! spec declares under `models`. The main function is [`check`]: one [`CheckResult`] per
 //! vendor with a model (`<vendor>.stateful.sequences`).
 //!
 //! A model says how a record is created (and which variables name it), how it is read,
@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::check::Oracle;
 use crate::generate::Pool;
-use crate::props::PropertyResult;
+use crate::props::CheckResult;
 use crate::report::run::Redactor;
 use crate::run::{case_prefix, prefix_for, RowVerdict, RunOptions};
 use crate::spec::SpecSet;
@@ -57,7 +57,7 @@ pub fn check(
     target: &dyn Target,
     fixtures: &Map<String, Value>,
     options: &RunOptions,
-) -> Vec<PropertyResult> {
+) -> Vec<CheckResult> {
     let oracle = Oracle::new(specs);
     let redactor = Redactor::new(specs, fixtures);
     specs
@@ -86,7 +86,7 @@ pub fn check(
 pub fn check_spec(
     run: &crate::props::Context<'_>,
     spec: &crate::spec::VendorSpec,
-) -> Vec<PropertyResult> {
+) -> Vec<CheckResult> {
     if spec.models.is_empty() || !run.selected(spec, &property_id(&spec.vendor.id)) {
         return Vec::new();
     }
@@ -120,7 +120,7 @@ fn rng_for(seed: u64, vendor: &str) -> proptest::test_runner::TestRng {
     proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &bytes)
 }
 
-fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
+fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> CheckResult {
     let spec = context.spec;
     let options = context.options;
     let id = property_id(&spec.vendor.id);
@@ -207,7 +207,7 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
     );
     // The numbered `curl` lines are the evidence itself (each followed by the call and its
     // answer), so the result's exchanges stay empty.
-    let mut out = PropertyResult::new(&spec.vendor.id, PROPERTY, "sequences", title);
+    let mut out = CheckResult::property(&spec.vendor.id, PROPERTY, "sequences", title);
     match result {
         Err(TestError::Fail(_, (_, minimal, _))) => {
             // Re-run the minimal sequence: it must fail the same way again, or the report
@@ -228,7 +228,7 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
             match played {
                 Some(played) => {
                     out.reason = Some(played.reason());
-                    out.evidence = played.evidence(&options.url_base, redactor);
+                    out.steps = played.evidence(&options.url_base, redactor);
                 }
                 None => out.reason = Some("a sequence failed but its calls were lost".into()),
             }
@@ -236,19 +236,21 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
         Err(TestError::Abort(why)) => {
             out.verdict = RowVerdict::Untested;
             out.reason = Some(format!("aborted: {why}"));
+            out.cause = Some(crate::check::result::Cause::Harness);
         }
         Ok(()) => {
             if let Some(reason) = untested.into_inner().ok().flatten() {
                 out.verdict = RowVerdict::Untested;
                 out.reason = Some(reason);
+                out.cause = Some(crate::check::result::Cause::Target);
             } else if let Some(played) = warned.into_inner().ok().flatten() {
                 out.verdict = RowVerdict::Warned;
                 out.reason = played.warning.clone();
-                out.evidence = played.evidence(&options.url_base, redactor);
+                out.steps = played.evidence(&options.url_base, redactor);
             }
         }
     }
-    out.requests = requests.load(Ordering::Relaxed);
+    out.count = requests.load(Ordering::Relaxed);
     let kinds = played_kinds.into_inner().unwrap_or_default();
     if !kinds.is_empty() {
         out.notes.push(format!(

@@ -465,3 +465,59 @@ fn run_selects_properties_by_name_and_rejects_unknown_ones() {
         stderr(&o)
     );
 }
+
+#[test]
+fn run_exit_codes_follow_what_went_untested_and_why() {
+    // A fault hook the target lacks: allowed, with a closing line; --strict fails it.
+    let args = [
+        "run",
+        "--row",
+        "classroom.internal",
+        "--faults",
+        "none",
+        "--cases",
+        "1",
+        "--seed",
+        "3",
+        "--no-positive",
+    ];
+    let o = confuzz(&args);
+    exits(&o, 0);
+    assert!(
+        stdout(&o).contains("untested because of the set-up: 1 check"),
+        "{}",
+        stdout(&o)
+    );
+    let strict: Vec<&str> = args.iter().copied().chain(["--strict"]).collect();
+    exits(&confuzz(&strict), 1);
+
+    // A pool the harness uses up: a harness error.
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "classroom.valid.student-create",
+        "--pool",
+        "classroom.user_ids=1",
+        "--cases",
+        "3",
+        "--seed",
+        "3",
+    ]);
+    exits(&o, 2);
+    assert!(stdout(&o).contains("harness error"), "{}", stdout(&o));
+
+    // A filter that selects nothing: a usage error naming it and the nearest ids.
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "coursekey.unique.nonexistent",
+        "--cases",
+        "1",
+    ]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("coursekey.unique.nonexistent") && stderr(&o).contains("nearest"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -184,3 +184,80 @@ fn a_property_filter_or_name_that_selects_nothing_is_an_error() {
     assert!(report.of_kind(CheckKind::Property).count() > 0);
     assert_eq!(report.of_kind(CheckKind::Row).count(), 0);
 }
+
+#[test]
+fn an_untested_check_is_listed_with_its_cause_and_counts_by_cause() {
+    use confuzz::check::result::Cause;
+    use confuzz::report::run::{console, junit, Redactor};
+    use confuzz::run::RunOutcome;
+    let set = specs();
+    let redactor = Redactor::default();
+
+    // The set-up's doing (a fault hook the target lacks): allowed, counted, listed.
+    let reference = reference();
+    let lacking = RunOptions {
+        cases: 2,
+        faults: Some(vec!["none".into()]),
+        ..options(&["classroom.internal"])
+    };
+    let report = run_quiet(&set, &reference, &reference.fixtures(), &lacking);
+    let c = row(&report, "classroom.internal.internal");
+    assert_eq!(
+        (c.verdict, c.cause),
+        (RowVerdict::Untested, Some(Cause::Setup))
+    );
+    assert_eq!(report.outcome(), RunOutcome::Conforms);
+    let text = console(&report, "http://h", &redactor, false);
+    assert!(text.contains("untested (setup)"), "{text}");
+    assert!(
+        text.contains("untested because of the set-up: 1 check (allowed; --strict fails them):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  classroom.internal.internal: needs fault hook internal"),
+        "{text}"
+    );
+    assert!(junit(&report, "http://h", &redactor).contains("<skipped message=\"untested (setup)"));
+
+    // The same under --strict: the run cannot certify what it did not check.
+    let strict = RunOptions {
+        strict: true,
+        ..lacking
+    };
+    let report = run_quiet(&set, &reference, &reference.fixtures(), &strict);
+    assert_eq!(report.outcome(), RunOutcome::UntestedUnderStrict);
+    assert!(!report.conforms());
+    assert!(junit(&report, "http://h", &redactor).contains("<failure message=\"untested (setup)"));
+
+    // The harness's doing (a pool of one user id, used up by the first case): a harness error.
+    let small = Reference::new(Config {
+        pools: [("classroom.user_ids".to_string(), 1)].into(),
+        ..Config::default()
+    });
+    let options = RunOptions {
+        cases: 3,
+        positive: true,
+        ..options(&["classroom.valid.student-create"])
+    };
+    let report = run_quiet(&set, &small, &small.fixtures(), &options);
+    let c = report.check("classroom.valid.student-create").unwrap();
+    assert_eq!(
+        (c.verdict, c.cause),
+        (RowVerdict::Untested, Some(Cause::Harness)),
+        "{:?}",
+        c.reason
+    );
+    assert!(c
+        .reason
+        .as_deref()
+        .unwrap_or("")
+        .contains("classroom.user_ids"));
+    assert_eq!(report.outcome(), RunOutcome::HarnessError);
+    assert!(!report.conforms());
+    let text = console(&report, "http://h", &redactor, false);
+    assert!(
+        text.contains("harness error: the harness could not carry out 1 check"),
+        "{text}"
+    );
+    assert!(junit(&report, "http://h", &redactor).contains("<error message=\"untested (harness)"));
+}

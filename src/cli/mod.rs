@@ -131,6 +131,9 @@ struct TargetArgs {
     /// Embedded reference only: run against a named mutant instead of the conforming reference.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Embedded reference only: serve an array fixture smaller, e.g. classroom.user_ids=40.
+    #[arg(long = "pool", value_name = "NAME=N")]
+    pools: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -207,6 +210,10 @@ struct ServeArgs {
     /// Serve a named mutant instead of the conforming reference.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Serve an array fixture smaller than built in, e.g. classroom.user_ids=40 (a test
+    /// domain with a few dozen accounts).
+    #[arg(long = "pool", value_name = "NAME=N")]
+    pools: Vec<String>,
     /// Turn the test hooks (fault header, capabilities) off.
     #[arg(long)]
     no_test_hooks: bool,
@@ -369,16 +376,37 @@ fn mutants_command(args: MutantsArgs) -> Result<ExitCode, String> {
 }
 
 fn parse_limits(limits: &[String]) -> Result<std::collections::BTreeMap<String, u64>, String> {
-    limits
+    parse_sizes(
+        "--limit",
+        "VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`)",
+        limits,
+    )
+}
+
+fn parse_pools(pools: &[String]) -> Result<std::collections::BTreeMap<String, usize>, String> {
+    parse_sizes(
+        "--pool",
+        "classroom.user_ids=40 (an array fixture of the specs)",
+        pools,
+    )
+}
+
+/// `NAME=N` assignments of an option, by name.
+fn parse_sizes<N: std::str::FromStr>(
+    option: &str,
+    example: &str,
+    items: &[String],
+) -> Result<std::collections::BTreeMap<String, N>, String> {
+    items
         .iter()
         .map(|l| {
-            let (name, value) = l.split_once('=').ok_or_else(|| {
-                format!("--limit {l}: write NAME=N, e.g. VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`)")
-            })?;
-            let n: u64 = value
+            let (name, value) = l
+                .split_once('=')
+                .ok_or_else(|| format!("{option} {l}: write NAME=N, e.g. {example}"))?;
+            let n: N = value
                 .trim()
                 .parse()
-                .map_err(|_| format!("--limit {l}: `{value}` is not a whole number"))?;
+                .map_err(|_| format!("{option} {l}: `{value}` is not a whole number"))?;
             Ok((name.trim().to_string(), n))
         })
         .collect()
@@ -404,6 +432,7 @@ fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<
             }
             let config = Config {
                 limits: parse_limits(&args.limits)?,
+                pools: parse_pools(&args.pools)?,
                 mutant: args.mutant.clone(),
                 ..Config::default()
             };
@@ -441,8 +470,8 @@ fn remote_target(
     rate: Option<u32>,
 ) -> Result<Chosen, String> {
     use confuzz::target::HttpTarget;
-    if !args.limits.is_empty() || args.mutant.is_some() {
-        return Err("--limit and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
+    if !args.limits.is_empty() || args.mutant.is_some() || !args.pools.is_empty() {
+        return Err("--limit, --pool and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
     }
     let http = HttpTarget::new(url)
         .map_err(|e| e.to_string())?
@@ -615,10 +644,10 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
             }
         }
     }
-    Ok(if report.conforms() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(match report.outcome() {
+        runner::RunOutcome::Conforms => ExitCode::SUCCESS,
+        runner::RunOutcome::Fails | runner::RunOutcome::UntestedUnderStrict => ExitCode::from(1),
+        runner::RunOutcome::HarnessError => ExitCode::from(2),
     })
 }
 
@@ -679,6 +708,7 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
     let config = Config {
         test_hooks: !args.no_test_hooks,
         limits: parse_limits(&args.limits)?,
+        pools: parse_pools(&args.pools)?,
         mutant: args.mutant.clone(),
         ..Config::default()
     };

@@ -39,6 +39,10 @@ pub struct Config {
     pub limits: BTreeMap<String, u64>,
     /// A named deliberate deviation (the mutant catalog). `None` is the conforming reference.
     pub mutant: Option<String>,
+    /// Array fixtures served smaller than built in, by fixture name (e.g.
+    /// `classroom.user_ids` -> 40): a test domain with a few dozen accounts, to check that a
+    /// run fits in it or says plainly that it does not.
+    pub pools: BTreeMap<String, usize>,
     /// The time the reference judges by (a stale OAuth timestamp): the system clock unless a
     /// test shares a manual one with the run.
     pub clock: crate::target::Clock,
@@ -50,6 +54,7 @@ impl Default for Config {
             test_hooks: true,
             limits: BTreeMap::new(),
             mutant: None,
+            pools: BTreeMap::new(),
             clock: crate::target::Clock::system(),
         }
     }
@@ -154,6 +159,11 @@ impl Reference {
         for (name, value) in &self.config.limits {
             if let Some((vendor, limit)) = name.split_once('.') {
                 all.insert(format!("{vendor}.limit.{limit}"), json!(value));
+            }
+        }
+        for (name, size) in &self.config.pools {
+            if let Some(Value::Array(items)) = all.get_mut(name) {
+                items.truncate(*size);
             }
         }
         all

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use crate::check::result::{CheckKind, CheckResult, Evidence, Exchange, RowVerdict};
+use crate::check::result::{Cause, CheckKind, CheckResult, Evidence, Exchange, RowVerdict};
 use crate::run::RunReport;
 use crate::spec::SpecSet;
 use crate::target::Request;
@@ -254,7 +254,7 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         };
         table.push(vec![
             c.id.clone(),
-            c.verdict.as_str().to_string(),
+            verdict_text(c),
             c.count.to_string(),
             // Reasons quote answers, which may echo a secret: redact before clipping.
             clip(&redactor.redact(&reason), 100),
@@ -304,6 +304,50 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         if report.strict { ", strict" } else { "" },
         report.elapsed_ms
     );
+    out.push_str(&untested_text(report, redactor));
+    out
+}
+
+/// A check's verdict as the tables print it: an untested check with its cause.
+fn verdict_text(c: &CheckResult) -> String {
+    match (c.verdict, c.cause) {
+        (RowVerdict::Untested, cause) => {
+            format!("untested ({})", cause.unwrap_or(Cause::Harness).as_str())
+        }
+        (verdict, _) => verdict.as_str().to_string(),
+    }
+}
+
+/// The closing lines about untested checks, one group per cause, each check with its reason:
+/// the harness's own (a harness error, exit 2), then the set-up's and the target's (allowed,
+/// counted; `--strict` fails them).
+pub fn untested_text(report: &RunReport, redactor: &Redactor) -> String {
+    let mut out = String::new();
+    for (cause, heading) in [
+        (
+            Cause::Harness,
+            "harness error: the harness could not carry out",
+        ),
+        (Cause::Setup, "untested because of the set-up:"),
+        (Cause::Target, "untested because of the target:"),
+    ] {
+        let untested: Vec<&CheckResult> = report.untested_because(cause).collect();
+        if untested.is_empty() {
+            continue;
+        }
+        let n = untested.len();
+        let note = match cause {
+            Cause::Harness => "the verdict is incomplete",
+            _ if report.strict => "--strict fails them",
+            _ => "allowed; --strict fails them",
+        };
+        let checks = if n == 1 { "check" } else { "checks" };
+        let _ = writeln!(out, "{heading} {n} {checks} ({note}):");
+        for c in untested {
+            let reason = c.reason.as_deref().unwrap_or("no reason given");
+            let _ = writeln!(out, "  {}: {}", c.id, clip(&redactor.redact(reason), 160));
+        }
+    }
     out
 }
 
@@ -444,7 +488,13 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "strict": report.strict,
         "cases": report.cases,
         "conforms": report.conforms(),
+        "outcome": report.outcome(),
         "summary": report.summary,
+        "untested": {
+            "harness": report.untested_because(Cause::Harness).count(),
+            "setup": report.untested_because(Cause::Setup).count(),
+            "target": report.untested_because(Cause::Target).count(),
+        },
         "elapsed_ms": report.elapsed_ms,
         "checks": checks,
     });
@@ -555,12 +605,27 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
                 );
             }
             RowVerdict::Untested => {
-                c.2 += 1;
-                let _ = write!(
-                    xml,
-                    "<skipped message=\"{}\"/>",
-                    xml_escape(&redactor.redact(reason.unwrap_or("untested")))
-                );
+                // A harness error is an error; under --strict any untested check fails;
+                // otherwise it is skipped with its cause.
+                let cause = check.cause.unwrap_or(Cause::Harness);
+                let message = xml_escape(&redactor.redact(&format!(
+                    "untested ({}): {}",
+                    cause.as_str(),
+                    reason.unwrap_or("no reason given")
+                )));
+                let element = if cause == Cause::Harness {
+                    "error"
+                } else if report.strict {
+                    "failure"
+                } else {
+                    "skipped"
+                };
+                if element == "skipped" {
+                    c.2 += 1;
+                } else {
+                    c.1 += 1;
+                }
+                let _ = write!(xml, "<{element} message=\"{message}\"/>");
             }
         }
         xml.push_str("</testcase>");

@@ -133,10 +133,34 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// Whether the target conforms: nothing failed (warnings count under `--strict`, where
-    /// they are already failures).
+    /// Whether the run shows the target conforms: nothing failed (warnings count under
+    /// `--strict`, where they are already failures), the harness carried out every check it
+    /// selected, and under `--strict` nothing is untested at all.
     pub fn conforms(&self) -> bool {
-        self.summary.failed == 0
+        self.outcome() == RunOutcome::Conforms
+    }
+
+    /// What the run shows, as `confuzz run` exits with it: non-conformance wins over a harness
+    /// error (a failure is a finding whatever else went wrong), which wins over the set-up.
+    pub fn outcome(&self) -> RunOutcome {
+        let untested = |cause: Cause| self.untested_because(cause).next().is_some();
+        if self.summary.failed > 0 {
+            RunOutcome::Fails
+        } else if untested(Cause::Harness) {
+            RunOutcome::HarnessError
+        } else if self.strict && self.summary.untested > 0 {
+            RunOutcome::UntestedUnderStrict
+        } else {
+            RunOutcome::Conforms
+        }
+    }
+
+    /// The untested checks of one cause, in report order. A check untested without a cause
+    /// counts as the harness's: nothing may go untested unexplained.
+    pub fn untested_because(&self, cause: Cause) -> impl Iterator<Item = &CheckResult> {
+        self.checks().filter(move |c| {
+            c.verdict == RowVerdict::Untested && c.cause.unwrap_or(Cause::Harness) == cause
+        })
     }
 
     /// Every check of the run, in report order: the one way to read a report's results.
@@ -153,6 +177,24 @@ impl RunReport {
     pub fn check(&self, id: &str) -> Option<&CheckResult> {
         self.checks().find(|c| c.id == id)
     }
+}
+
+/// What a finished run shows, in order of precedence (see [`RunReport::outcome`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Nothing failed; whatever is untested is the set-up's or the target's doing, and the run
+    /// is not strict. `confuzz run` exits 0.
+    Conforms,
+    /// A check failed (exit 1).
+    Fails,
+    /// Under `--strict` (certification), a check is untested because of the set-up or the
+    /// target: the run cannot certify what it did not check (exit 1).
+    UntestedUnderStrict,
+    /// The harness could not carry out a check it selected (a request it could not build, a
+    /// pool it used up, a failure it could not rebuild): the verdict is incomplete by the
+    /// harness's fault (exit 2).
+    HarnessError,
 }
 
 /// What reporters are told while a run goes on.

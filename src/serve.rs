@@ -28,9 +28,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 
-use crate::reference::MAX_BODY_BYTES;
 use crate::target::runtime::BackgroundRuntime;
 use crate::target::wire;
+use crate::target::MAX_BODY_BYTES;
 use crate::target::{Request, Response};
 
 /// How much of an oversized body is still read (and dropped) so that a client that sent it

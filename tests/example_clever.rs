@@ -93,10 +93,12 @@ fn assert_conforms_panics_with_expected_observed_and_a_reproducer() {
 }
 
 #[test]
-fn one_test_per_row_and_per_endpoint() {
+fn one_test_per_row_per_endpoint_and_per_property_subject() {
     let trials = confuzz::testing::trials(harness()).expect("the harness prepares");
     let names: Vec<&str> = trials.iter().map(|t| t.name()).collect();
-    assert_eq!(names.len(), 15 + 7, "{names:?}");
+    assert_eq!(names.len(), 15 + 7 + 7, "{names:?}");
+    assert!(names.contains(&"clever.precedence.assignment-create"));
+    assert!(names.contains(&"clever.stateful.sequences"));
     assert!(names.contains(&"clever.auth.no-token"));
     assert!(names.contains(&"clever.assignment.missing-required-fields"));
     assert!(names.contains(&"clever.valid.submission-update"));

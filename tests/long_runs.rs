@@ -95,7 +95,7 @@ fn a_target_that_rejects_every_launch_fails_the_validator_row() {
     let report = run_rows(&target, &["lti.launch.failed-imslti-validation"], false);
     let result = row(&report, "lti.launch.failed-imslti-validation");
     let found = mismatches(result, RowVerdict::Failed);
-    let first = mismatch(found, "first send");
+    let first = mismatch(found, "status");
     assert_eq!(first.observed, "400");
     assert!(
         first.expected.contains("first use of the nonce"),
@@ -106,7 +106,7 @@ fn a_target_that_rejects_every_launch_fails_the_validator_row() {
             .reason
             .as_deref()
             .unwrap_or("")
-            .contains("first send"),
+            .contains("to the first send"),
         "{:?}",
         result.reason
     );

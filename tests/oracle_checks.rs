@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use confuzz::run::{RowVerdict, RunOptions, RunReport};
-use confuzz::spec::{Op, SpecSet};
+use confuzz::spec::{Location, Op, SpecSet};
 use confuzz::{Request, Response, Target};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -260,7 +260,10 @@ fn two_fields_missing() -> SpecSet {
     let row = spec_row_mut(&mut set, "clever.assignment.missing-required-fields");
     let trigger = row.trigger.as_mut().unwrap();
     trigger.variants.clear();
-    trigger.ops = vec![Op::Remove(vec!["/title".into(), "/due_date".into()])];
+    trigger.ops = vec![Op::Remove(vec![
+        Location::Body("/title".into()),
+        Location::Body("/due_date".into()),
+    ])];
     set
 }
 
@@ -307,8 +310,10 @@ fn any_order_passes_where_the_table_fixes_none() {
         .unwrap()
         .variants
         .clear();
-    spec_row_mut(&mut set, id).trigger.as_mut().unwrap().ops =
-        vec![Op::Remove(vec!["/schoolID".into(), "/issuedID".into()])];
+    spec_row_mut(&mut set, id).trigger.as_mut().unwrap().ops = vec![Op::Remove(vec![
+        Location::Body("/schoolID".into()),
+        Location::Body("/issuedID".into()),
+    ])];
     let applied = AtomicUsize::new(0);
     let applied = &applied;
     let listing = |list: &'static str| {

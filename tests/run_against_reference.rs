@@ -128,9 +128,9 @@ fn answer_sources(set: &SpecSet) -> Vec<(String, regex::Regex, Vec<AnswerSource>
                 .save
                 .values()
                 .map(|source| match source {
-                    SaveSource::Plain(from) => (from.clone(), None),
+                    SaveSource::Plain(from) => (from.to_string(), None),
                     SaveSource::Regex { from, regex } => {
-                        (from.clone(), Some(regex::Regex::new(regex).unwrap()))
+                        (from.to_string(), Some(regex::Regex::new(regex).unwrap()))
                     }
                 })
                 .filter(|(from, _)| from.starts_with("response"))

@@ -5,5 +5,5 @@
 pub mod oracle;
 pub mod result;
 
-pub use oracle::{CaseRecord, Mismatch, Oracle, Outcome, Verdict};
+pub use oracle::{CaseRecord, Mismatch, MismatchKind, Oracle, Outcome, Verdict};
 pub use result::{CheckKind, CheckResult};

@@ -71,7 +71,8 @@ enum Command {
     },
     /// Check every documented row against a target (the embedded reference by default).
     Run(Box<RunArgs>),
-    /// Rebuild a saved failure, send it again and judge the answer.
+    /// Rebuild a saved failure (a row, a valid-request check, a property), send it again and
+    /// judge it.
     Replay {
         /// A file written by `confuzz run --save-failures DIR`.
         file: PathBuf,
@@ -184,7 +185,8 @@ struct RunArgs {
     /// Also write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// Write one JSON file per failed row here, for `confuzz replay`.
+    /// Write one JSON file per failed check (row, valid-request check, property) here, for
+    /// `confuzz replay`.
     #[arg(long, value_name = "DIR")]
     save_failures: Option<PathBuf>,
     /// List passing rows too.
@@ -486,7 +488,7 @@ fn remote_target(
         Some(f) => Some(f.clone()),
         None => match target.send(&confuzz::Request::new(
             "GET",
-            confuzz::reference::CAPABILITIES_PATH,
+            confuzz::target::CAPABILITIES_PATH,
         )) {
             Err(e) => return Err(e.to_string()),
             Ok(_) => runner::fixtures::discover_faults(target.as_ref()).or(Some(Vec::new())),
@@ -624,24 +626,23 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if let Some(dir) = &args.save_failures {
-        for row in report
-            .of_kind(confuzz::check::CheckKind::Row)
-            .filter(|r| r.verdict == RowVerdict::Failed)
-        {
-            if let Some(saved) = runner::replay::SavedFailure::from_row(
-                row,
+        for check in report.checks() {
+            let Some(saved) = runner::replay::SavedFailure::from_check(
+                check,
                 report.seed,
                 &report.prefix,
                 report.strict,
-            ) {
-                // Replay rebuilds the case from its choices; what was sent is kept for people,
-                // with secrets redacted like every other output.
-                let saved = redactor.redact_serialized(&saved).unwrap_or(saved);
-                let path = saved
-                    .save(dir)
-                    .map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
-                eprintln!("saved {}", path.display());
-            }
+                report.cases,
+            ) else {
+                continue;
+            };
+            // Replay rebuilds the check from its seed; what was sent is kept for people, with
+            // secrets redacted like every other output.
+            let saved = redactor.redact_serialized(&saved).unwrap_or(saved);
+            let path = saved
+                .save(dir)
+                .map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
+            eprintln!("saved {}", path.display());
         }
     }
     Ok(match report.outcome() {
@@ -662,10 +663,13 @@ fn replay_command(
     let replayed = runner::replay::replay(
         &saved,
         &set,
-        chosen.target.as_ref(),
-        &chosen.fixtures,
-        &chosen.url_base,
-        chosen.host.as_deref(),
+        &runner::replay::ReplayTarget {
+            target: chosen.target.as_ref(),
+            fixtures: &chosen.fixtures,
+            url_base: &chosen.url_base,
+            host: chosen.host.as_deref(),
+            faults: chosen.faults.as_deref(),
+        },
     )?;
     let redactor = run_report::Redactor::new(&set, &chosen.fixtures);
     let base = if chosen.remote {
@@ -673,33 +677,27 @@ fn replay_command(
     } else {
         "http://127.0.0.1:8080".to_string()
     };
-    let evidence = runner::Evidence {
-        mismatches: replayed.verdict.mismatches.clone(),
-        reading: replayed.verdict.reading.clone(),
-        looks_like: replayed.verdict.looks_like.clone(),
-        request: replayed.request,
-        response: replayed.response,
-        setup: replayed.setup,
-        choices: saved.choices.clone(),
-        shrunk: false,
-        reproduced: true,
-    };
-    let outcome = replayed.verdict.outcome;
     out(&format!(
         "{} on {}: {}\n",
-        saved.row,
+        replayed.id,
         chosen.target.describe(),
-        match outcome {
-            confuzz::check::Outcome::Pass => "passes now",
-            confuzz::check::Outcome::Warn => "warns (assumed expectation differs)",
-            confuzz::check::Outcome::Fail => "still fails",
+        match replayed.verdict {
+            RowVerdict::Passed => "passes now",
+            RowVerdict::Warned => "warns (assumed expectation differs)",
+            RowVerdict::Failed => "still fails",
+            RowVerdict::Untested => "cannot be checked now",
         }
     ))?;
-    out(&run_report::evidence_text(&evidence, &base, &redactor))?;
-    Ok(if outcome == confuzz::check::Outcome::Fail {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    if let Some(reason) = &replayed.reason {
+        out(&format!("{}\n", redactor.redact(reason)))?;
+    }
+    if let Some(detail) = run_report::detail_text(&replayed, &base, &redactor) {
+        out(&detail)?;
+    }
+    Ok(match replayed.verdict {
+        RowVerdict::Failed => ExitCode::from(1),
+        RowVerdict::Untested => ExitCode::from(2),
+        RowVerdict::Passed | RowVerdict::Warned => ExitCode::SUCCESS,
     })
 }
 

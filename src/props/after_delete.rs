@@ -8,9 +8,9 @@ use crate::generate::choice::Choices;
 use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 
-/// Every after-delete result of one vendor: one per deleting endpoint with an `after_delete`
-/// list.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+/// The subjects of one vendor: every deleting endpoint with an `after_delete` list, with its
+/// result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in spec.endpoints.iter().filter(|e| !e.after_delete.is_empty()) {
         let follow_ups: Vec<String> = endpoint
@@ -24,11 +24,23 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
             &super::slug(&[&endpoint.id]),
             format!("after {}: {}", endpoint.id, follow_ups.join(", ")),
         );
-        if ctx.selected(spec, &result.id) {
-            out.push(check_endpoint(ctx, spec, endpoint, result));
-        }
+        out.push((endpoint, result));
     }
     out
+}
+
+/// The ids of the after-delete results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, r)| r.id).collect()
+}
+
+/// Every after-delete result of one vendor: one per endpoint that declares `after_delete`.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    plan(spec)
+        .into_iter()
+        .filter(|(_, result)| ctx.selected(spec, &result.id))
+        .map(|(endpoint, result)| check_endpoint(ctx, spec, endpoint, result))
+        .collect()
 }
 
 fn check_endpoint(

@@ -21,8 +21,8 @@ pub const MAX_LIMIT: u64 = 1000;
 /// Requests tried when the limit must be discovered.
 pub const DISCOVERY_BOUND: u64 = 200;
 
-/// Every limit result of one vendor: one per declared limit with a row.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+/// The subjects of one vendor: every declared limit with a row, with its result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Limit, &String, CheckResult)> {
     let mut out = Vec::new();
     for limit in &spec.vendor.limits {
         let Some(row_id) = &limit.row else { continue };
@@ -32,6 +32,20 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
             &super::slug(&[&limit.name]),
             format!("{}: {row_id} exactly after the limit", limit.meaning),
         );
+        out.push((limit, row_id, result));
+    }
+    out
+}
+
+/// The ids of the limit results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every limit result of one vendor: one per declared limit with a row.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for (limit, row_id, result) in plan(spec) {
         if !ctx.selected(spec, &result.id) {
             continue;
         }

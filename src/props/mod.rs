@@ -22,9 +22,9 @@ use serde_json::{Map, Value};
 use crate::check::{CheckResult, Oracle, Outcome};
 use crate::generate::{Pool, UniqueCounter};
 use crate::run::case::{CaseEnv, CaseError, Exchange, Session};
-use crate::run::runner::{case_prefix, rand_u64, rng_for, selected};
+use crate::run::runner::{case_prefix, check_selected, rand_u64, rng_for};
 use crate::run::RunOptions;
-use crate::spec::{ErrorRow, Rule, SpecSet, VendorSpec};
+use crate::spec::{ErrorRow, Location, Rule, SpecSet, VendorSpec};
 use crate::target::{Request, Response, Target};
 
 /// One property: a name and the check that applies it to one vendor's spec.
@@ -37,6 +37,9 @@ pub struct Property {
     /// Every result of this property for one vendor (none when the spec declares nothing it
     /// applies to, or the filters select none of its subjects).
     pub check: fn(&Context<'_>, &VendorSpec) -> Vec<CheckResult>,
+    /// The ids of the results `check` gives for one vendor when nothing filters them, known
+    /// before anything is sent (one libtest trial each under `testing::main`).
+    pub subjects: fn(&VendorSpec) -> Vec<String>,
 }
 
 /// Every property, in report order.
@@ -46,31 +49,37 @@ pub fn all() -> Vec<Property> {
             name: "precedence",
             summary: "requests with two or three triggers answer the earliest row (declared order) or one of them",
             check: precedence::check,
+            subjects: precedence::subjects,
         },
         Property {
             name: "nothing-lost",
             summary: "a rejected create, update or delete changes nothing: the record reads back the same and the valid twin succeeds once",
             check: nothing_lost::check,
+            subjects: nothing_lost::subjects,
         },
         Property {
             name: "unique",
             summary: "concurrent identical creates: exactly one succeeds, the others answer the uniqueness row",
             check: unique::check,
+            subjects: unique::subjects,
         },
         Property {
             name: "after-delete",
             summary: "requests naming a deleted record answer the documented row",
             check: after_delete::check,
+            subjects: after_delete::subjects,
         },
         Property {
             name: "limit",
             summary: "the limit row answers exactly after the limit, not before",
             check: limit::check,
+            subjects: limit::subjects,
         },
         Property {
             name: "stateful",
             summary: "random sequences of create, read, update and delete calls answer as a model of the declared resources predicts",
             check: stateful::check_spec,
+            subjects: stateful::subjects,
         },
     ]
 }
@@ -115,8 +124,7 @@ impl<'a> Context<'a> {
     /// Whether the run's `--row` filters select the property result `id` (by its id or a
     /// prefix of it, or by the bare vendor id).
     pub fn selected(&self, spec: &VendorSpec, id: &str) -> bool {
-        let filters = &self.options.rows;
-        filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == &spec.vendor.id)
+        check_selected(&spec.vendor.id, id, &self.options.rows)
     }
 
     /// The entity prefix of attempt `attempt` of the check `key` (stable for a seed).
@@ -239,24 +247,15 @@ pub(crate) fn plain_ops(row: &ErrorRow, pick: usize) -> Option<Vec<crate::spec::
     Some(ops)
 }
 
-/// The body field named by a location (`/a`, `body:/a` or `form:a`): `a`.
-pub(crate) fn field_name(location: &str) -> &str {
-    let bare = location
-        .strip_prefix("body:")
-        .or_else(|| location.strip_prefix("form:"))
-        .unwrap_or(location);
-    bare.trim_start_matches('/')
-}
-
 /// Whether a request carries a whole uniqueness key: each of its fields is present, or stands
 /// in an either-or rule of the endpoint with another field of the key that is present (a
 /// course named by `courseID` or by `addCode`).
 pub(crate) fn carries_key(
     record: &crate::check::CaseRecord,
     rules: &[Rule],
-    fields: &[String],
+    fields: &[Location],
 ) -> bool {
-    let present = |f: &String| record.sent(f).is_some();
+    let present = |f: &Location| record.sent(f).is_some();
     let partners = |f: &str| -> Vec<String> {
         rules
             .iter()
@@ -272,10 +271,12 @@ pub(crate) fn carries_key(
     fields.iter().any(present)
         && fields.iter().all(|f| {
             present(f)
-                || partners(field_name(f)).iter().any(|p| {
-                    fields
-                        .iter()
-                        .any(|g| field_name(g) == p && g != f && present(g))
+                || f.form_field().is_some_and(|name| {
+                    partners(name).iter().any(|p| {
+                        fields
+                            .iter()
+                            .any(|g| g.form_field() == Some(p) && g != f && present(g))
+                    })
                 })
         })
 }
@@ -318,14 +319,11 @@ mod tests {
     }
 
     #[test]
-    fn slugs_and_field_names() {
+    fn slugs() {
         assert_eq!(
             slug(&["user-create", "/userID", "/schoolID"]),
             "user-create-userid-schoolid"
         );
-        assert_eq!(field_name("body:/email"), "email");
-        assert_eq!(field_name("form:email"), "email");
-        assert_eq!(field_name("/email"), "email");
     }
 }
 pub mod stateful;

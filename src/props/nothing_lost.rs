@@ -17,8 +17,9 @@ use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 use crate::target::Response;
 
-/// Every nothing-lost result of one vendor: one per endpoint that writes a record.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+/// The subjects of one vendor: every endpoint that writes a record and has rows to reject
+/// with, with those rows and its result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, Vec<&ErrorRow>, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         let writes = endpoint
@@ -45,11 +46,23 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
                 rows.len()
             ),
         );
-        if ctx.selected(spec, &result.id) {
-            out.push(check_endpoint(ctx, spec, endpoint, &rows, result));
-        }
+        out.push((endpoint, rows, result));
     }
     out
+}
+
+/// The ids of the nothing-lost results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every nothing-lost result of one vendor: one per endpoint that writes a record.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    plan(spec)
+        .into_iter()
+        .filter(|(_, _, result)| ctx.selected(spec, &result.id))
+        .map(|(endpoint, rows, result)| check_endpoint(ctx, spec, endpoint, &rows, result))
+        .collect()
 }
 
 fn eligible(row: &ErrorRow) -> bool {

@@ -23,29 +23,47 @@ const MAX_TRIPLES: usize = 12;
 /// Notes kept per endpoint (the choices of an unordered target).
 const MAX_NOTES: usize = 24;
 
-/// Every precedence result of one vendor: one per endpoint with combinable rows.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+/// The subjects of one vendor: every endpoint with two combinable rows that can go together,
+/// with those rows and its result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, Vec<&ErrorRow>, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
-        let subject = super::slug(&[&endpoint.id]);
-        let result = CheckResult::property(
-            &spec.vendor.id,
-            "precedence",
-            &subject,
-            format!("several triggers at once on {}", endpoint.id),
-        );
-        if !ctx.selected(spec, &result.id) {
-            continue;
-        }
         let rows: Vec<&ErrorRow> = spec
             .rows
             .iter()
             .filter(|r| r.trigger_endpoint() == Some(endpoint.id.as_str()) && combinable(r))
             .collect();
-        let combos = combinations(ctx, &result.id, &rows);
-        if combos.is_empty() {
+        let pair = rows
+            .iter()
+            .enumerate()
+            .any(|(i, a)| rows[i + 1..].iter().any(|b| compatible(a, b)));
+        if !pair {
             continue;
         }
+        let result = CheckResult::property(
+            &spec.vendor.id,
+            "precedence",
+            &super::slug(&[&endpoint.id]),
+            format!("several triggers at once on {}", endpoint.id),
+        );
+        out.push((endpoint, rows, result));
+    }
+    out
+}
+
+/// The ids of the precedence results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every precedence result of one vendor: one per endpoint with combinable rows.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for (endpoint, rows, result) in plan(spec) {
+        if !ctx.selected(spec, &result.id) {
+            continue;
+        }
+        let combos = combinations(ctx, &result.id, &rows);
         out.push(run_endpoint(ctx, spec, endpoint, combos, result));
     }
     out
@@ -64,20 +82,11 @@ fn ops_of(row: &ErrorRow, variant: usize) -> Vec<Op> {
 /// The parts of a request an operator touches, normalized: `body:/a`, `query:x`, `path:x`,
 /// `header:x` (lower case), and `body:` (the whole body), `method:`, `auth:`, `fault:`.
 fn touched(op: &Op) -> Vec<String> {
-    fn norm(location: &str) -> String {
-        if let Some(rest) = location.strip_prefix("form:") {
-            format!("body:/{rest}")
-        } else if location.starts_with('/') {
-            format!("body:{location}")
-        } else if let Some(rest) = location.strip_prefix("header:") {
-            format!("header:{}", rest.to_ascii_lowercase())
-        } else {
-            location.to_string()
-        }
-    }
     match op {
-        Op::Remove(l) | Op::RemoveSome(l) | Op::WrongType(l) => l.iter().map(|l| norm(l)).collect(),
-        Op::Set(map) => map.keys().map(|l| norm(l)).collect(),
+        Op::Remove(l) | Op::RemoveSome(l) | Op::WrongType(l) => {
+            l.iter().map(Location::key).collect()
+        }
+        Op::Set(map) => map.keys().map(Location::key).collect(),
         Op::RawBody(_) => vec!["body:".into()],
         Op::Method(_) => vec!["method:".into()],
         Op::Auth(_) | Op::Oauth(_) => vec!["auth:".into()],

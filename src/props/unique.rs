@@ -17,13 +17,15 @@ pub const CONCURRENT: usize = 4;
 /// Attempts to draw a first request that carries the whole key (optional key fields).
 const ATTEMPTS: u32 = 8;
 
-/// Every uniqueness result of one vendor: one per declared key.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+/// The subjects of one vendor: every declared key with its endpoint and its result to fill
+/// in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, &UniqueKey, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         for key in &endpoint.unique {
+            let fields: Vec<String> = key.fields.iter().map(ToString::to_string).collect();
             let mut parts = vec![endpoint.id.as_str()];
-            parts.extend(key.fields.iter().map(String::as_str));
+            parts.extend(fields.iter().map(String::as_str));
             let result = CheckResult::property(
                 &spec.vendor.id,
                 "unique",
@@ -31,12 +33,10 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
                 format!(
                     "{CONCURRENT} concurrent {} sharing {}: one succeeds",
                     endpoint.id,
-                    key.fields.join(" + ")
+                    fields.join(" + ")
                 ),
             );
-            if ctx.selected(spec, &result.id) {
-                out.push(check_key(ctx, spec, endpoint, key, result));
-            }
+            out.push((endpoint, key, result));
         }
     }
     out
@@ -50,7 +50,7 @@ fn with_key_fields(endpoint: &Endpoint, key: &UniqueKey) -> Endpoint {
     let Some(body) = keyed.body.as_mut() else {
         return keyed;
     };
-    let names: Vec<&str> = key.fields.iter().map(|f| super::field_name(f)).collect();
+    let names: Vec<&str> = key.fields.iter().filter_map(|f| f.form_field()).collect();
     let has_partner = |name: &str| {
         endpoint.rules.iter().any(|rule| {
             let group: Vec<&String> = match rule {
@@ -80,6 +80,20 @@ fn with_key_fields(endpoint: &Endpoint, key: &UniqueKey) -> Endpoint {
         }
     }
     keyed
+}
+
+/// The ids of the uniqueness results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every uniqueness result of one vendor: one per declared key.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    plan(spec)
+        .into_iter()
+        .filter(|(_, _, result)| ctx.selected(spec, &result.id))
+        .map(|(endpoint, key, result)| check_key(ctx, spec, endpoint, key, result))
+        .collect()
 }
 
 /// Operators that give a fresh valid draft the key's values of `first` (and drop the key's
@@ -189,7 +203,7 @@ fn check_key(
             let reason = format!(
                 "{} of {CONCURRENT} concurrent creates sharing {} succeeded; expected exactly one",
                 successes.len(),
-                key.fields.join(" + ")
+                key.joined()
             );
             let evidence = vec![
                 numbers,
@@ -218,7 +232,7 @@ fn check_key(
         format!(
             "no valid request of {} carried all of {} in {ATTEMPTS} attempts",
             endpoint.id,
-            key.fields.join(" + ")
+            key.joined()
         ),
         Cause::Harness,
     )

@@ -22,12 +22,8 @@ use crate::target::{Request, Response, Target, TargetError};
 
 mod clever;
 
-/// The header that asks a target in test mode to fail one dependency for one request.
-pub const FAULT_HEADER: &str = "X-Conformance-Fault";
-/// The path at which a target in test mode declares which faults it supports.
-pub const CAPABILITIES_PATH: &str = "/__conformance/capabilities";
-/// Bodies larger than this are answered 413 before any vendor sees them.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// The test hooks the reference honours, defined with the [`Target`] seam.
+pub use crate::target::{CAPABILITIES_PATH, FAULT_HEADER, MAX_BODY_BYTES};
 
 /// How a reference instance is started.
 #[derive(Debug, Clone)]

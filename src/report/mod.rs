@@ -3,5 +3,6 @@
 //! the mutation score in [`mutants`].
 
 pub mod catalog;
+#[cfg(feature = "reference")]
 pub mod mutants;
 pub mod run;

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::check::oracle::split_location;
 use crate::check::result::Cause;
 use crate::check::CaseRecord;
 use crate::generate::choice::Choices;
@@ -312,8 +311,8 @@ impl<'e, 'a> Runner<'e, 'a> {
                     Some(v) => {
                         self.vars.insert(name.clone(), v);
                     }
-                    None if reads_answer(source) => {
-                        missing.get_or_insert((name.clone(), source_text(source).to_string()));
+                    None if source.from().reads_answer() => {
+                        missing.get_or_insert((name.clone(), source.from().to_string()));
                     }
                     None => {}
                 }
@@ -417,8 +416,8 @@ pub(crate) fn save_values(
             Some(v) => {
                 vars.insert(name.clone(), v);
             }
-            None if reads_answer(source) => {
-                return Err((name.clone(), source_text(source).to_string()));
+            None if source.from().reads_answer() => {
+                return Err((name.clone(), source.from().to_string()));
             }
             None => {}
         }
@@ -451,44 +450,25 @@ pub fn is_success(endpoint: &Endpoint, status: u16) -> bool {
     }
 }
 
-fn source_text(source: &SaveSource) -> &str {
-    match source {
-        SaveSource::Plain(s) => s,
-        SaveSource::Regex { from, .. } => from,
-    }
-}
-
-/// Whether a save source reads the answer (rather than what the step sent).
-fn reads_answer(source: &SaveSource) -> bool {
-    source_text(source).starts_with("response")
-}
-
 fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> Option<Value> {
-    let (from, regex) = match source {
-        SaveSource::Plain(s) => (s.as_str(), None),
-        SaveSource::Regex { from, regex } => (from.as_str(), Some(regex.as_str())),
+    let regex = match source {
+        SaveSource::Plain(_) => None,
+        SaveSource::Regex { regex, .. } => Some(regex.as_str()),
     };
-    let raw = if let Some(header) = from.strip_prefix("response.header:") {
-        response
+    let raw = match source.from() {
+        SaveFrom::ResponseHeader(header) => response
             .header(header)
-            .map(|h| Value::String(h.to_string()))
-    } else if let Some(pointer) = from.strip_prefix("response:") {
-        response
+            .map(|h| Value::String(h.to_string())),
+        SaveFrom::Response(pointer) => response
             .json_body()
-            .and_then(|j| j.pointer(pointer).cloned())
-    } else if let Some(location) = from.strip_prefix("request:") {
-        let record = CaseRecord {
+            .and_then(|j| j.pointer(pointer).cloned()),
+        // A path parameter is not in the request's text.
+        SaveFrom::Request(Location::Path(_)) => None,
+        SaveFrom::Request(location) => CaseRecord {
             vars: BTreeMap::new(),
             request: request.clone(),
-        };
-        let (part, _) = split_location(location);
-        if part == "path" {
-            None
-        } else {
-            record.sent(location)
         }
-    } else {
-        None
+        .sent(location),
     }?;
     match regex {
         None => Some(raw),
@@ -540,9 +520,9 @@ pub fn execute(
         let first = runner.send(&request)?;
         if !is_success(endpoint, first.status) {
             let unmet = crate::check::Mismatch {
-                what: "first send".into(),
+                what: crate::check::MismatchKind::Status,
                 expected: format!(
-                    "{} (the first use of the nonce is a valid request)",
+                    "{} to the first send (the first use of the nonce is a valid request)",
                     success_text(endpoint)
                 ),
                 observed: first.status.to_string(),

@@ -8,9 +8,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::reference::CAPABILITIES_PATH;
 use crate::spec::SpecSet;
-use crate::target::{Request, Target};
+use crate::target::{Request, Target, CAPABILITIES_PATH};
 
 /// A fixtures file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

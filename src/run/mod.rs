@@ -3,10 +3,12 @@
 
 pub mod case;
 pub mod fixtures;
+#[cfg(feature = "reference")]
 pub mod mutants;
 pub mod replay;
 pub mod runner;
 
+#[cfg(feature = "reference")]
 pub use mutants::{score, MutationOptions, MutationReport};
 pub use runner::{
     case_prefix, prefix_for, run, CheckKind, CheckResult, Event, Evidence, RetryPolicy, RowVerdict,

@@ -352,6 +352,12 @@ pub(crate) fn selected(id: &str, filters: &[String]) -> bool {
         })
 }
 
+/// Whether a valid-request check or a property result `id` of `vendor` is selected by the
+/// filters: by its own id (or a prefix of it), or by the bare vendor id.
+pub(crate) fn check_selected(vendor: &str, id: &str, filters: &[String]) -> bool {
+    filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == vendor)
+}
+
 /// Whether the valid-request check of `endpoint` (`vendor.valid.endpoint`) is selected by the
 /// filters: by its own id, or by the bare vendor id.
 pub(crate) fn valid_check_selected(
@@ -359,9 +365,7 @@ pub(crate) fn valid_check_selected(
     endpoint: &Endpoint,
     filters: &[String],
 ) -> bool {
-    filters.is_empty()
-        || selected(&valid_check_id(spec, endpoint), filters)
-        || filters.iter().any(|f| f == &spec.vendor.id)
+    check_selected(&spec.vendor.id, &valid_check_id(spec, endpoint), filters)
 }
 
 /// The id of the valid-request check of `endpoint`: `vendor.valid.endpoint`.
@@ -460,13 +464,14 @@ impl Shared<'_> {
 type FailureSignature = (String, Vec<String>);
 
 fn signature(v: &Verdict) -> FailureSignature {
-    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.clone()).collect();
+    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.to_string()).collect();
     whats.sort();
     whats.dedup();
     (v.reading.clone(), whats)
 }
 
-fn first_line(mismatches: &[Mismatch]) -> String {
+/// The mismatches of a verdict on one line: `what: expected X, got Y; ...`.
+pub(crate) fn first_line(mismatches: &[Mismatch]) -> String {
     mismatches
         .iter()
         .map(|m| format!("{}: expected {}, got {}", m.what, m.expected, m.observed))
@@ -769,7 +774,7 @@ pub(crate) fn judge_valid(
             .unwrap_or_else(|| " (an undocumented answer)".into())
     );
     let mismatch = Mismatch {
-        what: "status".into(),
+        what: crate::check::MismatchKind::Status,
         expected,
         observed: response.status.to_string(),
         documented: true,
@@ -880,28 +885,15 @@ pub(crate) fn rand_u64(rng: &mut TestRng) -> u64 {
     rng.next_u64()
 }
 
-/// The ids of every property result the loaded specs declare, whatever the filters, without
-/// sending anything (for the error that names the ids nearest a filter).
-fn property_subjects(context: &crate::props::Context<'_>) -> Vec<String> {
+/// Every property subject the loaded specs declare, whatever the filters, without sending
+/// anything: (vendor, property name, result id).
+fn property_subjects(set: &SpecSet) -> Vec<(String, &'static str, String)> {
     let mut all = Vec::new();
-    for loaded in &context.set.specs {
-        let spec = &loaded.spec;
-        for endpoint in &spec.endpoints {
-            for key in &endpoint.unique {
-                let mut parts = vec![endpoint.id.as_str()];
-                parts.extend(key.fields.iter().map(String::as_str));
-                all.push(format!(
-                    "{}.unique.{}",
-                    spec.vendor.id,
-                    crate::props::slug(&parts)
-                ));
-            }
-        }
-        if !spec.models.is_empty() {
-            all.push(format!("{}.stateful.sequences", spec.vendor.id));
-        }
+    for loaded in &set.specs {
         for property in crate::props::all() {
-            all.push(format!("{}.{}", spec.vendor.id, property.name));
+            for id in (property.subjects)(&loaded.spec) {
+                all.push((loaded.spec.vendor.id.clone(), property.name, id));
+            }
         }
     }
     all
@@ -932,16 +924,11 @@ pub fn run(
     } else {
         Vec::new()
     };
-    // Every filter must select something. A filter may name only property results
-    // (`vendor.property...`): those are known once the properties ran, and checked then.
-    let names_property = |f: &String| {
-        f.split('.').nth(1).is_some_and(|p| {
-            crate::props::all()
-                .iter()
-                .any(|q| q.name == p.trim_end_matches('*'))
-        })
-    };
-    let known_checks = || {
+    // Every filter must select something (a row, a valid-request check or a property
+    // subject), and every property `--properties` names must have a subject among the
+    // selected vendors and rows: checked before anything is sent.
+    let subjects = property_subjects(set);
+    let known = || {
         set.rows()
             .map(|(_, r)| r.id.clone())
             .chain(set.specs.iter().flat_map(|s| {
@@ -950,25 +937,44 @@ pub fn run(
                     .iter()
                     .map(move |e| valid_check_id(&s.spec, e))
             }))
+            .chain(subjects.iter().map(|(_, _, id)| id.clone()))
+            .collect::<Vec<String>>()
     };
     for filter in &options.rows {
         let one = std::slice::from_ref(filter);
         let matches = set.rows().any(|(_, r)| selected(&r.id, one))
-            || endpoints
-                .iter()
-                .any(|(s, e)| valid_check_selected(s, e, one))
-            || (options.positive
-                && set.specs.iter().any(|s| {
-                    s.spec
-                        .endpoints
-                        .iter()
-                        .any(|e| valid_check_selected(&s.spec, e, one))
-                }));
-        if !matches && !names_property(filter) {
-            let known: Vec<String> = known_checks().collect();
+            || set.specs.iter().any(|s| {
+                s.spec
+                    .endpoints
+                    .iter()
+                    .any(|e| valid_check_selected(&s.spec, e, one))
+            })
+            || subjects.iter().any(|(_, _, id)| selected(id, one));
+        if !matches {
+            let known = known();
             return Err(RunError::NoMatch {
                 filter: filter.clone(),
                 nearest: nearest_ids(filter, known.iter().map(String::as_str)),
+            });
+        }
+    }
+    for property in &properties {
+        let chosen = |(vendor, name, id): &&(String, &'static str, String)| {
+            *name == property.name
+                && (options.rows.is_empty()
+                    || selected(id, &options.rows)
+                    || options.rows.iter().any(|f| f == vendor))
+        };
+        if options.properties.is_some() && !subjects.iter().any(|s| chosen(&s)) {
+            let mut with: Vec<String> = subjects
+                .iter()
+                .filter(|(_, name, _)| *name == property.name)
+                .map(|(_, _, id)| id.clone())
+                .collect();
+            with.truncate(3);
+            return Err(RunError::PropertyMatchesNothing {
+                property: property.name.to_string(),
+                nearest: with,
             });
         }
     }
@@ -1074,44 +1080,6 @@ pub fn run(
             for result in results {
                 on_event(&Event::Finished(&result));
                 checks.push(result);
-            }
-        }
-    }
-    // Filters that name only property results, and the properties `--properties` names, must
-    // each have selected some result.
-    for filter in options.rows.iter().filter(|f| names_property(f)) {
-        let one = std::slice::from_ref(filter);
-        let matches = checks.iter().any(|c| selected(&c.id, one));
-        if !matches {
-            let known: Vec<String> = known_checks().chain(property_subjects(&context)).collect();
-            return Err(RunError::NoMatch {
-                filter: filter.clone(),
-                nearest: nearest_ids(filter, known.iter().map(String::as_str)),
-            });
-        }
-    }
-    if let Some(names) = &options.properties {
-        for name in names {
-            if !checks
-                .iter()
-                .any(|c| c.property.as_deref() == Some(name.as_str()))
-            {
-                let subjects = property_subjects(&context);
-                let others: Vec<String> = if options.rows.is_empty() {
-                    let mut with: Vec<String> = subjects
-                        .iter()
-                        .filter_map(|id| id.split('.').nth(1).map(str::to_string))
-                        .collect();
-                    with.sort();
-                    with.dedup();
-                    with
-                } else {
-                    nearest_ids(name, subjects.iter().map(String::as_str))
-                };
-                return Err(RunError::PropertyMatchesNothing {
-                    property: name.clone(),
-                    nearest: others,
-                });
             }
         }
     }

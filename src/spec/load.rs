@@ -1061,7 +1061,7 @@ fn check_op(
     match op {
         Op::Set(map) => {
             for (loc, v) in map {
-                value(v, format!("{path}/set/{}", escape(loc)));
+                value(v, format!("{path}/set/{}", escape(&loc.to_string())));
             }
         }
         Op::RawBody(RawBody::Template { vars, .. }) => {

@@ -198,7 +198,7 @@ pub fn mismatches(result: &CheckResult, verdict: RowVerdict) -> &[Mismatch] {
 pub fn mismatch<'a>(mismatches: &'a [Mismatch], what: &str) -> &'a Mismatch {
     mismatches
         .iter()
-        .find(|m| m.what == what)
+        .find(|m| m.what.to_string() == what)
         .unwrap_or_else(|| panic!("no `{what}` mismatch in {mismatches:#?}"))
 }
 

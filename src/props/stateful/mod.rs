@@ -47,7 +47,16 @@ pub const PROPERTY: &str = "stateful";
 
 /// The id of the property for one vendor.
 pub fn property_id(vendor: &str) -> String {
-    format!("{vendor}.{PROPERTY}.sequences")
+    crate::check::result::property_id(vendor, PROPERTY, "sequences")
+}
+
+/// The id of the stateful result of one vendor, when its spec declares models.
+pub fn subjects(spec: &crate::spec::VendorSpec) -> Vec<String> {
+    if spec.models.is_empty() {
+        Vec::new()
+    } else {
+        vec![property_id(&spec.vendor.id)]
+    }
 }
 
 /// Runs random call sequences against `target` for every vendor of `specs` that declares a

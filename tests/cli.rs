@@ -615,4 +615,57 @@ fn reproducers_of_a_mutant_name_its_server_and_a_passing_replay_says_so() {
     assert!(out.contains(": passes now\n"), "{out}");
     assert!(out.contains("\nrequest:\n"), "{out}");
     assert!(!out.contains("failing request"), "{out}");
+fn run_exit_codes_follow_what_went_untested_and_why() {
+    // A fault hook the target lacks: allowed, with a closing line; --strict fails it.
+    let args = [
+        "run",
+        "--row",
+        "classroom.internal",
+        "--faults",
+        "none",
+        "--cases",
+        "1",
+        "--seed",
+        "3",
+        "--no-positive",
+    ];
+    let o = confuzz(&args);
+    exits(&o, 0);
+    assert!(
+        stdout(&o).contains("untested because of the set-up: 1 check"),
+        "{}",
+        stdout(&o)
+    );
+    let strict: Vec<&str> = args.iter().copied().chain(["--strict"]).collect();
+    exits(&confuzz(&strict), 1);
+
+    // A pool the harness uses up: a harness error.
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "classroom.valid.student-create",
+        "--pool",
+        "classroom.user_ids=1",
+        "--cases",
+        "3",
+        "--seed",
+        "3",
+    ]);
+    exits(&o, 2);
+    assert!(stdout(&o).contains("harness error"), "{}", stdout(&o));
+
+    // A filter that selects nothing: a usage error naming it and the nearest ids.
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "coursekey.unique.nonexistent",
+        "--cases",
+        "1",
+    ]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("coursekey.unique.nonexistent") && stderr(&o).contains("nearest"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -387,9 +387,21 @@ fn rows_are_chosen_by_id_prefix_or_wildcard() {
     assert_eq!(valid.len(), clever.endpoints.len());
 
     // A prefix only matches whole id segments; a filter that matches nothing is an error.
+    // The error names the filter and the ids nearest to it.
     match chosen(&["clever.auth.no"]) {
-        Err(RunError::NoRows(filters)) => assert_eq!(filters, ["clever.auth.no"]),
-        other => panic!("expected NoRows, got {other:?}"),
+        Err(RunError::NoMatch { filter, nearest }) => {
+            assert_eq!(filter, "clever.auth.no");
+            assert!(
+                nearest.iter().any(|id| id == "clever.auth.no-token"),
+                "{nearest:?}"
+            );
+        }
+        other => panic!("expected NoMatch, got {other:?}"),
+    }
+    // One filter that matches nothing fails the run even beside filters that match.
+    match chosen(&["clever", "lti.launch.nonexistent"]) {
+        Err(RunError::NoMatch { filter, .. }) => assert_eq!(filter, "lti.launch.nonexistent"),
+        other => panic!("expected NoMatch, got {other:?}"),
     }
 }
 

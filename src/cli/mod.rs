@@ -259,6 +259,9 @@ struct TargetArgs {
     /// Embedded reference only: run against a named mutant instead of the conforming reference.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Embedded reference only: serve an array fixture smaller, e.g. VENDOR.FIXTURE=40.
+    #[arg(long = "pool", value_name = "NAME=N")]
+    pools: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -338,6 +341,10 @@ struct ServeArgs {
     /// Serve a named mutant instead of the conforming reference.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Serve an array fixture smaller than built in, e.g. VENDOR.FIXTURE=40 (a test
+    /// domain with a few dozen accounts).
+    #[arg(long = "pool", value_name = "NAME=N")]
+    pools: Vec<String>,
     /// Turn the test hooks (fault header, capabilities) off.
     #[arg(long)]
     no_test_hooks: bool,
@@ -562,6 +569,35 @@ fn parse_limits(
         .collect()
 }
 
+fn parse_pools(pools: &[String]) -> Result<std::collections::BTreeMap<String, usize>, String> {
+    parse_sizes(
+        "--pool",
+        "VENDOR.FIXTURE=40 (an array fixture of the specs)",
+        pools,
+    )
+}
+
+/// `NAME=N` assignments of an option, by name.
+fn parse_sizes<N: std::str::FromStr>(
+    option: &str,
+    example: &str,
+    items: &[String],
+) -> Result<std::collections::BTreeMap<String, N>, String> {
+    items
+        .iter()
+        .map(|l| {
+            let (name, value) = l
+                .split_once('=')
+                .ok_or_else(|| format!("{option} {l}: write NAME=N, e.g. {example}"))?;
+            let n: N = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{option} {l}: `{value}` is not a whole number"))?;
+            Ok((name.trim().to_string(), n))
+        })
+        .collect()
+}
+
 /// Where the reproducers of a run against the embedded reference send their requests: the
 /// default address of `confuzz serve`.
 const SERVE_ADDR: &str = "127.0.0.1:8080";
@@ -586,6 +622,7 @@ fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<
             }
             let config = Config {
                 limits: parse_limits(&args.limits, set)?,
+                pools: parse_pools(&args.pools)?,
                 mutant: args.mutant.clone(),
                 ..Config::default()
             };
@@ -625,8 +662,8 @@ fn remote_target(
     rate: Option<u32>,
 ) -> Result<Chosen, String> {
     use confuzz::target::HttpTarget;
-    if !args.limits.is_empty() || args.mutant.is_some() {
-        return Err("--limit and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
+    if !args.limits.is_empty() || args.mutant.is_some() || !args.pools.is_empty() {
+        return Err("--limit, --pool and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
     }
     let http = HttpTarget::new(url)
         .map_err(|e| e.to_string())?
@@ -709,6 +746,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         prefix: args.prefix.clone(),
         retry: retry.then(runner::RetryPolicy::default),
         now: None,
+        clock: confuzz::target::Clock::system(),
         properties: args
             .properties
             .as_ref()
@@ -798,10 +836,10 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
             eprintln!("saved {}", path.display());
         }
     }
-    Ok(if report.conforms() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(match report.outcome() {
+        runner::RunOutcome::Conforms => ExitCode::SUCCESS,
+        runner::RunOutcome::Fails | runner::RunOutcome::UntestedUnderStrict => ExitCode::from(1),
+        runner::RunOutcome::HarnessError => ExitCode::from(2),
     })
 }
 
@@ -864,6 +902,7 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
     let config = Config {
         test_hooks: !args.no_test_hooks,
         limits: parse_limits(&args.limits, &embedded)?,
+        pools: parse_pools(&args.pools)?,
         mutant: args.mutant.clone(),
         ..Config::default()
     };

@@ -615,6 +615,9 @@ fn reproducers_of_a_mutant_name_its_server_and_a_passing_replay_says_so() {
     assert!(out.contains(": passes now\n"), "{out}");
     assert!(out.contains("\nrequest:\n"), "{out}");
     assert!(!out.contains("failing request"), "{out}");
+}
+
+#[test]
 fn run_exit_codes_follow_what_went_untested_and_why() {
     // A fault hook the target lacks: allowed, with a closing line; --strict fails it.
     let args = [

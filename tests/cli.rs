@@ -592,12 +592,11 @@ fn reproducers_of_a_mutant_name_its_server_and_a_passing_replay_says_so() {
         ),
         "{out}"
     );
+    // Neither reproducer sends the secret token (one sends none, one an invalid one), so no
+    // export line is printed for it.
+    assert!(!out.contains("export CLEVER_TOKEN"), "{out}");
     assert!(
-        out.contains("  export CLEVER_TOKEN=\"$(jq -r '.[\"clever.token\"]' fixtures.json)\"\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains("curl -i -X POST \"http://127.0.0.1:8080/v3.1/"),
+        out.contains("curl -i -X POST 'http://127.0.0.1:8080/v3.1/"),
         "{out}"
     );
 

@@ -326,7 +326,7 @@ fn reports_show_failed_properties_with_numbered_curl_lines() {
         text.contains("$CLEVER_TOKEN") && !text.contains("demo-district-app-token"),
         "{text}"
     );
-    assert!(text.contains("1 property)"), "{text}");
+    assert!(text.contains(" 1 property;"), "{text}");
 
     let doc = json(&report, base, &redactor);
     let p = &doc["checks"][0];

@@ -257,7 +257,7 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     assert_eq!(m["documented"], true);
     let curl = r["evidence"]["curl"].as_str().unwrap();
     assert!(curl.starts_with("curl -i -X POST"), "{curl}");
-    assert!(curl.contains("Bearer $CLEVER_TOKEN"), "{curl}");
+    assert!(curl.contains("Bearer '\"$CLEVER_TOKEN\""), "{curl}");
     assert_eq!(doc["conforms"], false);
     assert_eq!(doc["seed"], SEED);
 

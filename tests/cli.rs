@@ -592,18 +592,24 @@ fn reproducers_of_a_mutant_name_its_server_and_a_passing_replay_says_so() {
         ),
         "{out}"
     );
+    // Neither reproducer sends the secret token (one sends none, one an invalid one), so no
+    // export line is printed for it.
+    assert!(!out.contains("export CLEVER_TOKEN"), "{out}");
     assert!(
-        out.contains("  export CLEVER_TOKEN=\"$(jq -r '.[\"clever.token\"]' fixtures.json)\"\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains("curl -i -X POST \"http://127.0.0.1:8080/v3.1/"),
+        out.contains("curl -i -X POST 'http://127.0.0.1:8080/v3.1/"),
         "{out}"
     );
 
     // The saved failure, replayed against the conforming reference, passes: its request is
     // shown as such, not as a failing one.
-    let file = std::fs::read_dir(&dir)
+    // The run saved into a folder of its own inside `dir`.
+    let run = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .expect("the run's folder")
+        .unwrap()
+        .path();
+    let file = std::fs::read_dir(&run)
         .unwrap()
         .next()
         .expect("a saved failure")
@@ -615,4 +621,86 @@ fn reproducers_of_a_mutant_name_its_server_and_a_passing_replay_says_so() {
     assert!(out.contains(": passes now\n"), "{out}");
     assert!(out.contains("\nrequest:\n"), "{out}");
     assert!(!out.contains("failing request"), "{out}");
+}
+
+#[test]
+fn run_exit_codes_follow_what_went_untested_and_why() {
+    // A fault hook the target lacks: allowed, with a closing line; --strict fails it.
+    let args = [
+        "run",
+        "--row",
+        "classroom.internal",
+        "--faults",
+        "none",
+        "--cases",
+        "1",
+        "--seed",
+        "3",
+        "--no-positive",
+    ];
+    let o = confuzz(&args);
+    exits(&o, 0);
+    assert!(
+        stdout(&o).contains("untested because of the set-up: 1 check"),
+        "{}",
+        stdout(&o)
+    );
+    let strict: Vec<&str> = args.iter().copied().chain(["--strict"]).collect();
+    exits(&confuzz(&strict), 1);
+
+    // A pool the harness uses up: a harness error.
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "classroom.valid.student-create",
+        "--pool",
+        "classroom.user_ids=1",
+        "--cases",
+        "3",
+        "--seed",
+        "3",
+    ]);
+    exits(&o, 2);
+    assert!(stdout(&o).contains("harness error"), "{}", stdout(&o));
+
+    // A filter that selects nothing: a usage error naming it and the nearest ids.
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "coursekey.unique.nonexistent",
+        "--cases",
+        "1",
+    ]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("coursekey.unique.nonexistent") && stderr(&o).contains("nearest"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_run_stopped_before_its_end_without_a_failure_exits_2_and_says_so() {
+    // The embedded reference conforms; a time limit far below the run's length stops it early,
+    // so nothing failed and not everything ran: that proves nothing either way.
+    let o = confuzz(&[
+        "run",
+        "--cases",
+        "256",
+        "--max-duration",
+        "20ms",
+        "--format",
+        "json",
+    ]);
+    exits(&o, 2);
+    let report = json_of(&o);
+    assert_eq!(report["outcome"], "stopped", "{report}");
+    assert_eq!(report["conforms"], false, "{report}");
+    assert_eq!(report["summary"]["failed"], 0, "{report}");
+    assert!(
+        report["stopped"]
+            .as_str()
+            .is_some_and(|s| s.contains("maximum duration")),
+        "{report}"
+    );
 }

@@ -81,9 +81,7 @@ fn assert_conforms_panics_with_expected_observed_and_a_reproducer() {
         .find(|l| l.trim_start().starts_with("curl -i -X POST"))
         .unwrap_or_else(|| panic!("no curl line in:\n{text}"));
     assert!(
-        curl.contains(
-            "\"http://127.0.0.1:8080/v3.1/sections/5f1b2c3d4e5f6a7b8c9d0e1f/assignments\""
-        ),
+        curl.contains("'http://127.0.0.1:8080/v3.1/sections/5f1b2c3d4e5f6a7b8c9d0e1f/assignments'"),
         "{curl}"
     );
     assert!(!curl.contains("Authorization"), "{curl}");

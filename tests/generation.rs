@@ -79,7 +79,7 @@ fn valid_request(
         url_base: "http://localhost",
         host: Some("localhost"),
         faults: None,
-        now: s.now,
+        clock: confuzz::target::Clock::fixed(s.now),
     };
     execute_valid(&env, spec, endpoint, choices)
         .unwrap_or_else(|e| panic!("{}.{}: {e}", spec.vendor.id, endpoint.id))

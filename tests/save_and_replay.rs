@@ -50,7 +50,20 @@ fn save(dir: &Path, vendor: &str, id: &str, mutant: &str) -> PathBuf {
         dir.to_str().unwrap(),
     ]);
     exits(&o, 1);
-    let file = dir.join(format!("{id}.json"));
+    // Every run saves into a fresh `run-<time>` folder of its own inside `dir`.
+    let runs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("run-"))
+        .collect();
+    assert_eq!(
+        runs.len(),
+        1,
+        "one run folder in {}: {}",
+        dir.display(),
+        text(&o)
+    );
+    let file = runs[0].join(format!("{id}.json"));
     assert!(file.is_file(), "{} not saved: {}", file.display(), text(&o));
     file
 }

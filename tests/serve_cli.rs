@@ -291,11 +291,17 @@ fn run_names_the_missing_fixtures_and_is_quiet_about_other_vendors() {
 
 #[test]
 fn reproducers_of_a_remote_run_name_the_target_and_export_the_secrets() {
-    let server = start(&["--quiet", "--mutant", "clever.auth-statuses-swapped"]);
+    // A mutant that fails a row whose request carries the secret token.
+    let server = start(&["--quiet", "--mutant", "clever.missing-fields-reversed"]);
     let out = run_against(
         &server,
         &server.fixtures,
-        &["--vendor", "clever", "--row", "clever.auth"],
+        &[
+            "--vendor",
+            "clever",
+            "--row",
+            "clever.assignment.missing-required-fields",
+        ],
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
@@ -304,9 +310,12 @@ fn reproducers_of_a_remote_run_name_the_target_and_export_the_secrets() {
         "{text}"
     );
     assert!(text.contains("their secrets are variables; set them from the fixtures file:\n  export CLEVER_TOKEN=\"$(jq -r '.[\"clever.token\"]' "), "{text}");
-    assert!(text.contains("$CLEVER_TOKEN"), "{text}");
     assert!(
-        text.contains(&format!("curl -i -X POST \"{}/v3.1/sections/", server.url)),
+        text.contains("'Authorization: Bearer '\"$CLEVER_TOKEN\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("curl -i -X POST '{}/v3.1/sections/", server.url)),
         "{text}"
     );
 }

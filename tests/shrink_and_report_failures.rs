@@ -229,9 +229,9 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
         .find(|l| l.trim_start().starts_with("curl "))
         .unwrap_or_else(|| panic!("no curl line in {text}"));
     assert!(curl.contains("-X POST"), "{curl}");
-    assert!(curl.contains(&format!("\"{base}/v3.1/sections/")), "{curl}");
+    assert!(curl.contains(&format!("'{base}/v3.1/sections/")), "{curl}");
     assert!(
-        curl.contains("-H \"Authorization: Bearer $CLEVER_TOKEN\""),
+        curl.contains("-H 'Authorization: Bearer '\"$CLEVER_TOKEN\""),
         "{curl}"
     );
     assert!(curl.contains("--data-binary"), "{curl}");
@@ -257,7 +257,7 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     assert_eq!(m["documented"], true);
     let curl = r["evidence"]["curl"].as_str().unwrap();
     assert!(curl.starts_with("curl -i -X POST"), "{curl}");
-    assert!(curl.contains("Bearer $CLEVER_TOKEN"), "{curl}");
+    assert!(curl.contains("Bearer '\"$CLEVER_TOKEN\""), "{curl}");
     assert_eq!(doc["conforms"], false);
     assert_eq!(doc["seed"], SEED);
 

@@ -162,6 +162,7 @@ pub(super) fn certify_verify_command(args: VerifyArgs) -> Result<ExitCode, Strin
             .map(|(k, v)| format!("{k}={v}"))
             .collect(),
         mutant: m.options.mutant.clone(),
+        pools: Vec::new(),
     };
     // A target that keeps its data still holds the first run's entities: name new ones.
     let prefix = args.prefix.clone().or_else(|| match url {

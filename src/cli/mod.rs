@@ -263,6 +263,9 @@ struct TargetArgs {
     /// Embedded reference only: run against a named mutant instead of the conforming reference.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Embedded reference only: serve an array fixture smaller, e.g. VENDOR.FIXTURE=40.
+    #[arg(long = "pool", value_name = "NAME=N")]
+    pools: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -346,6 +349,10 @@ struct ServeArgs {
     /// Serve a named mutant instead of the conforming reference.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Serve an array fixture smaller than built in, e.g. VENDOR.FIXTURE=40 (a test
+    /// domain with a few dozen accounts).
+    #[arg(long = "pool", value_name = "NAME=N")]
+    pools: Vec<String>,
     /// Turn the test hooks (fault header, capabilities) off.
     #[arg(long)]
     no_test_hooks: bool,
@@ -570,6 +577,35 @@ fn parse_limits(
         .collect()
 }
 
+fn parse_pools(pools: &[String]) -> Result<std::collections::BTreeMap<String, usize>, String> {
+    parse_sizes(
+        "--pool",
+        "VENDOR.FIXTURE=40 (an array fixture of the specs)",
+        pools,
+    )
+}
+
+/// `NAME=N` assignments of an option, by name.
+fn parse_sizes<N: std::str::FromStr>(
+    option: &str,
+    example: &str,
+    items: &[String],
+) -> Result<std::collections::BTreeMap<String, N>, String> {
+    items
+        .iter()
+        .map(|l| {
+            let (name, value) = l
+                .split_once('=')
+                .ok_or_else(|| format!("{option} {l}: write NAME=N, e.g. {example}"))?;
+            let n: N = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{option} {l}: `{value}` is not a whole number"))?;
+            Ok((name.trim().to_string(), n))
+        })
+        .collect()
+}
+
 /// Where the reproducers of a run against the embedded reference send their requests: the
 /// default address of `confuzz serve`.
 const SERVE_ADDR: &str = "127.0.0.1:8080";
@@ -594,6 +630,7 @@ fn choose_target(args: &TargetArgs, set: &SpecSet) -> Result<Chosen, String> {
             }
             let config = Config {
                 limits: parse_limits(&args.limits, set)?,
+                pools: parse_pools(&args.pools)?,
                 mutant: args.mutant.clone(),
                 ..Config::default()
             };
@@ -628,8 +665,8 @@ fn choose_target(args: &TargetArgs, set: &SpecSet) -> Result<Chosen, String> {
 #[cfg(feature = "http")]
 fn remote_target(url: &str, args: &TargetArgs, set: &SpecSet) -> Result<Chosen, String> {
     use confuzz::target::HttpTarget;
-    if !args.limits.is_empty() || args.mutant.is_some() {
-        return Err("--limit and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
+    if !args.limits.is_empty() || args.mutant.is_some() || !args.pools.is_empty() {
+        return Err("--limit, --pool and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
     }
     let http = HttpTarget::new(url)
         .map_err(|e| e.to_string())?
@@ -722,6 +759,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         max_duration: args.max_duration,
         stop: Some(stop.clone()),
         now: None,
+        clock: confuzz::target::Clock::system(),
         properties: args
             .properties
             .as_ref()
@@ -797,15 +835,13 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     Ok(exit_code(&report))
 }
 
-/// 0 conforms; 1 a check failed; 2 the run stopped before every check ran, with no failure
-/// found (it proves nothing either way).
+/// 0 conforms; 1 a check failed (or a strict run left one untested); 2 the harness could not
+/// carry out a check, or the run stopped before every check ran with no failure found.
 fn exit_code(report: &runner::RunReport) -> ExitCode {
-    if report.conforms() {
-        ExitCode::SUCCESS
-    } else if report.summary.failed > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::from(2)
+    match report.outcome() {
+        runner::RunOutcome::Conforms => ExitCode::SUCCESS,
+        runner::RunOutcome::Fails | runner::RunOutcome::UntestedUnderStrict => ExitCode::from(1),
+        runner::RunOutcome::HarnessError | runner::RunOutcome::Stopped => ExitCode::from(2),
     }
 }
 
@@ -895,6 +931,7 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
     let config = Config {
         test_hooks: !args.no_test_hooks,
         limits: parse_limits(&args.limits, &embedded)?,
+        pools: parse_pools(&args.pools)?,
         mutant: args.mutant.clone(),
         ..Config::default()
     };

@@ -139,7 +139,7 @@ fn reference_seeds(
                 url_base: "http://localhost",
                 host: Some("localhost"),
                 faults: None,
-                now,
+                clock: crate::target::Clock::fixed(now),
             };
             let ran = if valid {
                 let endpoint = row

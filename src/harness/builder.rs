@@ -578,7 +578,7 @@ mod tests {
         assert_eq!(report.ids(RowVerdict::Failed), ["clever.auth.no-token"]);
         let text = report.failure_text();
         assert!(
-            text.contains(&format!("curl -i -X POST \"{url}/v3.1/sections/")),
+            text.contains(&format!("curl -i -X POST '{url}/v3.1/sections/")),
             "{text}"
         );
         server.shutdown();

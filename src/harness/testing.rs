@@ -147,6 +147,19 @@ fn check_one(prepared: &Prepared, set: &SpecSet, id: &str) -> Result<Completion,
             eprintln!("warning: {id}: {}", report.reason(id).unwrap_or("warned"));
             Ok(Completion::Completed)
         }
+        // The harness's own inability fails the trial; a fixture or hook the set-up lacks
+        // ignores it with the reason.
+        Some(RowVerdict::Untested)
+            if report.run_report().check(id).is_some_and(|c| {
+                c.cause.unwrap_or(crate::check::result::Cause::Harness)
+                    == crate::check::result::Cause::Harness
+            }) =>
+        {
+            Err(Failed::from(format!(
+                "harness error: {id} could not be checked: {}",
+                report.reason(id).unwrap_or("no reason given")
+            )))
+        }
         Some(RowVerdict::Untested) => Ok(Completion::ignored_with(
             report.reason(id).unwrap_or("untested"),
         )),
@@ -204,7 +217,7 @@ mod tests {
             "{message}"
         );
         assert!(
-            message.contains("curl -i -X POST \"http://127.0.0.1:8080/v3.1/sections/"),
+            message.contains("curl -i -X POST 'http://127.0.0.1:8080/v3.1/sections/"),
             "{message}"
         );
         assert!(

@@ -116,7 +116,8 @@ pub struct Context<'a> {
     /// The run prefix of created entities.
     pub prefix: &'a str,
     pub faults: Option<&'a [String]>,
-    pub now: chrono::DateTime<chrono::Utc>,
+    /// Read each time a request is built (see `RunOptions::clock`).
+    pub clock: crate::target::Clock,
 }
 
 impl<'a> Context<'a> {
@@ -148,7 +149,7 @@ impl<'a> Context<'a> {
             url_base: &self.options.url_base,
             host: self.options.host.as_deref(),
             faults: self.faults,
-            now: self.now,
+            clock: self.clock.clone(),
         }
     }
 

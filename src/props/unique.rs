@@ -42,6 +42,46 @@ fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, &UniqueKey, CheckResult)> {
     out
 }
 
+/// `endpoint` with every optional field of `key` always generated, so the first draft carries
+/// the whole key on every seed. A field that stands in an either-or rule with another field of
+/// the key is left to the rule, which always generates one of them.
+fn with_key_fields(endpoint: &Endpoint, key: &UniqueKey) -> Endpoint {
+    let mut keyed = endpoint.clone();
+    let Some(body) = keyed.body.as_mut() else {
+        return keyed;
+    };
+    let names: Vec<&str> = key.fields.iter().filter_map(|f| f.form_field()).collect();
+    let has_partner = |name: &str| {
+        endpoint.rules.iter().any(|rule| {
+            let group: Vec<&String> = match rule {
+                Rule::OneOfRequired { fields } => fields.iter().collect(),
+                Rule::Exclusive { groups } => groups.iter().flatten().collect(),
+                _ => Vec::new(),
+            };
+            group.iter().any(|f| *f == name)
+                && group
+                    .iter()
+                    .any(|f| *f != name && names.contains(&f.as_str()))
+        })
+    };
+    for name in &names {
+        if has_partner(name) {
+            continue;
+        }
+        let property = body
+            .schema
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(*name))
+            .and_then(|p| p.as_object_mut());
+        if let Some(property) = property {
+            if property.get("x-never").and_then(|v| v.as_bool()) != Some(true) {
+                property.insert("x-always".into(), true.into());
+            }
+        }
+    }
+    keyed
+}
+
 /// The ids of the uniqueness results of one vendor.
 pub fn subjects(spec: &VendorSpec) -> Vec<String> {
     plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
@@ -94,6 +134,8 @@ fn check_key(
     mut result: CheckResult,
 ) -> CheckResult {
     let row = key.row.as_deref().and_then(|id| spec.row(id));
+    let keyed = with_key_fields(endpoint, key);
+    let endpoint = &keyed;
     for attempt in 0..ATTEMPTS {
         let prefix = ctx.case_prefix(&result.id, attempt);
         let unique = crate::generate::UniqueCounter::new();

@@ -41,6 +41,13 @@ pub struct Config {
     /// retention policy would. The built-in records are always kept. Bounds the memory of a
     /// long run or a long-lived `serve`; [`Config::DEFAULT_RETAIN`] by default.
     pub retain: usize,
+    /// Array fixtures served smaller than built in, by fixture name (e.g.
+    /// `classroom.user_ids` -> 40): a test domain with a few dozen accounts, to check that a
+    /// run fits in it or says plainly that it does not.
+    pub pools: BTreeMap<String, usize>,
+    /// The time the reference judges by (a stale OAuth timestamp): the system clock unless a
+    /// test shares a manual one with the run.
+    pub clock: crate::target::Clock,
 }
 
 impl Default for Config {
@@ -50,6 +57,8 @@ impl Default for Config {
             limits: BTreeMap::new(),
             mutant: None,
             retain: Config::DEFAULT_RETAIN,
+            pools: BTreeMap::new(),
+            clock: crate::target::Clock::system(),
         }
     }
 }
@@ -157,6 +166,11 @@ impl Reference {
         for (name, value) in &self.config.limits {
             if let Some((vendor, limit)) = name.split_once('.') {
                 all.insert(format!("{vendor}.limit.{limit}"), json!(value));
+            }
+        }
+        for (name, size) in &self.config.pools {
+            if let Some(Value::Array(items)) = all.get_mut(name) {
+                items.truncate(*size);
             }
         }
         all

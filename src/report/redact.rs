@@ -335,6 +335,25 @@ impl Redactor {
         serde_json::from_value(self.redact_value(&value)).ok()
     }
 
+    /// Where secrets stand in `text`: `(start, end, VARIABLE)` of each match, leftmost-longest,
+    /// in order. `None` when there are secrets but no matcher could be built (fail closed:
+    /// the caller shows nothing of the text).
+    pub(crate) fn spans<'r>(&'r self, text: &str) -> Option<Vec<(usize, usize, &'r str)>> {
+        if !self.has_secrets() {
+            return Some(Vec::new());
+        }
+        let matcher = self.matcher.as_ref()?;
+        Some(
+            matcher
+                .find_iter(text.as_bytes())
+                .map(|m| {
+                    let var = self.variables[self.forms[m.pattern().as_usize()].1].as_str();
+                    (m.start(), m.end(), var)
+                })
+                .collect(),
+        )
+    }
+
     /// The variables a redacted text refers to, for the line that precedes a reproducer.
     pub fn variables(&self) -> Vec<&str> {
         self.variables.iter().map(String::as_str).collect()

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use crate::check::result::{CheckKind, CheckResult, Evidence, Exchange, RowVerdict};
+use crate::check::result::{Cause, CheckKind, CheckResult, Evidence, Exchange, RowVerdict};
 use crate::run::RunReport;
 use crate::target::Request;
 
@@ -24,44 +24,160 @@ pub fn secret_variable(fixture: &str) -> String {
     fixture.to_uppercase().replace(['.', '-'], "_")
 }
 
-fn shell_quote(s: &str) -> String {
-    // Double quotes keep `$VARIABLE` references live.
-    format!("\"{}\"", super::redact::shell_escape(s))
+/// A piece of reproducer text: literal bytes, or a secret that the shell reads from its
+/// variable.
+enum Piece<'t> {
+    Text(&'t str),
+    Secret(&'t str),
 }
 
-/// A `curl` command that sends `request` to `base_url`, secrets redacted.
+/// `text` cut into literal pieces and the secrets found in it (as their variables). When the
+/// secrets cannot be searched for, the whole text is one placeholder: nothing of it shows.
+fn pieces<'t>(redactor: &'t Redactor, text: &'t str) -> Vec<Piece<'t>> {
+    let Some(spans) = redactor.spans(text) else {
+        return vec![Piece::Text("[redacted]")];
+    };
+    let mut out = Vec::new();
+    let mut last = 0;
+    for (start, end, var) in spans {
+        if start > last {
+            out.push(Piece::Text(&text[last..start]));
+        }
+        out.push(Piece::Secret(var));
+        last = end;
+    }
+    if last < text.len() || out.is_empty() {
+        out.push(Piece::Text(&text[last..]));
+    }
+    out
+}
+
+/// One shell word that bash and sh both read back as exactly `text`: printable runs in single
+/// quotes, a single quote as `\'`, control characters as `$'\ooo'`, and each secret as
+/// `"$VARIABLE"` (so reproducers never print it and still send it).
+fn shell_word(pieces: &[Piece<'_>]) -> String {
+    let mut out = String::new();
+    let mut open = false;
+    let close = |out: &mut String, open: &mut bool| {
+        if *open {
+            out.push('\'');
+            *open = false;
+        }
+    };
+    for piece in pieces {
+        match piece {
+            Piece::Secret(var) => {
+                close(&mut out, &mut open);
+                out.push_str(&format!("\"${var}\""));
+            }
+            Piece::Text(text) => {
+                for c in text.chars() {
+                    if c == '\'' {
+                        close(&mut out, &mut open);
+                        out.push_str("\\'");
+                    } else if c.is_control() && (c as u32) < 0x80 {
+                        close(&mut out, &mut open);
+                        out.push_str(&format!("$'\\{:03o}'", c as u32));
+                    } else {
+                        if !open {
+                            out.push('\'');
+                            open = true;
+                        }
+                        out.push(c);
+                    }
+                }
+            }
+        }
+    }
+    close(&mut out, &mut open);
+    if out.is_empty() {
+        out.push_str("''");
+    }
+    out
+}
+
+/// A `printf` format that writes exactly `bytes` (octal escapes for everything but plain
+/// printable ASCII), single-quoted: how a body that is not text reaches `curl` (`@-`).
+fn printf_bytes(bytes: &[u8]) -> String {
+    let mut out = String::from("'");
+    for (i, &b) in bytes.iter().enumerate() {
+        // A leading `-` would read as an option of printf.
+        let plain = (b.is_ascii_graphic() && !matches!(b, b'\'' | b'\\' | b'%') || b == b' ')
+            && !(i == 0 && b == b'-');
+        if plain {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\{b:03o}"));
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A `curl` command that sends `request` to `base_url` byte for byte, secrets redacted: pasted
+/// into bash or sh (with the secrets' variables set) it sends the method, path, query, headers
+/// and body the harness sent. A body that is not UTF-8 text (or holds a NUL) is piped in with
+/// `printf`, so the line needs no file.
 pub fn curl(request: &Request, base_url: &str, redactor: &Redactor) -> String {
-    let mut url = format!("{}{}", base_url.trim_end_matches('/'), request.path);
-    if !request.query.is_empty() {
-        url.push('?');
-        url.push_str(&crate::target::encode_form(&request.query));
-    }
+    let url = format!(
+        "{}{}",
+        base_url.trim_end_matches('/'),
+        crate::target::path_and_query(request, "")
+    );
     let mut parts = vec!["curl -i".to_string()];
-    if request.method != "GET" || !request.body.is_empty() {
-        parts.push(format!("-X {}", request.method));
+    // `[]{}` are curl's URL globs, and it would resolve `/./` and `/../` itself.
+    if url.contains(['[', ']', '{', '}']) {
+        parts.push("-g".to_string());
     }
-    parts.push(shell_quote(&redactor.redact(&url)));
+    if url.contains("/.") {
+        parts.push("--path-as-is".to_string());
+    }
+    if request.method != "GET" || !request.body.is_empty() {
+        let method = &request.method;
+        if method.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            parts.push(format!("-X {method}"));
+        } else {
+            parts.push(format!("-X {}", shell_word(&[Piece::Text(method)])));
+        }
+    }
+    parts.push(shell_word(&pieces(redactor, &url)));
+    let mut content_type = false;
     for (k, v) in &request.headers {
         if k.eq_ignore_ascii_case("host") || k.eq_ignore_ascii_case("content-length") {
             continue;
         }
-        parts.push(format!(
-            "-H {}",
-            shell_quote(&redactor.redact(&format!("{k}: {v}")))
-        ));
+        content_type |= k.eq_ignore_ascii_case("content-type");
+        // `-H 'Name;'` is how curl sends a header with an empty value.
+        let header = if v.is_empty() {
+            format!("{k};")
+        } else {
+            format!("{k}: {v}")
+        };
+        parts.push(format!("-H {}", shell_word(&pieces(redactor, &header))));
     }
+    let mut piped = None;
     if !request.body.is_empty() {
+        if !content_type {
+            // Otherwise curl adds a form content type the harness did not send.
+            parts.push("-H 'Content-Type:'".to_string());
+        }
         match std::str::from_utf8(&request.body) {
-            Ok(text) => parts.push(format!(
-                "--data-binary {}",
-                shell_quote(&redactor.redact(text))
-            )),
-            Err(_) => parts.push("--data-binary @body.bin".to_string()),
+            Ok(text) if !text.contains('\0') => {
+                parts.push(format!(
+                    "--data-binary {}",
+                    shell_word(&pieces(redactor, text))
+                ));
+            }
+            _ => {
+                piped = Some(format!(
+                    "printf {} | ",
+                    printf_bytes(&redactor.redact_bytes(&request.body))
+                ));
+                parts.push("--data-binary @-".to_string());
+            }
         }
     }
-    // Each part was redacted before quoting; the whole line again, for a secret that only
-    // shows once quoted.
-    redactor.redact(&parts.join(" "))
+    format!("{}{}", piped.unwrap_or_default(), parts.join(" "))
 }
 
 /// `text` safe to print on a terminal: control characters of the target's answers (ESC, CSI,
@@ -111,7 +227,7 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         };
         table.push(vec![
             c.id.clone(),
-            c.verdict.as_str().to_string(),
+            verdict_text(c),
             c.count.to_string(),
             // Reasons quote answers, which may echo a secret: redact before clipping.
             clip(&redactor.redact(&reason), 100),
@@ -189,8 +305,52 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
             "stopped early: {reason}; the checks it did not finish are untested"
         );
     }
+    out.push_str(&untested_text(report, redactor));
     // Everything above quotes the target's answers: secrets out, terminal controls escaped.
     terminal_safe(&redactor.redact(&out))
+}
+
+/// A check's verdict as the tables print it: an untested check with its cause.
+fn verdict_text(c: &CheckResult) -> String {
+    match (c.verdict, c.cause) {
+        (RowVerdict::Untested, cause) => {
+            format!("untested ({})", cause.unwrap_or(Cause::Harness).as_str())
+        }
+        (verdict, _) => verdict.as_str().to_string(),
+    }
+}
+
+/// The closing lines about untested checks, one group per cause, each check with its reason:
+/// the harness's own (a harness error, exit 2), then the set-up's and the target's (allowed,
+/// counted; `--strict` fails them).
+pub fn untested_text(report: &RunReport, redactor: &Redactor) -> String {
+    let mut out = String::new();
+    for (cause, heading) in [
+        (
+            Cause::Harness,
+            "harness error: the harness could not carry out",
+        ),
+        (Cause::Setup, "untested because of the set-up:"),
+        (Cause::Target, "untested because of the target:"),
+    ] {
+        let untested: Vec<&CheckResult> = report.untested_because(cause).collect();
+        if untested.is_empty() {
+            continue;
+        }
+        let n = untested.len();
+        let note = match cause {
+            Cause::Harness => "the verdict is incomplete",
+            _ if report.strict => "--strict fails them",
+            _ => "allowed; --strict fails them",
+        };
+        let checks = if n == 1 { "check" } else { "checks" };
+        let _ = writeln!(out, "{heading} {n} {checks} ({note}):");
+        for c in untested {
+            let reason = c.reason.as_deref().unwrap_or("no reason given");
+            let _ = writeln!(out, "  {}: {}", c.id, clip(&redactor.redact(reason), 160));
+        }
+    }
+    out
 }
 
 /// What shows a failed or warned check: the minimal case of a single-case check, or the
@@ -348,7 +508,13 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "strict": report.strict,
         "cases": report.cases,
         "conforms": report.conforms(),
+        "outcome": report.outcome(),
         "summary": report.summary,
+        "untested": {
+            "harness": report.untested_because(Cause::Harness).count(),
+            "setup": report.untested_because(Cause::Setup).count(),
+            "target": report.untested_because(Cause::Target).count(),
+        },
         "elapsed_ms": report.elapsed_ms,
         "transport": report.transport,
         "stopped": report.stopped,
@@ -462,12 +628,27 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
                 );
             }
             RowVerdict::Untested => {
-                c.2 += 1;
-                let _ = write!(
-                    xml,
-                    "<skipped message=\"{}\"/>",
-                    xml_escape(&redactor.redact(reason.unwrap_or("untested")))
-                );
+                // A harness error is an error; under --strict any untested check fails;
+                // otherwise it is skipped with its cause.
+                let cause = check.cause.unwrap_or(Cause::Harness);
+                let message = xml_escape(&redactor.redact(&format!(
+                    "untested ({}): {}",
+                    cause.as_str(),
+                    reason.unwrap_or("no reason given")
+                )));
+                let element = if cause == Cause::Harness {
+                    "error"
+                } else if report.strict {
+                    "failure"
+                } else {
+                    "skipped"
+                };
+                if element == "skipped" {
+                    c.2 += 1;
+                } else {
+                    c.1 += 1;
+                }
+                let _ = write!(xml, "<{element} message=\"{message}\"/>");
             }
         }
         xml.push_str("</testcase>");
@@ -515,17 +696,31 @@ mod tests {
         let r = Redactor::from_secrets([("s3cret-token".into(), "VENDOR_TOKEN".into())]);
         let req = Request::new("POST", "/a b")
             .with_bearer("s3cret-token")
-            .with_json(&json!({"q": "say \"hi\""}))
+            .with_json(&json!({"q": "say 'hi' $HOME\n"}))
             .with_query("x", "1 2");
         let line = curl(&req, "http://127.0.0.1:9", &r);
-        assert!(line.contains("$VENDOR_TOKEN"), "{line}");
+        assert!(line.contains("\"$VENDOR_TOKEN\""), "{line}");
         assert!(!line.contains("s3cret-token"));
-        assert!(line.contains("?x=1%202"));
-        // The body {"q":"say \"hi\""} inside double quotes: every `"` and `\` escaped.
         assert!(
-            line.contains(r#"--data-binary "{\"q\":\"say \\\"hi\\\"\"}""#),
+            line.contains("'http://127.0.0.1:9/a%20b?x=1%202'"),
             "{line}"
         );
+        // Single quotes keep `$HOME` and `\n` as they are; a quote is `\'`.
+        assert!(
+            line.contains(r#"--data-binary '{"q":"say '\''hi'\'' $HOME\n"}'"#),
+            "{line}"
+        );
+        // A newline byte in a header value is `$'\012'`; a body that is not text is piped in.
+        let req = Request::new("PUT", "/x")
+            .with_header("X-Two", "a\nb")
+            .with_body(vec![0, 0xff, b'%', b'\'']);
+        let line = curl(&req, "http://h", &r);
+        assert!(line.contains("-H 'X-Two: a'$'\\012''b'"), "{line}");
+        assert!(
+            line.starts_with("printf '\\000\\377\\045\\047' | curl -i -X PUT"),
+            "{line}"
+        );
+        assert!(line.ends_with("--data-binary @-"), "{line}");
     }
 
     #[test]

@@ -30,7 +30,9 @@ pub struct CaseEnv<'a> {
     pub host: Option<&'a str>,
     /// Faults the target supports; `None`: all.
     pub faults: Option<&'a [String]>,
-    pub now: chrono::DateTime<chrono::Utc>,
+    /// Read each time a request is built, right before it is sent: OAuth timestamps, nonces
+    /// and dates relative to now are never older than the request.
+    pub clock: crate::target::Clock,
 }
 
 pub use crate::check::result::Exchange;
@@ -42,6 +44,10 @@ pub struct CaseRun {
     pub response: Response,
     /// The setup exchanges, in order (the request under test is not among them).
     pub setup: Vec<Exchange>,
+    /// A send before the request under test whose answer the case depends on was refused
+    /// (the first use of a nonce the case then reuses): the case is not evidence of the row,
+    /// and the refusal of a request that should be accepted is itself the finding.
+    pub unmet: Option<crate::check::Mismatch>,
 }
 
 /// Why a case could not be completed: these make a row *untested*, never passed or failed.
@@ -132,16 +138,34 @@ struct Runner<'e, 'a> {
     vars: BTreeMap<String, Value>,
     setup: Vec<Exchange>,
     nonce_counter: u64,
+    /// The time of the request being built: read from the clock when its building starts.
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 impl<'e, 'a> Runner<'e, 'a> {
+    fn new(env: &'e CaseEnv<'a>, spec: &'e VendorSpec) -> Self {
+        Runner {
+            env,
+            spec,
+            vars: BTreeMap::new(),
+            setup: Vec::new(),
+            nonce_counter: 0,
+            now: env.clock.now(),
+        }
+    }
+
+    /// Reads the clock for the next request.
+    fn tick(&mut self) {
+        self.now = self.env.clock.now();
+    }
+
     fn draft_env<'v>(&'v self, vars: &'v BTreeMap<String, Value>) -> DraftEnv<'v> {
         DraftEnv {
             gen: GenContext {
                 fixtures: self.env.fixtures,
                 vars,
                 run_prefix: self.env.run_prefix,
-                now: self.env.now,
+                now: self.now,
                 pool: self.env.pool,
                 unique: self.env.unique,
             },
@@ -172,6 +196,7 @@ impl<'e, 'a> Runner<'e, 'a> {
         ops: &[Op],
         ch: &mut Choices<'_>,
     ) -> Result<(Request, Draft), CaseError> {
+        self.tick();
         let draft = self.valid(endpoint, ch)?;
         let draft = self.mutate(draft, ops, ch)?;
         self.finish(draft)
@@ -205,7 +230,7 @@ impl<'e, 'a> Runner<'e, 'a> {
     /// Authenticates and serializes a draft.
     fn finish(&mut self, draft: Draft) -> Result<(Request, Draft), CaseError> {
         let nonce = self.nonce();
-        let secs = self.env.now.timestamp().max(0) as u64;
+        let secs = self.now.timestamp().max(0) as u64;
         let mut request = draft
             .finish(
                 &self.spec.vendor,
@@ -411,6 +436,21 @@ pub(crate) fn save_values(
     Ok(())
 }
 
+/// The statuses that count as success for `endpoint`, as a report says them: `2xx`, or its
+/// declared statuses joined by `or`.
+pub fn success_text(endpoint: &Endpoint) -> String {
+    if endpoint.success.is_empty() {
+        "2xx".to_string()
+    } else {
+        endpoint
+            .success
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+}
+
 /// Whether a status is a success for this endpoint: one of its declared `success` statuses,
 /// or any 2xx when it declares none.
 pub fn is_success(endpoint: &Endpoint, status: u16) -> bool {
@@ -478,13 +518,7 @@ pub fn execute(
         let variant = trigger.variants.get(i).map(Vec::as_slice).unwrap_or(&[]);
         trigger.ops.iter().chain(variant).cloned().collect()
     };
-    let mut runner = Runner {
-        env,
-        spec,
-        vars: BTreeMap::new(),
-        setup: Vec::new(),
-        nonce_counter: 0,
-    };
+    let mut runner = Runner::new(env, spec);
     let endpoint = runner.endpoint(endpoint_id)?;
     runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
     for (i, step) in trigger.setup.iter().enumerate() {
@@ -492,8 +526,29 @@ pub fn execute(
     }
     let (request, draft) = runner.build(endpoint, &ops, &mut ch)?;
     if draft.tamper.contains(&OauthTamper::ReuseNonce) {
-        // The first use of the nonce; its answer does not matter.
+        // The first use of the nonce must be accepted: a reuse only shows something when the
+        // same request was fine the first time. A refusal ends the case with that answer.
         let first = runner.send(&request)?;
+        if !is_success(endpoint, first.status) {
+            let unmet = crate::check::Mismatch {
+                what: crate::check::MismatchKind::Status,
+                expected: format!(
+                    "{} to the first send (the first use of the nonce is a valid request)",
+                    success_text(endpoint)
+                ),
+                observed: first.status.to_string(),
+                documented: true,
+            };
+            return Ok(CaseRun {
+                record: CaseRecord {
+                    vars: runner.vars,
+                    request,
+                },
+                response: first,
+                setup: runner.setup,
+                unmet: Some(unmet),
+            });
+        }
         runner.setup.push(Exchange {
             request: request.clone(),
             response: first,
@@ -507,6 +562,7 @@ pub fn execute(
         },
         response,
         setup: runner.setup,
+        unmet: None,
     })
 }
 
@@ -525,13 +581,7 @@ pub fn execute_valid(
     choices: &[u64],
 ) -> Result<CaseRun, CaseError> {
     let mut ch = Choices::new(choices);
-    let mut runner = Runner {
-        env,
-        spec,
-        vars: BTreeMap::new(),
-        setup: Vec::new(),
-        nonce_counter: 0,
-    };
+    let mut runner = Runner::new(env, spec);
     runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
     let (request, _) = runner.build(endpoint, &[], &mut ch)?;
     let response = runner.send(&request)?;
@@ -542,6 +592,7 @@ pub fn execute_valid(
         },
         response,
         setup: runner.setup,
+        unmet: None,
     })
 }
 
@@ -557,13 +608,7 @@ impl<'e, 'a> Session<'e, 'a> {
     /// A session with no variables yet.
     pub fn new(env: &'e CaseEnv<'a>, spec: &'e VendorSpec) -> Self {
         Session {
-            runner: Runner {
-                env,
-                spec,
-                vars: BTreeMap::new(),
-                setup: Vec::new(),
-                nonce_counter: 0,
-            },
+            runner: Runner::new(env, spec),
         }
     }
 
@@ -612,6 +657,7 @@ impl<'e, 'a> Session<'e, 'a> {
         ops: &[Op],
         ch: &mut Choices<'_>,
     ) -> Result<(Request, Request), CaseError> {
+        self.runner.tick();
         let draft = self.runner.valid(endpoint, ch)?;
         let mutated = self.runner.mutate(draft.clone(), ops, ch)?;
         let (valid, _) = self.runner.finish(draft)?;

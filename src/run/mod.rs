@@ -12,5 +12,5 @@ pub mod runner;
 pub use mutants::{score, MutationOptions, MutationReport};
 pub use runner::{
     case_prefix, prefix_for, run, CheckKind, CheckResult, Event, Evidence, RetryPolicy, RowVerdict,
-    RunError, RunOptions, RunReport, Summary,
+    RunError, RunOptions, RunOutcome, RunReport, Summary,
 };

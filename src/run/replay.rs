@@ -234,7 +234,7 @@ pub fn replay(
         url_base: to.url_base,
         host: to.host,
         faults: to.faults,
-        now: chrono::Utc::now(),
+        clock: crate::target::Clock::system(),
     };
     // The check as it stands now, with the rebuilt case as its evidence whatever the verdict.
     let judged = |run: CaseRun, verdict: Verdict, reason: Option<String>| {
@@ -265,7 +265,7 @@ pub fn replay(
                 .row(&check.id)
                 .ok_or_else(|| format!("row `{}` is not in the loaded spec", check.id))?;
             let run = execute(&env, spec, row, &choices).map_err(|e| e.to_string())?;
-            let verdict = oracle.check_row(spec, row, &run.record, &run.response, saved.strict);
+            let verdict = super::runner::judge(&oracle, spec, row, &run, saved.strict);
             let reason =
                 (verdict.outcome != Outcome::Pass).then(|| first_line(&verdict.mismatches));
             Ok(judged(run, verdict, reason))

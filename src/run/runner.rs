@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::case::{
-    execute, execute_valid, is_success, variant_examples, CaseEnv, CaseError, CaseRun,
+    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
 };
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
@@ -25,8 +25,8 @@ use crate::generate::{Pool, UniqueCounter};
 use crate::spec::*;
 pub use crate::target::RetryPolicy;
 use crate::target::{
-    Cutoff, RateLimited, Request, Response, Retry, RetryCounts, RetrySummary, StopHandle, Target,
-    TargetError,
+    Clock, Cutoff, RateLimited, Request, Response, Retry, RetryCounts, RetrySummary, StopHandle,
+    Target, TargetError,
 };
 
 /// How a run is configured.
@@ -63,13 +63,27 @@ pub struct RunOptions {
     pub max_duration: Option<Duration>,
     /// Stops the run from outside (a signal handler); the report says why.
     pub stop: Option<StopHandle>,
-    /// The instant dated values (`x-future`, `x-past`, OAuth timestamps) are relative to;
-    /// `None`: when the run starts. The same seed builds byte-identical requests only against
-    /// the same clock, so pin it to compare two runs.
+    /// Pins the clock to one instant (dated values such as `x-future`, `x-past` and OAuth
+    /// timestamps are relative to it): the same seed builds byte-identical requests only
+    /// against the same clock, so pin it to compare two runs. `None`: `clock` is read.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the time of each request comes from when `now` is `None`: read each time a
+    /// request is built, right before it is sent (the system clock by default; a test can
+    /// move a [`Clock::manual`] between rows).
+    pub clock: Clock,
     /// The cross-request properties to check after the rows (`props::all` names them):
     /// `None` all of them, an empty list none. The row filters select their results too.
     pub properties: Option<Vec<String>>,
+}
+
+impl RunOptions {
+    /// The clock requests are built with: `now` pinned, or `clock`.
+    pub fn clock_in_use(&self) -> Clock {
+        match self.now {
+            Some(at) => Clock::fixed(at),
+            None => self.clock.clone(),
+        }
+    }
 }
 
 impl Default for RunOptions {
@@ -93,6 +107,7 @@ impl Default for RunOptions {
             max_duration: None,
             stop: None,
             now: None,
+            clock: Clock::system(),
             properties: None,
         }
     }
@@ -121,10 +136,37 @@ pub struct RunReport {
 }
 
 impl RunReport {
-    /// Whether the target conforms: nothing failed (warnings count under `--strict`, where
-    /// they are already failures) and every check ran (a stopped run proves nothing).
+    /// Whether the run shows the target conforms: nothing failed (warnings count under
+    /// `--strict`, where they are already failures), the harness carried out every check it
+    /// selected, every check ran (a stopped run proves nothing), and under `--strict` nothing
+    /// is untested at all.
     pub fn conforms(&self) -> bool {
-        self.summary.failed == 0 && self.stopped.is_none()
+        self.outcome() == RunOutcome::Conforms
+    }
+
+    /// What the run shows, as `confuzz run` exits with it: non-conformance wins over a harness
+    /// error (a failure is a finding whatever else went wrong), which wins over the set-up.
+    pub fn outcome(&self) -> RunOutcome {
+        let untested = |cause: Cause| self.untested_because(cause).next().is_some();
+        if self.summary.failed > 0 {
+            RunOutcome::Fails
+        } else if self.stopped.is_some() {
+            RunOutcome::Stopped
+        } else if untested(Cause::Harness) {
+            RunOutcome::HarnessError
+        } else if self.strict && self.summary.untested > 0 {
+            RunOutcome::UntestedUnderStrict
+        } else {
+            RunOutcome::Conforms
+        }
+    }
+
+    /// The untested checks of one cause, in report order. A check untested without a cause
+    /// counts as the harness's: nothing may go untested unexplained.
+    pub fn untested_because(&self, cause: Cause) -> impl Iterator<Item = &CheckResult> {
+        self.checks().filter(move |c| {
+            c.verdict == RowVerdict::Untested && c.cause.unwrap_or(Cause::Harness) == cause
+        })
     }
 
     /// Every check of the run, in report order: the one way to read a report's results.
@@ -141,6 +183,27 @@ impl RunReport {
     pub fn check(&self, id: &str) -> Option<&CheckResult> {
         self.checks().find(|c| c.id == id)
     }
+}
+
+/// What a finished run shows, in order of precedence (see [`RunReport::outcome`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Nothing failed; whatever is untested is the set-up's or the target's doing, and the run
+    /// is not strict. `confuzz run` exits 0.
+    Conforms,
+    /// A check failed (exit 1).
+    Fails,
+    /// Under `--strict` (certification), a check is untested because of the set-up or the
+    /// target: the run cannot certify what it did not check (exit 1).
+    UntestedUnderStrict,
+    /// The harness could not carry out a check it selected (a request it could not build, a
+    /// pool it used up, a failure it could not rebuild): the verdict is incomplete by the
+    /// harness's fault (exit 2).
+    HarnessError,
+    /// The run stopped before every check ran (`--max-duration`, a signal) and found no
+    /// failure: it proves nothing either way (exit 2).
+    Stopped,
 }
 
 /// What reporters are told while a run goes on.
@@ -174,6 +237,70 @@ pub enum RunError {
     /// `--properties` names a property that does not exist.
     #[error("{0}")]
     UnknownProperty(String),
+    /// One filter (`--row`) selects nothing: a typo must not pass as a run of zero checks.
+    #[error("no row matches `{filter}` (nor any valid-request check or property result); {}; `confuzz list` shows the row ids", nearest_text(.nearest))]
+    NoMatch {
+        filter: String,
+        /// The known ids closest to the filter, nearest first.
+        nearest: Vec<String>,
+    },
+    /// A property named by `--properties` has no subject among the selected vendors and rows.
+    #[error("--properties {property} matches nothing: no selected vendor or row declares a subject for it; {}", nearest_text(.nearest))]
+    PropertyMatchesNothing {
+        property: String,
+        /// The property results the selection has instead (or the properties that have some).
+        nearest: Vec<String>,
+    },
+}
+
+fn nearest_text(nearest: &[String]) -> String {
+    if nearest.is_empty() {
+        "nothing is near it".to_string()
+    } else {
+        format!("the nearest: {}", nearest.join(", "))
+    }
+}
+
+/// Edit distance between two strings (characters inserted, removed or replaced).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The (at most three) `candidates` nearest to `filter`, nearest first.
+pub(crate) fn nearest_ids<'c>(
+    filter: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Vec<String> {
+    let bare = filter.trim_end_matches('*');
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| {
+            // A filter is often a prefix: compare with the candidate cut to the filter's length
+            // too, and keep the better of the two.
+            let cut: String = c.chars().take(bare.chars().count()).collect();
+            (distance(bare, c).min(distance(bare, &cut) + 1), c)
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 /// FNV-1a: a stable hash, so seeds derive the same way on every platform and release.
@@ -285,7 +412,7 @@ struct Shared<'a> {
     pool: Pool,
     options: &'a RunOptions,
     faults: Option<Vec<String>>,
-    now: chrono::DateTime<chrono::Utc>,
+    clock: Clock,
     fatal: Mutex<Option<TargetError>>,
     stop: AtomicBool,
     /// The run's end, when `--max-duration` sets one.
@@ -335,7 +462,7 @@ impl Shared<'_> {
             url_base: &self.options.url_base,
             host: self.options.host.as_deref(),
             faults: self.faults.as_deref(),
-            now: self.now,
+            clock: self.clock.clone(),
         }
     }
 }
@@ -376,6 +503,26 @@ fn evidence(
         choices,
         shrunk,
         reproduced,
+    }
+}
+
+/// The verdict on one case of `row`: the oracle's, or a failure when a send the case depends on
+/// was refused (then the answer under test shows nothing about the row).
+pub(crate) fn judge(
+    oracle: &Oracle,
+    spec: &VendorSpec,
+    row: &ErrorRow,
+    run: &CaseRun,
+    strict: bool,
+) -> Verdict {
+    match &run.unmet {
+        Some(unmet) => Verdict {
+            outcome: Outcome::Fail,
+            reading: row.id.clone(),
+            mismatches: vec![unmet.clone()],
+            looks_like: oracle.classify(spec, &run.response),
+        },
+        None => oracle.check_row(spec, row, &run.record, &run.response, strict),
     }
 }
 
@@ -454,7 +601,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 return Ok(());
             }
         };
-        let verdict = oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+        let verdict = judge(oracle, spec, row, &run, options.strict);
         let mut first = first_failure.lock().expect("not poisoned");
         match verdict.outcome {
             Outcome::Fail => {
@@ -546,7 +693,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 rerun
             };
             let rerun = rerun_case(&minimal).ok().map(|run| {
-                let v = oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+                let v = judge(oracle, spec, row, &run, options.strict);
                 (run, v)
             });
             let (run, verdict, choices, reproduced) = match (rerun, &original) {
@@ -557,8 +704,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 }
                 (_, Some((_, first_choices))) => {
                     match rerun_case(first_choices).ok().map(|run| {
-                        let v =
-                            oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+                        let v = judge(oracle, spec, row, &run, options.strict);
                         (run, v)
                     }) {
                         Some((run, v)) if v.outcome == Outcome::Fail => {
@@ -642,16 +788,7 @@ pub(crate) fn judge_valid(
         return None;
     }
     let looks_like = oracle.classify(spec, response);
-    let expected = if endpoint.success.is_empty() {
-        "2xx".to_string()
-    } else {
-        endpoint
-            .success
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ")
-    };
+    let expected = success_text(endpoint);
     let reason = format!(
         "a valid request was rejected: expected {expected}, got {}{}",
         response.status,
@@ -683,7 +820,7 @@ fn run_positive(
 ) -> CheckResult {
     let mut result = CheckResult::valid(&spec.vendor.id, &endpoint.id);
     let mut rng = rng_for(shared.options.seed, &result.id);
-    let cases = shared.options.cases.clamp(1, 8);
+    let cases = shared.options.cases.max(1);
     let retry = shared.retry(endpoint.success.iter().copied());
     let target: &dyn Target = match &retry {
         Some(retry) => retry,
@@ -839,6 +976,20 @@ pub(crate) fn rand_u64(rng: &mut TestRng) -> u64 {
     rng.next_u64()
 }
 
+/// Every property subject the loaded specs declare, whatever the filters, without sending
+/// anything: (vendor, property name, result id).
+fn property_subjects(set: &SpecSet) -> Vec<(String, &'static str, String)> {
+    let mut all = Vec::new();
+    for loaded in &set.specs {
+        for property in crate::props::all() {
+            for id in (property.subjects)(&loaded.spec) {
+                all.push((loaded.spec.vendor.id.clone(), property.name, id));
+            }
+        }
+    }
+    all
+}
+
 /// Runs every selected row of `set` against `target`.
 pub fn run(
     set: &SpecSet,
@@ -864,14 +1015,59 @@ pub fn run(
     } else {
         Vec::new()
     };
-    // A filter may name only property results (`vendor.property...`).
-    let names_property = options.rows.iter().any(|f| {
-        f.split('.')
-            .nth(1)
-            .is_some_and(|p| properties.iter().any(|q| q.name == p.trim_end_matches('*')))
-    });
-    if rows.is_empty() && endpoints.is_empty() && !names_property {
-        return Err(RunError::NoRows(options.rows.clone()));
+    // Every filter must select something (a row, a valid-request check or a property
+    // subject), and every property `--properties` names must have a subject among the
+    // selected vendors and rows: checked before anything is sent.
+    let subjects = property_subjects(set);
+    let known = || {
+        set.rows()
+            .map(|(_, r)| r.id.clone())
+            .chain(set.specs.iter().flat_map(|s| {
+                s.spec
+                    .endpoints
+                    .iter()
+                    .map(move |e| valid_check_id(&s.spec, e))
+            }))
+            .chain(subjects.iter().map(|(_, _, id)| id.clone()))
+            .collect::<Vec<String>>()
+    };
+    for filter in &options.rows {
+        let one = std::slice::from_ref(filter);
+        let matches = set.rows().any(|(_, r)| selected(&r.id, one))
+            || set.specs.iter().any(|s| {
+                s.spec
+                    .endpoints
+                    .iter()
+                    .any(|e| valid_check_selected(&s.spec, e, one))
+            })
+            || subjects.iter().any(|(_, _, id)| selected(id, one));
+        if !matches {
+            let known = known();
+            return Err(RunError::NoMatch {
+                filter: filter.clone(),
+                nearest: nearest_ids(filter, known.iter().map(String::as_str)),
+            });
+        }
+    }
+    for property in &properties {
+        let chosen = |(vendor, name, id): &&(String, &'static str, String)| {
+            *name == property.name
+                && (options.rows.is_empty()
+                    || selected(id, &options.rows)
+                    || options.rows.iter().any(|f| f == vendor))
+        };
+        if options.properties.is_some() && !subjects.iter().any(|s| chosen(&s)) {
+            let mut with: Vec<String> = subjects
+                .iter()
+                .filter(|(_, name, _)| *name == property.name)
+                .map(|(_, _, id)| id.clone())
+                .collect();
+            with.truncate(3);
+            return Err(RunError::PropertyMatchesNothing {
+                property: property.name.to_string(),
+                nearest: with,
+            });
+        }
     }
     let prefix = options
         .prefix
@@ -907,7 +1103,7 @@ pub fn run(
         pool: Pool::new(fixtures),
         options,
         faults: options.faults.clone(),
-        now: options.now.unwrap_or_else(chrono::Utc::now),
+        clock: options.clock_in_use(),
         fatal: Mutex::new(None),
         stop: AtomicBool::new(false),
         deadline,
@@ -1025,7 +1221,7 @@ pub fn run(
             options,
             prefix: &prefix,
             faults: shared.faults.as_deref(),
-            now: shared.now,
+            clock: shared.clock.clone(),
         };
         for property in &properties {
             if stop.is_stopped() {

@@ -7,6 +7,7 @@
 //!
 //! Not for: judging answers (that is `check`) or deciding what to send (that is `generate`).
 
+mod clock;
 mod cutoff;
 mod hooks;
 #[cfg(feature = "http")]
@@ -25,9 +26,10 @@ pub(crate) mod wire;
 pub use self::http::{HttpTarget, HttpTargetError};
 #[cfg(feature = "http")]
 pub use self::tower::TowerTarget;
+pub use clock::Clock;
 pub use cutoff::{Cutoff, StopHandle};
 pub use hooks::{CAPABILITIES_PATH, FAULT_HEADER, MAX_BODY_BYTES};
-pub use message::{decode_form, encode_form, percent_encode, Request, Response};
+pub use message::{decode_form, encode_form, path_and_query, percent_encode, Request, Response};
 pub use rate::RateLimited;
 pub use retry::{retry_after, Retry, RetryCounts, RetryPolicy, RetrySummary, RETRIED_STATUSES};
 

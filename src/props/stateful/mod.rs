@@ -83,7 +83,7 @@ pub fn check(
                 fixtures,
                 pool: Pool::new(fixtures),
                 options,
-                now: options.now.unwrap_or_else(chrono::Utc::now),
+                clock: options.clock_in_use(),
             };
             check_vendor(&context, &redactor)
         })
@@ -107,7 +107,7 @@ pub fn check_spec(
         fixtures: run.fixtures,
         pool: Pool::new(run.fixtures),
         options: run.options,
-        now: run.now,
+        clock: run.clock.clone(),
     };
     vec![check_vendor(&context, &redactor)]
 }

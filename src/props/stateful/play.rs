@@ -27,7 +27,7 @@ pub(super) struct Context<'a> {
     pub fixtures: &'a Map<String, Value>,
     pub pool: Pool,
     pub options: &'a RunOptions,
-    pub now: chrono::DateTime<chrono::Utc>,
+    pub clock: crate::target::Clock,
 }
 
 /// One call as it was played: its setup requests and its own request (the last).
@@ -165,7 +165,7 @@ pub(super) fn play(
         url_base: &cx.options.url_base,
         host: cx.options.host.as_deref(),
         faults: cx.options.faults.as_deref(),
-        now: cx.now,
+        clock: cx.clock.clone(),
     };
     let models = &cx.spec.models;
     let mut session = Session::new(&env, cx.spec);

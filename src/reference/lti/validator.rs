@@ -16,7 +16,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::auth::oauth1;
 use crate::reference::Config;
@@ -153,7 +152,7 @@ impl Validator {
         }
 
         // 3. Nonce, then timestamp.
-        let now = unix_now();
+        let now = self.config.clock.unix_seconds();
         if !lock(&self.nonces).record(key, nonce, now)
             && !self.config.mutant_is("lti.nonce-reuse-accepted")
         {
@@ -166,13 +165,6 @@ impl Validator {
             _ => Err(Rejection::Nonce),
         }
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// The nonces seen per consumer key within the last [`EXPIRE_IN_SEC`] seconds.

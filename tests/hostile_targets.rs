@@ -206,8 +206,10 @@ fn answer(stream: &mut TcpStream, status: &str, extra: &str, body: &[u8]) {
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\n\r\n",
         body.len()
     );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body);
+    // One write: a head and a body written apart wait out the client's delayed ACK (Nagle).
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    let _ = stream.write_all(&bytes);
 }
 
 fn too_many_requests(stream: &mut TcpStream, _: &Request, _: &Flags) {
@@ -678,6 +680,65 @@ fn no_output_shows_an_edge_secret_or_a_terminal_escape() {
         }
         assert!(saved_files > 0, "failures were saved");
         assert!(!bodies.is_empty(), "some answer was not UTF-8");
+        // A certification bundle of the same target: every file of it.
+        let bundle = dir.join("certified");
+        let certify = confuzz(&[
+            "certify",
+            "--product",
+            "Echo 1",
+            "--out",
+            &bundle.display().to_string(),
+            "--target",
+            &server.url,
+            "--fixtures",
+            &fixtures,
+            "--vendor",
+            "clever",
+            "--faults",
+            "internal",
+            "--cases",
+            "2",
+            // A re-run needs the manifest's seed as it is: one that shows no secret.
+            "--seed",
+            "4242",
+            "--no-retry",
+        ]);
+        // A short number as the secret may show inside the run's own numbers (timings,
+        // choices), and `false` is a word of the report itself; a bundle keeps those as they
+        // are, so certification refuses (exit 2) instead of writing them. Any other secret
+        // gets its bundle.
+        let refused = certify.code() == Some(2);
+        assert!(
+            certify.code() == Some(1) || refused && (secret.is_number() || secret == "false"),
+            "{:?}: {}",
+            certify.code(),
+            certify.stderr()
+        );
+        outputs.push(("certify stdout".into(), certify.output.stdout.clone()));
+        outputs.push(("certify stderr".into(), certify.output.stderr.clone()));
+        let mut bundled = 0;
+        for file in std::fs::read_dir(&bundle).into_iter().flatten() {
+            let path = file.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            if path.extension().is_some_and(|e| e == "json") {
+                if let Ok(value) = serde_json::from_slice::<Value>(&bytes) {
+                    base64_bodies(&value, &mut bodies);
+                }
+            }
+            outputs.push((path.display().to_string(), bytes));
+            bundled += 1;
+        }
+        if refused {
+            assert!(
+                certify
+                    .stderr()
+                    .contains("cannot be written without showing the secret"),
+                "{}",
+                certify.stderr()
+            );
+        } else {
+            assert!(bundled >= 4, "the bundle was written");
+        }
         for (i, body) in bodies.iter().enumerate() {
             outputs.push((format!("base64 body {i}"), body.clone()));
         }

@@ -68,9 +68,33 @@ pub fn write(
 ) -> Result<Manifest, BundleError> {
     ready(dir)?;
     // Everything is rendered from the redacted report, so no format can re-render a secret.
-    let report = redactor
-        .redact_serialized(report)
-        .ok_or_else(|| err("the run report does not survive redaction"))?;
+    let report = redactor.redact_serialized(report).ok_or_else(|| {
+        err(
+            "a secret fixture value shows inside the run's numbers or words (seed, \
+                 choices, timings, verdicts): a bundle keeps those as they are, so it cannot \
+                 be written without showing the secret; certify with a longer, non-numeric secret",
+        )
+    })?;
+    // The verdicts quote untested checks' reasons: taken again from the redacted report.
+    let vendors: Vec<String> = manifest
+        .certification
+        .vendors
+        .iter()
+        .map(|v| v.vendor.clone())
+        .collect();
+    manifest.certification = Certification::of(&report, &vendors);
+    // The seed, prefix and product stay as they are (a re-run needs them): a manifest that
+    // would show a secret in them is refused rather than written. File hashes and the seal
+    // are added after this check; they are hex digests, not values of the run.
+    let mut probe = manifest.clone();
+    probe.files.clear();
+    let probe = probe.sealed_text();
+    if redactor.redact(&probe) != probe {
+        return Err(err(
+            "the manifest would show a secret fixture value (in the seed, the prefix, the product \
+             or the target); pass another --seed or --prefix",
+        ));
+    }
     let base = manifest.reproducers.clone();
     let json_text = serde_json::to_string_pretty(&json_report(&report, &base, redactor))
         .map_err(|e| err(format!("cannot serialize the JSON report: {e}")))?

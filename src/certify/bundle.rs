@@ -13,7 +13,8 @@ use super::html;
 use super::manifest::{sha256_hex, BundleFile, Manifest, SpecFile};
 use super::verdict::Certification;
 use crate::report::run::{json as json_report, junit, Redactor};
-use crate::run::{RowVerdict, RunReport, Summary};
+use crate::run::partition::combine;
+use crate::run::{RowVerdict, RunReport};
 use crate::spec::SpecSet;
 
 /// The files of a bundle, in the order the manifest lists them.
@@ -387,58 +388,10 @@ pub fn merge(parts: &[Bundle], set: &SpecSet) -> Result<(RunReport, Manifest), B
             }
         }
     }
-    // Report order: the vendors in load order, and within a vendor its rows in spec order.
+    // Report order: the vendors in load order, and the checks in the order of a whole run.
     let load_order: Vec<String> = set.specs.iter().map(|s| s.spec.vendor.id.clone()).collect();
     vendors.sort_by_key(|v| load_order.iter().position(|l| l == v).unwrap_or(usize::MAX));
-    let row_order: BTreeMap<&str, usize> = set
-        .rows()
-        .enumerate()
-        .map(|(i, (_, r))| (r.id.as_str(), i))
-        .collect();
-    let r0 = &first.report;
-    let mut report = RunReport {
-        seed: r0.seed,
-        prefix: r0.prefix.clone(),
-        target: r0.target.clone(),
-        strict: r0.strict,
-        cases: r0.cases,
-        checks: parts
-            .iter()
-            .flat_map(|p| p.report.checks().cloned())
-            .collect(),
-        summary: Summary::default(),
-        // The parts may have run side by side: the longest one is the wall time.
-        elapsed_ms: parts.iter().map(|p| p.report.elapsed_ms).max().unwrap_or(0),
-        // The retries of every part, added up.
-        transport: parts.iter().fold(Default::default(), |mut sum, p| {
-            let t = &p.report.transport;
-            sum.retries += t.retries;
-            sum.retry_after_too_long += t.retry_after_too_long;
-            for (cause, n) in &t.causes {
-                *sum.causes.entry(cause.clone()).or_default() += n;
-            }
-            sum
-        }),
-        // A part that stopped early says so in the whole.
-        stopped: {
-            let reasons: Vec<&str> = parts
-                .iter()
-                .filter_map(|p| p.report.stopped.as_deref())
-                .collect();
-            (!reasons.is_empty()).then(|| reasons.join("; "))
-        },
-    };
-    let vendor_rank = |v: &str| vendors.iter().position(|x| x == v).unwrap_or(usize::MAX);
-    // A stable sort: within a vendor and kind, valid-request checks and properties keep the
-    // order of their parts.
-    report.checks.sort_by_key(|c| {
-        (
-            c.kind,
-            vendor_rank(&c.vendor),
-            row_order.get(c.id.as_str()).copied(),
-        )
-    });
-    report.summary = Summary::of(report.checks());
+    let report = combine(parts.iter().map(|p| &p.report), set);
     let mut manifest = m0.clone();
     manifest.date = parts
         .iter()

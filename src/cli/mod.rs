@@ -103,6 +103,9 @@ enum Command {
     Serve(ServeArgs),
     /// Check the checks: every mutant of the reference must fail some check, the reference none.
     Mutants(MutantsArgs),
+    /// One report from the JSON reports of the parts of a split run (`run --partition K/N`):
+    /// console, JSON or JUnit, exit code as `run`.
+    Merge(MergeReportsArgs),
     /// Certify an implementation: a strict run of every check of the chosen vendors, and an
     /// evidence bundle (report.html, report.json, junit.xml, manifest.json).
     Certify(Box<CertifyCommand>),
@@ -322,6 +325,34 @@ struct RunArgs {
     /// Colour the progress line: auto (a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     color: ColorWhen,
+    /// Run only part K of N of the checks (e.g. 2/3), a deterministic split by check id that
+    /// keeps checks sharing a target's state together; `confuzz merge` joins the parts'
+    /// `--format json` reports. Give every part the same --seed.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    partition: Option<runner::Partition>,
+}
+
+fn parse_partition(text: &str) -> Result<runner::Partition, String> {
+    text.parse()
+}
+
+#[derive(clap::Args)]
+struct MergeReportsArgs {
+    /// The JSON reports of the parts (`confuzz run --partition K/N --format json`).
+    #[arg(required = true, value_name = "REPORT.json")]
+    reports: Vec<PathBuf>,
+    /// The specs of the run, if not the embedded ones (the reports' fingerprint must match).
+    #[arg(long, value_name = "PATH")]
+    spec: Option<PathBuf>,
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Also write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// List passing checks too.
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -490,6 +521,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         #[cfg(feature = "http")]
         Command::Serve(args) => serve_command(args),
         Command::Mutants(args) => mutants_command(args),
+        Command::Merge(args) => merge_command(args),
         Command::Certify(command) => match command.action {
             None => certify::certify_command(command.run),
             Some(CertifyAction::Verify(args)) => certify::certify_verify_command(args),
@@ -771,6 +803,7 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
                     .filter(|n| !n.is_empty() && n != "none")
                     .collect()
             }),
+        partition: args.partition,
     };
     let progress = progress::show_progress(
         std::io::stderr().is_terminal(),
@@ -832,6 +865,70 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
             report.summary.untested
         );
     }
+    Ok(exit_code(&report))
+}
+
+/// Input files are read up to this size (a JSON report of a run with failures and their
+/// evidence is large; this is far above any real one).
+const MAX_REPORT_BYTES: u64 = 256 << 20;
+
+fn merge_command(args: MergeReportsArgs) -> Result<ExitCode, String> {
+    use std::io::Read as _;
+    // The JUnit file is checked before anything is read: a bad path is a usage error.
+    let outputs = output::Outputs::prepare(args.junit.as_deref(), None)?;
+    let mut parts = Vec::new();
+    for path in &args.reports {
+        let name = path.display().to_string();
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_REPORT_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        if bytes.len() as u64 > MAX_REPORT_BYTES {
+            return Err(format!(
+                "{name} is over {} MiB: not a JSON report of `confuzz run`",
+                MAX_REPORT_BYTES >> 20
+            ));
+        }
+        let report: runner::RunReport = serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{name} is not a JSON report this confuzz reads ({e}); write each part with `confuzz run --partition K/N --format json > FILE`"
+            )
+        })?;
+        parts.push((name, report));
+    }
+    // The specs of the run: the embedded ones (or --spec), restricted to the reports' vendors.
+    let vendors = parts
+        .first()
+        .and_then(|(_, r)| r.options.as_ref())
+        .map(|o| o.vendors.clone())
+        .unwrap_or_default();
+    let set = load(&SpecArgs {
+        spec: args.spec.clone(),
+        vendors: Vec::new(),
+    })?;
+    let set = if vendors.is_empty() {
+        set
+    } else {
+        set.only_vendors(&vendors)?
+    };
+    let report = runner::merge(&parts, &set).map_err(|e| e.to_string())?;
+    // The parts are redacted already; reproducers point where the run's did.
+    let redactor = run_report::Redactor::default();
+    let base = if report.target.starts_with("http://") || report.target.starts_with("https://") {
+        report.target.clone()
+    } else {
+        format!("http://{SERVE_ADDR}")
+    };
+    match args.format {
+        Format::Json => json(&run_report::json(&report, &base, &redactor))?,
+        Format::Table => out(&run_report::console(
+            &report,
+            &base,
+            &redactor,
+            args.verbose,
+        ))?,
+    }
+    outputs.write(&report, &base, &redactor)?;
     Ok(exit_code(&report))
 }
 

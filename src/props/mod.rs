@@ -118,13 +118,16 @@ pub struct Context<'a> {
     pub faults: Option<&'a [String]>,
     /// Read each time a request is built (see `RunOptions::clock`).
     pub clock: crate::target::Clock,
+    /// The ids of the checks this part of a split run runs (`--partition`); `None`: all.
+    pub only: Option<&'a std::collections::BTreeSet<String>>,
 }
 
 impl<'a> Context<'a> {
     /// Whether the run's `--row` filters select the property result `id` (by its id or a
-    /// prefix of it, or by the bare vendor id).
+    /// prefix of it, or by the bare vendor id), and its part of a split run is this one.
     pub fn selected(&self, spec: &VendorSpec, id: &str) -> bool {
         check_selected(&spec.vendor.id, id, &self.options.rows)
+            && self.only.is_none_or(|only| only.contains(id))
     }
 
     /// The entity prefix of attempt `attempt` of the check `key` (stable for a seed).

@@ -518,6 +518,9 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "elapsed_ms": report.elapsed_ms,
         "transport": report.transport,
         "stopped": report.stopped,
+        "spec": report.spec,
+        "options": report.options,
+        "partition": report.partition,
         "checks": checks,
     });
     // Secrets are redacted everywhere, on the values: the evidence, and the reasons, which

@@ -5,11 +5,13 @@ pub mod case;
 pub mod fixtures;
 #[cfg(feature = "reference")]
 pub mod mutants;
+pub mod partition;
 pub mod replay;
 pub mod runner;
 
 #[cfg(feature = "reference")]
 pub use mutants::{score, MutationOptions, MutationReport};
+pub use partition::{merge, Partition, RunSettings};
 pub use runner::{
     case_prefix, prefix_for, run, CheckKind, CheckResult, Event, Evidence, RetryPolicy, RowVerdict,
     RunError, RunOptions, RunOutcome, RunReport, Summary,

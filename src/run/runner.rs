@@ -5,7 +5,7 @@
 //!
 //! Not for: printing (see `report`), or deciding what a row expects (see `check`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use super::case::{
     execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
 };
+use super::partition::{assign, fingerprint, Partition, RunSettings};
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
@@ -74,6 +75,8 @@ pub struct RunOptions {
     /// The cross-request properties to check after the rows (`props::all` names them):
     /// `None` all of them, an empty list none. The row filters select their results too.
     pub properties: Option<Vec<String>>,
+    /// Run only this part of the checks (`--partition K/N`, see [`super::partition`]).
+    pub partition: Option<Partition>,
 }
 
 impl RunOptions {
@@ -109,6 +112,7 @@ impl Default for RunOptions {
             now: None,
             clock: Clock::system(),
             properties: None,
+            partition: None,
         }
     }
 }
@@ -133,6 +137,15 @@ pub struct RunReport {
     /// did not finish are untested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
+    /// The fingerprint of the specs the run loaded ([`super::partition::fingerprint`]).
+    #[serde(default)]
+    pub spec: Option<String>,
+    /// What decided the requests besides the seed, prefix, cases and strictness.
+    #[serde(default)]
+    pub options: Option<RunSettings>,
+    /// The part of a split run this report is (`--partition K/N`), if any.
+    #[serde(default)]
+    pub partition: Option<Partition>,
 }
 
 impl RunReport {
@@ -990,6 +1003,65 @@ fn property_subjects(set: &SpecSet) -> Vec<(String, &'static str, String)> {
     all
 }
 
+/// The id of every check the loaded specs declare, whatever the filters, in report order:
+/// the rows, the valid-request checks, the property subjects.
+pub(crate) fn report_order(set: &SpecSet) -> Vec<String> {
+    set.rows()
+        .map(|(_, r)| r.id.clone())
+        .chain(set.specs.iter().flat_map(|s| {
+            s.spec
+                .endpoints
+                .iter()
+                .map(move |e| valid_check_id(&s.spec, e))
+        }))
+        .chain(property_subjects(set).into_iter().map(|(_, _, id)| id))
+        .collect()
+}
+
+/// Every selected check, in report order, with the key of its group for a split run: checks
+/// that share a target's state share a key, so that they run in one part. A vendor's shared
+/// state is what its property subjects (which run one after another in a run), its limit rows
+/// (a limit fills once per target) and its checks that draw `x-pool` elements (in one order)
+/// touch; any other check is a group of its own.
+fn group_keys(
+    rows: &[(&VendorSpec, &ErrorRow)],
+    endpoints: &[(&VendorSpec, &Endpoint)],
+    subjects: &[(String, &'static str, String)],
+    properties: &[crate::props::Property],
+    options: &RunOptions,
+) -> Vec<(String, String)> {
+    let shared = |vendor: &str| format!("{vendor} shared state");
+    let mut keys = Vec::new();
+    for (spec, row) in rows {
+        let limit_row = spec
+            .vendor
+            .limits
+            .iter()
+            .any(|l| l.row.as_deref() == Some(row.id.as_str()));
+        let key = if limit_row || row_draws_from_pool(spec, row) {
+            shared(&spec.vendor.id)
+        } else {
+            row.id.clone()
+        };
+        keys.push((row.id.clone(), key));
+    }
+    for (spec, endpoint) in endpoints {
+        let id = valid_check_id(spec, endpoint);
+        let key = if endpoint_draws_from_pool(spec, &endpoint.id, 0) {
+            shared(&spec.vendor.id)
+        } else {
+            id.clone()
+        };
+        keys.push((id, key));
+    }
+    for (vendor, name, id) in subjects {
+        if properties.iter().any(|p| p.name == *name) && check_selected(vendor, id, &options.rows) {
+            keys.push((id.clone(), shared(vendor)));
+        }
+    }
+    keys
+}
+
 /// Runs every selected row of `set` against `target`.
 pub fn run(
     set: &SpecSet,
@@ -1019,18 +1091,7 @@ pub fn run(
     // subject), and every property `--properties` names must have a subject among the
     // selected vendors and rows: checked before anything is sent.
     let subjects = property_subjects(set);
-    let known = || {
-        set.rows()
-            .map(|(_, r)| r.id.clone())
-            .chain(set.specs.iter().flat_map(|s| {
-                s.spec
-                    .endpoints
-                    .iter()
-                    .map(move |e| valid_check_id(&s.spec, e))
-            }))
-            .chain(subjects.iter().map(|(_, _, id)| id.clone()))
-            .collect::<Vec<String>>()
-    };
+    let known = || report_order(set);
     for filter in &options.rows {
         let one = std::slice::from_ref(filter);
         let matches = set.rows().any(|(_, r)| selected(&r.id, one))
@@ -1069,6 +1130,23 @@ pub fn run(
             });
         }
     }
+    // A part of a split run keeps only its own checks; the filters above were checked
+    // against the whole run, which every part sees alike.
+    let only: Option<BTreeSet<String>> = options.partition.map(|p| {
+        let keys = group_keys(&rows, &endpoints, &subjects, &properties, options);
+        assign(&keys, p.count)
+            .into_iter()
+            .filter(|(_, k)| *k == p.index)
+            .map(|(id, _)| id)
+            .collect()
+    });
+    let owned = |id: &str| only.as_ref().is_none_or(|o| o.contains(id));
+    let rows: Vec<(&VendorSpec, &ErrorRow)> =
+        rows.into_iter().filter(|(_, r)| owned(&r.id)).collect();
+    let endpoints: Vec<(&VendorSpec, &Endpoint)> = endpoints
+        .into_iter()
+        .filter(|(s, e)| owned(&valid_check_id(s, e)))
+        .collect();
     let prefix = options
         .prefix
         .clone()
@@ -1222,6 +1300,7 @@ pub fn run(
             prefix: &prefix,
             faults: shared.faults.as_deref(),
             clock: shared.clock.clone(),
+            only: only.as_ref(),
         };
         for property in &properties {
             if stop.is_stopped() {
@@ -1262,6 +1341,9 @@ pub fn run(
         elapsed_ms: start.elapsed().as_millis() as u64,
         transport: shared.retries.summary(),
         stopped: stop.reason(),
+        spec: Some(fingerprint(set)),
+        options: Some(RunSettings::of(set, options)),
+        partition: options.partition,
     })
 }
 

@@ -914,8 +914,10 @@ fn merge_command(args: MergeReportsArgs) -> Result<ExitCode, String> {
     let report = runner::merge(&parts, &set).map_err(|e| e.to_string())?;
     // The parts are redacted already; reproducers point where the run's did.
     let redactor = run_report::Redactor::default();
-    let base = if report.target.starts_with("http://") || report.target.starts_with("https://") {
-        report.target.clone()
+    // Parts checked against several URLs: the reproducers point at the first.
+    let first_target = report.target.split(", ").next().unwrap_or_default();
+    let base = if first_target.starts_with("http://") || first_target.starts_with("https://") {
+        first_target.to_string()
     } else {
         format!("http://{SERVE_ADDR}")
     };

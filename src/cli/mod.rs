@@ -599,12 +599,13 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
             .iter()
             .filter(|r| r.verdict == RowVerdict::Failed)
         {
-            if let Some(saved) = runner::replay::SavedFailure::from_row(
+            if let Some(mut saved) = runner::replay::SavedFailure::from_row(
                 row,
                 report.seed,
                 &report.prefix,
                 report.strict,
             ) {
+                saved.oauth1 = report.signing.get(&row.vendor).copied();
                 // Replay rebuilds the case from its choices; what was sent is kept for people,
                 // with secrets redacted like every other output.
                 let saved = redactor.redact_serialized(&saved).unwrap_or(saved);

@@ -181,6 +181,8 @@ pub struct Context<'a> {
     pub prefix: &'a str,
     pub faults: Option<&'a [String]>,
     pub now: chrono::DateTime<chrono::Utc>,
+    /// The OAuth 1.0a convention of each vendor's target (see `run::signing`).
+    pub signing: &'a std::collections::BTreeMap<String, crate::auth::oauth1::Convention>,
 }
 
 impl<'a> Context<'a> {
@@ -214,6 +216,7 @@ impl<'a> Context<'a> {
             host: self.options.host.as_deref(),
             faults: self.faults,
             now: self.now,
+            signing: self.signing,
         }
     }
 

@@ -211,6 +211,11 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
             let _ = writeln!(out, "  {}", redactor.redact(n));
         }
     }
+    if !report.signing.is_empty() {
+        out.push('\n');
+        out.push_str(&signing_line(report));
+        out.push('\n');
+    }
     let s = &report.summary;
     let _ = writeln!(
         out,
@@ -229,6 +234,28 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         report.elapsed_ms
     );
     out
+}
+
+/// One line naming the OAuth 1.0a convention each vendor's requests were signed with, e.g.
+/// `OAuth 1.0a signatures: lti per ims-lti (the target rejects RFC 5849)`.
+pub fn signing_line(report: &RunReport) -> String {
+    let parts: Vec<String> = report
+        .signing
+        .iter()
+        .map(|(vendor, convention)| {
+            let rejects_rfc = report.properties.iter().any(|p| {
+                p.vendor == *vendor
+                    && p.property == crate::run::signing::INTEROP
+                    && matches!(p.verdict, RowVerdict::Warned | RowVerdict::Failed)
+            });
+            if rejects_rfc {
+                format!("{vendor} per {convention} (the target rejects RFC 5849)")
+            } else {
+                format!("{vendor} per {convention}")
+            }
+        })
+        .collect();
+    format!("OAuth 1.0a signatures: {}", parts.join(", "))
 }
 
 /// Expected vs observed, the minimal request, and its reproducer.
@@ -402,6 +429,7 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "rows": rows,
         "positive": positive,
         "properties": properties,
+        "signing": report.signing,
     });
     // Secrets are redacted everywhere: the evidence, and the reasons, which quote answers.
     redactor.redact_serialized(&document).unwrap_or(Value::Null)
@@ -479,6 +507,9 @@ pub fn normalized(report: &RunReport) -> Value {
     // shape.
     if !properties.is_empty() {
         document["properties"] = json!(properties);
+    }
+    if !report.signing.is_empty() {
+        document["signing"] = json!(report.signing);
     }
     document
 }
@@ -584,9 +615,14 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
             "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{f}\" skipped=\"{s}\">",
             xml_escape(vendor)
         );
+        let signing = report
+            .signing
+            .get(vendor)
+            .map(|c| format!("<property name=\"oauth1.convention\" value=\"{c}\"/>"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "    <properties><property name=\"seed\" value=\"{}\"/></properties>",
+            "    <properties><property name=\"seed\" value=\"{}\"/>{signing}</properties>",
             report.seed
         );
         for c in cases {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::auth::oauth1::Convention;
 use crate::check::oracle::split_location;
 use crate::check::CaseRecord;
 use crate::generate::choice::Choices;
@@ -31,6 +32,9 @@ pub struct CaseEnv<'a> {
     /// Faults the target supports; `None`: all.
     pub faults: Option<&'a [String]>,
     pub now: chrono::DateTime<chrono::Utc>,
+    /// How OAuth 1.0a requests are signed: the convention each vendor's target verifies
+    /// with, by vendor id (a vendor not listed: RFC 5849).
+    pub signing: &'a BTreeMap<String, Convention>,
 }
 
 /// A request sent while setting up a case, for reports and reproducers.
@@ -115,6 +119,12 @@ impl<'e, 'a> Runner<'e, 'a> {
                 unique: self.env.unique,
             },
             faults: self.env.faults,
+            oauth1: self
+                .env
+                .signing
+                .get(&self.spec.vendor.id)
+                .copied()
+                .unwrap_or_default(),
         }
     }
 

@@ -6,6 +6,7 @@ pub mod fixtures;
 pub mod mutants;
 pub mod replay;
 pub mod runner;
+pub mod signing;
 
 pub use mutants::{score, MutationOptions, MutationReport};
 pub use runner::{

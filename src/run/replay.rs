@@ -4,6 +4,7 @@
 //!
 //! Not for: running whole tables (see `runner`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +12,7 @@ use serde_json::{Map, Value};
 
 use super::case::{execute, CaseEnv, Exchange};
 use super::runner::{Evidence, RowResult};
+use crate::auth::oauth1::Convention;
 use crate::check::{Oracle, Verdict};
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::SpecSet;
@@ -26,6 +28,9 @@ pub struct SavedFailure {
     pub prefix: String,
     pub choices: Vec<u64>,
     pub strict: bool,
+    /// The OAuth 1.0a convention the case was signed with (vendors whose auth is `oauth1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth1: Option<Convention>,
     /// What was sent and answered when it failed (for people; replay regenerates).
     pub setup: Vec<Exchange>,
     pub request: Request,
@@ -45,6 +50,7 @@ impl SavedFailure {
             prefix: prefix.to_string(),
             choices: e.choices.clone(),
             strict,
+            oauth1: None,
             setup: e.setup.clone(),
             request: e.request.clone(),
             response: e.response.clone(),
@@ -109,6 +115,11 @@ pub fn replay(
             .unwrap_or(0)
             % 1_000_000);
     let prefix = super::runner::case_prefix(&saved.prefix, &saved.row, &saved.choices, attempt);
+    let signing: BTreeMap<String, Convention> = saved
+        .oauth1
+        .map(|c| (saved.vendor.clone(), c))
+        .into_iter()
+        .collect();
     let env = CaseEnv {
         target,
         fixtures,
@@ -119,6 +130,7 @@ pub fn replay(
         host,
         faults: None,
         now: chrono::Utc::now(),
+        signing: &signing,
     };
     let run = execute(&env, spec, row, &saved.choices).map_err(|e| e.to_string())?;
     let oracle = Oracle::new(set);

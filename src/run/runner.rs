@@ -17,6 +17,8 @@ use serde_json::{Map, Value};
 use super::case::{
     execute, execute_valid, is_success, variant_examples, CaseEnv, CaseError, CaseRun, Exchange,
 };
+use super::signing;
+use crate::auth::oauth1::Convention;
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
 use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
@@ -188,6 +190,11 @@ pub struct RunReport {
     /// Cross-request property checks (see `props`).
     #[serde(default)]
     pub properties: Vec<crate::props::PropertyResult>,
+    /// The OAuth 1.0a convention each vendor's requests were signed with, by vendor id
+    /// (vendors whose auth is `oauth1`; found by `signing::detect` where the spec declares
+    /// variants).
+    #[serde(default)]
+    pub signing: BTreeMap<String, Convention>,
     pub summary: Summary,
     pub elapsed_ms: u64,
 }
@@ -374,6 +381,8 @@ struct Shared<'a> {
     now: chrono::DateTime<chrono::Utc>,
     fatal: Mutex<Option<TargetError>>,
     stop: AtomicBool,
+    /// The OAuth 1.0a convention of each vendor's target (see `signing`).
+    signing: BTreeMap<String, Convention>,
 }
 
 impl Shared<'_> {
@@ -393,6 +402,7 @@ impl Shared<'_> {
             host: self.options.host.as_deref(),
             faults: self.faults.as_deref(),
             now: self.now,
+            signing: &self.signing,
         }
     }
 }
@@ -889,7 +899,7 @@ pub fn run(
         .prefix
         .clone()
         .unwrap_or_else(|| prefix_for(options.seed));
-    let shared = Shared {
+    let mut shared = Shared {
         target,
         fixtures,
         prefix: prefix.clone(),
@@ -899,11 +909,46 @@ pub fn run(
         now: options.now.unwrap_or_else(chrono::Utc::now),
         fatal: Mutex::new(None),
         stop: AtomicBool::new(false),
+        signing: BTreeMap::new(),
     };
     on_event(&Event::Started {
         rows: rows.len(),
         endpoints: endpoints.len(),
     });
+    // Before any row: which OAuth 1.0a convention each checked vendor's target verifies with.
+    let mut interop = Vec::new();
+    for loaded in &set.specs {
+        let spec = &loaded.spec;
+        if !matches!(spec.vendor.auth, Auth::Oauth1 { .. }) {
+            continue;
+        }
+        let vendor = spec.vendor.id.as_str();
+        let checked = rows.iter().any(|(s, _)| s.vendor.id == vendor)
+            || endpoints.iter().any(|(s, _)| s.vendor.id == vendor)
+            || (!properties.is_empty() && selected(vendor, &options.rows))
+            || options
+                .rows
+                .iter()
+                .any(|f| f == vendor || f.starts_with(&format!("{vendor}.")));
+        if !checked {
+            continue;
+        }
+        let unique = UniqueCounter::new();
+        let detection = signing::detect(
+            &shared.env(target, &prefix, &unique),
+            spec,
+            options.seed,
+            options.strict,
+        );
+        let convention = detection
+            .as_ref()
+            .map_or(Convention::Rfc5849, |d| d.convention);
+        shared.signing.insert(vendor.to_string(), convention);
+        if let Some(d) = detection {
+            on_event(&Event::PropertyFinished(&d.result));
+            interop.push(d.result);
+        }
+    }
     enum Job<'s> {
         Row(&'s VendorSpec, &'s ErrorRow),
         Valid(&'s VendorSpec, &'s Endpoint),
@@ -983,8 +1028,9 @@ pub fn run(
         prefix: &prefix,
         faults: shared.faults.as_deref(),
         now: shared.now,
+        signing: &shared.signing,
     };
-    let mut property_results = Vec::new();
+    let mut property_results = interop;
     for loaded in &set.specs {
         for property in &properties {
             for result in (property.check)(&context, &loaded.spec) {
@@ -1016,6 +1062,7 @@ pub fn run(
         rows: rows_out,
         positive,
         properties: property_results,
+        signing: shared.signing,
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
     })

@@ -75,6 +75,7 @@ pub fn check(
                 pool: Pool::new(fixtures),
                 options,
                 now: options.now.unwrap_or_else(chrono::Utc::now),
+                signing: Default::default(),
             };
             check_vendor(&context, &redactor)
         })
@@ -99,6 +100,7 @@ pub fn check_spec(
         pool: Pool::new(run.fixtures),
         options: run.options,
         now: run.now,
+        signing: run.signing.clone(),
     };
     vec![check_vendor(&context, &redactor)]
 }

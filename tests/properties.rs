@@ -100,7 +100,10 @@ fn every_property_passes_against_the_reference() {
         result(&report, id);
     }
     // Strict: the reference's interop finding fails (it passes every row and property).
-    assert_eq!(result(&report, "lti.interop.oauth1").verdict, RowVerdict::Failed);
+    assert_eq!(
+        result(&report, "lti.interop.oauth1").verdict,
+        RowVerdict::Failed
+    );
     assert_eq!(report.summary.passed, report.properties.len() - 1);
 }
 

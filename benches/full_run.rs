@@ -53,8 +53,7 @@ fn main() {
         let report = run(&set, &counted, &fixtures, &options, &|_| {}).expect("run completes");
         in_process.push(start.elapsed());
         for r in report
-            .rows
-            .iter()
+            .checks()
             .filter(|r| r.verdict != confuzz::run::RowVerdict::Passed)
         {
             eprintln!(
@@ -95,8 +94,7 @@ fn main() {
         let report = run(&set, &target, &fixtures, &options, &|_| {}).expect("run completes");
         over_http.push(start.elapsed());
         for r in report
-            .rows
-            .iter()
+            .checks()
             .filter(|r| r.verdict != confuzz::run::RowVerdict::Passed)
         {
             eprintln!(
@@ -104,19 +102,6 @@ fn main() {
                 r.id,
                 r.verdict,
                 r.reason.clone().unwrap_or_default()
-            );
-        }
-        for p in report
-            .positive
-            .iter()
-            .filter(|r| r.verdict != confuzz::run::RowVerdict::Passed)
-        {
-            eprintln!(
-                "{}.valid.{} {:?}: {}",
-                p.vendor,
-                p.endpoint,
-                p.verdict,
-                p.reason.clone().unwrap_or_default()
             );
         }
         assert!(report.conforms(), "the reference must conform over HTTP");

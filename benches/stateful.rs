@@ -37,13 +37,13 @@ fn main() {
                 "{} {} ({} requests): {}",
                 result.id,
                 result.verdict.as_str(),
-                result.requests,
+                result.count,
                 result.reason.unwrap_or_default()
             );
             for note in result.notes {
                 println!("  note: {note}");
             }
-            for line in result.evidence {
+            for line in result.steps {
                 println!("  {line}");
             }
         }
@@ -70,7 +70,7 @@ fn main() {
                 eprintln!("{}: {:?} {:?}", r.id, r.verdict, r.reason);
             }
         }
-        requests = results.iter().map(|r| (r.id.clone(), r.requests)).collect();
+        requests = results.iter().map(|r| (r.id.clone(), r.count)).collect();
     }
     times.sort();
     println!(

@@ -5,11 +5,14 @@
 # (examples/clever_service/app.rs) as its library, confuzz as a path dev-dependency, and
 # examples/clever_service/conformance.rs as its `harness = false` test `tests/conformance.rs`.
 # Then, offline:
-#   1. `cargo test` fails, one line per documented row, on the service's bug (401 documented,
-#      400 answered) with the expectation, the answer and a curl reproducer;
+#   1. `cargo test` fails, one test per documented row, valid-request check and property
+#      subject, on the service's bug (401 documented, 400 answered) with the expectation, the
+#      answer and a curl reproducer; the property tests run too;
 #   2. cargo's test-name filter runs only the matching rows;
-#   3. the bug is fixed with sed, and `cargo test` passes.
-# Exits 0 when all three happen as described, 1 otherwise.
+#   3. the bug is fixed with sed, and `cargo test` passes;
+#   4. a bug no single request shows is put in with sed (an update brings a deleted assignment
+#      back): `cargo test` fails again, in property tests only, with the request sequence.
+# Exits 0 when all four happen as described, 1 otherwise.
 #
 # Builds reuse CARGO_TARGET_DIR (default: this repository's target/), so dependencies already
 # built for the repository are not built again. Needs the dependencies in cargo's cache, which
@@ -68,8 +71,11 @@ cargo build --offline --tests --quiet
 echo "built in $(( $(date +%s) - start )) s"
 
 say "cargo test: the service as written"
-if run_tests; then
+if run_tests | tee "$work/first.out"; then
   echo "UNEXPECTED: the tests passed on the buggy service"; exit 1
+fi
+if ! grep -q -E '^test clever\.stateful\.sequences +\.\.\. ok' "$work/first.out"; then
+  echo "UNEXPECTED: no property test ran"; exit 1
 fi
 
 say "cargo test -- no-token: cargo's filter selects rows"
@@ -86,4 +92,20 @@ say "cargo test: the fixed service"
 if ! run_tests; then
   echo "UNEXPECTED: the tests failed on the fixed service"; exit 1
 fi
-say "as expected: failing on the bug, passing once it is fixed"
+
+say "a bug only a property shows: an update brings a deleted assignment back"
+cp src/app.rs "$work/app.rs.fixed"
+sed -i '/^async fn update_assignment/,/^}/ s/^    let id = service.assignment(&headers, &section_id, &assignment_id)?;$/    service.section(\&headers, \&section_id)?;\n    if let Some(a) = service.assignments().get_mut(\&assignment_id.to_ascii_lowercase()) {\n        a.deleted = false;\n    }\n&/' src/app.rs
+diff -u "$work/app.rs.fixed" src/app.rs | sed "s|$work/app.rs.fixed|a/src/app.rs|; s|^+++ src/app.rs|+++ b/src/app.rs|" || true
+if run_tests | tee "$work/revived.out"; then
+  echo "UNEXPECTED: the tests passed on a service that revives deleted assignments"; exit 1
+fi
+failed=$(sed -n 's/^test \([^ ]*\) *\.\.\. FAILED$/\1/p' "$work/revived.out" | sort -u)
+echo "failed: $(echo $failed)"
+if ! grep -qx 'clever.after-delete.assignment-delete' <<<"$failed"; then
+  echo "UNEXPECTED: the after-delete property test did not fail"; exit 1
+fi
+if grep -qv -E '^clever\.(precedence|nothing-lost|unique|after-delete|limit|stateful)\.' <<<"$failed"; then
+  echo "UNEXPECTED: a row or valid-request test failed on a bug only a property shows"; exit 1
+fi
+say "as expected: failing on the bug, passing once it is fixed, and failing in property tests on a bug only a sequence shows"

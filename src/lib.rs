@@ -40,6 +40,10 @@
 //!
 //! - `http` (default): [`TowerTarget`] (`Harness::service`), [`HttpTarget`] (`Harness::url`)
 //!   and `confuzz serve`. Everything else builds without it.
+//! - `reference` (default): the embedded implementations of the shipped vendors
+//!   ([`reference`](mod@reference), `Harness::reference`, the mutation score, the fuzz targets'
+//!   bodies, the `confuzz` binary). A crate that checks its own service can leave them out:
+//!   `confuzz = { version = "..", default-features = false, features = ["http"] }`.
 //! - `snapshot`: `assert_report_snapshot!`, over insta.
 //!
 //! [`testing`] (libtest-mimic) needs no feature.
@@ -52,11 +56,14 @@
 //! `docs/ARCHITECTURE.md` walks through them.
 
 pub mod auth;
+pub mod certify;
 pub mod check;
+#[cfg(feature = "reference")]
 pub mod fuzzing;
 pub mod generate;
 mod harness;
 pub mod props;
+#[cfg(feature = "reference")]
 pub mod reference;
 pub mod report;
 pub mod run;

@@ -28,9 +28,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 
-use crate::reference::MAX_BODY_BYTES;
 use crate::target::runtime::BackgroundRuntime;
 use crate::target::wire;
+use crate::target::MAX_BODY_BYTES;
 use crate::target::{Request, Response};
 
 /// How much of an oversized body is still read (and dropped) so that a client that sent it
@@ -105,9 +105,21 @@ impl ServerHandle {
         self.addr
     }
 
-    /// `http://ADDR`, ready for [`HttpTarget::new`](crate::target::HttpTarget::new).
+    /// `http://ADDR`, ready for [`HttpTarget::new`](crate::target::HttpTarget::new). A server
+    /// bound to every interface (`0.0.0.0`, `[::]`) is named by its loopback address, which
+    /// reaches it (the unspecified address is no place to send a request to).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let mut addr = self.addr;
+        match addr.ip() {
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+                addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into())
+            }
+            std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+                addr.set_ip(std::net::Ipv6Addr::LOCALHOST.into())
+            }
+            _ => {}
+        }
+        format!("http://{addr}")
     }
 
     /// How many connections the server has accepted so far.
@@ -207,7 +219,24 @@ where
     })
 }
 
-/// Runs a server for `handler` on `addr` until Ctrl-C, then shuts it down gracefully.
+/// Waits for Ctrl-C or, on Unix, SIGTERM (what service managers and CI send).
+async fn shutdown_signal() -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+/// Runs a server for `handler` on `addr` until Ctrl-C or SIGTERM, then shuts it down
+/// gracefully.
 ///
 /// Prints `listening on http://ADDR` with the bound address to stdout as soon as it listens,
 /// so a script that asked for port 0 can read the port; logs each request to stderr unless
@@ -224,7 +253,7 @@ where
         let _ = writeln!(out, "listening on {}", server.url());
         let _ = out.flush();
     }
-    let signal = server.runtime.wait(tokio::signal::ctrl_c());
+    let signal = server.runtime.wait(shutdown_signal());
     if !quiet {
         let _ = writeln!(io::stderr().lock(), "shutting down");
     }

@@ -443,7 +443,7 @@ fn run_selects_properties_by_name_and_rejects_unknown_ones() {
         out.contains("PROPERTY") && out.contains("clever.after-delete.assignment-delete"),
         "{out}"
     );
-    assert!(out.contains("0 rows, 0 endpoints, 1 properties"), "{out}");
+    assert!(out.contains("0 rows, 0 endpoints, 1 property;"), "{out}");
 
     let o = confuzz(&[
         "run",
@@ -463,5 +463,244 @@ fn run_selects_properties_by_name_and_rejects_unknown_ones() {
         stderr(&o).contains("unknown property `uniq`"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[test]
+fn fixtures_lists_every_fixture_of_a_vendor_with_meaning_schema_and_secrecy() {
+    let set = confuzz::spec::load_embedded().unwrap();
+    let declared: Vec<String> = set
+        .vendor("clever")
+        .unwrap()
+        .vendor
+        .fixtures
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    let o = confuzz(&["fixtures", "--vendor", "clever", "--format", "json"]);
+    exits(&o, 0);
+    let listed = json_of(&o);
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, declared);
+    let token = &listed[0];
+    assert_eq!(token["name"], "clever.token");
+    assert_eq!(token["secret"], true);
+    assert!(token["meaning"].as_str().unwrap().contains("token"));
+    assert!(listed[1]["schema"].is_object(), "{}", listed[1]);
+
+    let o = confuzz(&["fixtures", "--vendor", "clever"]);
+    exits(&o, 0);
+    let table = stdout(&o);
+    assert!(table.starts_with("FIXTURE"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("clever.token") && l.contains("secret")),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_fixtures_template_is_refused_until_filled_in_before_the_target_is_asked() {
+    let o = confuzz(&["fixtures", "--vendor", "clever", "--template"]);
+    exits(&o, 0);
+    let template = json_of(&o);
+    assert_eq!(template.as_object().unwrap().len(), 5, "{template}");
+    let dir = scratch("cli", "fixtures-template");
+    let path = dir.join("fixtures.json");
+    std::fs::write(&path, stdout(&o)).unwrap();
+    // Nothing listens on port 1: the file's mistake must be reported, not the connection.
+    let path = path.display().to_string();
+    let o = confuzz(&["run", "--target", "http://127.0.0.1:1", "--fixtures", &path]);
+    exits(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!(
+            "{path}:2: fixture `clever.token` still holds the template's placeholder"
+        )),
+        "{err}"
+    );
+    let missing = dir.join("nope.json").display().to_string();
+    let o = confuzz(&[
+        "run",
+        "--target",
+        "http://127.0.0.1:1",
+        "--fixtures",
+        &missing,
+    ]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("cannot read the fixtures file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn run_rejects_a_limit_no_spec_declares() {
+    let o = confuzz(&["run", "--limit", "bogus.thing=3"]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("no spec declares the limit `bogus.thing`; the limits are: "),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn run_help_names_every_property_and_the_transport_options() {
+    let o = confuzz(&["run", "--help"]);
+    exits(&o, 0);
+    let help = stdout(&o);
+    for property in confuzz::props::all() {
+        assert!(help.contains(property.name), "{} in {help}", property.name);
+    }
+    for option in ["--no-retry", "--timeout-ms", "--color"] {
+        assert!(help.contains(option), "{option} in {help}");
+    }
+}
+
+#[test]
+fn reproducers_of_a_mutant_name_its_server_and_a_passing_replay_says_so() {
+    let dir = scratch("cli", "mutant-reproducers");
+    let saved = dir.display().to_string();
+    let o = confuzz(&[
+        "run",
+        "--mutant",
+        "clever.auth-statuses-swapped",
+        "--row",
+        "clever.auth",
+        "--properties",
+        "none",
+        "--cases",
+        "2",
+        "--seed",
+        "1",
+        "--save-failures",
+        &saved,
+    ]);
+    exits(&o, 1);
+    let out = stdout(&o);
+    assert!(
+        out.starts_with(
+            "the reproducers below target `confuzz serve --mutant clever.auth-statuses-swapped --addr 127.0.0.1:8080 --fixtures-out fixtures.json`\n"
+        ),
+        "{out}"
+    );
+    // Neither reproducer sends the secret token (one sends none, one an invalid one), so no
+    // export line is printed for it.
+    assert!(!out.contains("export CLEVER_TOKEN"), "{out}");
+    assert!(
+        out.contains("curl -i -X POST 'http://127.0.0.1:8080/v3.1/"),
+        "{out}"
+    );
+
+    // The saved failure, replayed against the conforming reference, passes: its request is
+    // shown as such, not as a failing one.
+    // The run saved into a folder of its own inside `dir`.
+    let run = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .expect("the run's folder")
+        .unwrap()
+        .path();
+    let file = std::fs::read_dir(&run)
+        .unwrap()
+        .next()
+        .expect("a saved failure")
+        .unwrap()
+        .path();
+    let o = confuzz(&["replay", &file.display().to_string()]);
+    exits(&o, 0);
+    let out = stdout(&o);
+    assert!(out.contains(": passes now\n"), "{out}");
+    assert!(out.contains("\nrequest:\n"), "{out}");
+    assert!(!out.contains("failing request"), "{out}");
+}
+
+#[test]
+fn run_exit_codes_follow_what_went_untested_and_why() {
+    // A fault hook the target lacks: allowed, with a closing line; --strict fails it.
+    let args = [
+        "run",
+        "--row",
+        "classroom.internal",
+        "--faults",
+        "none",
+        "--cases",
+        "1",
+        "--seed",
+        "3",
+        "--no-positive",
+    ];
+    let o = confuzz(&args);
+    exits(&o, 0);
+    assert!(
+        stdout(&o).contains("untested because of the set-up: 1 check"),
+        "{}",
+        stdout(&o)
+    );
+    let strict: Vec<&str> = args.iter().copied().chain(["--strict"]).collect();
+    exits(&confuzz(&strict), 1);
+
+    // A pool the harness uses up: a harness error.
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "classroom.valid.student-create",
+        "--pool",
+        "classroom.user_ids=1",
+        "--cases",
+        "3",
+        "--seed",
+        "3",
+    ]);
+    exits(&o, 2);
+    assert!(stdout(&o).contains("harness error"), "{}", stdout(&o));
+
+    // A filter that selects nothing: a usage error naming it and the nearest ids.
+    let o = confuzz(&[
+        "run",
+        "--row",
+        "coursekey.unique.nonexistent",
+        "--cases",
+        "1",
+    ]);
+    exits(&o, 2);
+    assert!(
+        stderr(&o).contains("coursekey.unique.nonexistent") && stderr(&o).contains("nearest"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_run_stopped_before_its_end_without_a_failure_exits_2_and_says_so() {
+    // The embedded reference conforms; a time limit far below the run's length stops it early,
+    // so nothing failed and not everything ran: that proves nothing either way.
+    let o = confuzz(&[
+        "run",
+        "--cases",
+        "256",
+        "--max-duration",
+        "20ms",
+        "--format",
+        "json",
+    ]);
+    exits(&o, 2);
+    let report = json_of(&o);
+    assert_eq!(report["outcome"], "stopped", "{report}");
+    assert_eq!(report["conforms"], false, "{report}");
+    assert_eq!(report["summary"]["failed"], 0, "{report}");
+    assert!(
+        report["stopped"]
+            .as_str()
+            .is_some_and(|s| s.contains("maximum duration")),
+        "{report}"
     );
 }

@@ -81,9 +81,7 @@ fn assert_conforms_panics_with_expected_observed_and_a_reproducer() {
         .find(|l| l.trim_start().starts_with("curl -i -X POST"))
         .unwrap_or_else(|| panic!("no curl line in:\n{text}"));
     assert!(
-        curl.contains(
-            "\"http://127.0.0.1:8080/v3.1/sections/5f1b2c3d4e5f6a7b8c9d0e1f/assignments\""
-        ),
+        curl.contains("'http://127.0.0.1:8080/v3.1/sections/5f1b2c3d4e5f6a7b8c9d0e1f/assignments'"),
         "{curl}"
     );
     assert!(!curl.contains("Authorization"), "{curl}");
@@ -93,10 +91,12 @@ fn assert_conforms_panics_with_expected_observed_and_a_reproducer() {
 }
 
 #[test]
-fn one_test_per_row_and_per_endpoint() {
+fn one_test_per_row_per_endpoint_and_per_property_subject() {
     let trials = confuzz::testing::trials(harness()).expect("the harness prepares");
     let names: Vec<&str> = trials.iter().map(|t| t.name()).collect();
-    assert_eq!(names.len(), 15 + 7, "{names:?}");
+    assert_eq!(names.len(), 15 + 7 + 7, "{names:?}");
+    assert!(names.contains(&"clever.precedence.assignment-create"));
+    assert!(names.contains(&"clever.stateful.sequences"));
     assert!(names.contains(&"clever.auth.no-token"));
     assert!(names.contains(&"clever.assignment.missing-required-fields"));
     assert!(names.contains(&"clever.valid.submission-update"));

@@ -14,7 +14,7 @@ use confuzz::generate::draft::{valid_draft, Draft, DraftEnv};
 use confuzz::generate::{choices_strategy, Choices, GenContext, Pool, UniqueCounter};
 use confuzz::run::case::{execute_valid, CaseEnv, CaseRun};
 use confuzz::run::case_prefix;
-use confuzz::spec::{Endpoint, SaveSource, SpecSet, VendorSpec};
+use confuzz::spec::{Endpoint, SpecSet, VendorSpec};
 use confuzz::{Response, Target};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -93,7 +93,7 @@ fn valid_request(
         url_base: "http://localhost",
         host: Some("localhost"),
         faults: None,
-        now: s.now,
+        clock: confuzz::target::Clock::fixed(s.now),
         signing: &s.signing,
     };
     execute_valid(&env, spec, endpoint, choices)
@@ -107,11 +107,7 @@ fn answer_vars(spec: &VendorSpec, endpoint: &Endpoint, depth: usize) -> Vec<Stri
     let mut out = Vec::new();
     for step in &endpoint.setup {
         for (name, source) in &step.save {
-            let from = match source {
-                SaveSource::Plain(from) => from,
-                SaveSource::Regex { from, .. } => from,
-            };
-            if from.starts_with("response") {
+            if source.from().reads_answer() {
                 out.push(name.clone());
             }
         }

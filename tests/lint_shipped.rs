@@ -62,7 +62,7 @@ fn rows_of(check: &str) -> Vec<String> {
     rows
 }
 
-// The errata of the shipped tables (CONTRACT.md names each).
+// The errata of the shipped tables: each test names the rows and what lint must say of them.
 
 #[test]
 fn the_reason_phrase_400_internal_server_error_is_reported() {

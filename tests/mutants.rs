@@ -249,7 +249,7 @@ fn a_mutant_started_by_name_deviates_and_the_conforming_reference_does_not() {
 }
 
 /// Runs one row against the reference or a mutant, with one random case.
-fn one_case(row: &str, mutant: Option<&str>) -> confuzz::run::RowResult {
+fn one_case(row: &str, mutant: Option<&str>) -> confuzz::check::CheckResult {
     let set = load_embedded().expect("the shipped specs load");
     let reference = Reference::new(Config {
         mutant: mutant.map(str::to_string),
@@ -265,7 +265,11 @@ fn one_case(row: &str, mutant: Option<&str>) -> confuzz::run::RowResult {
     };
     let report = confuzz::run::run(&set, &reference, &reference.fixtures(), &options, &|_| {})
         .expect("the run completes");
-    report.rows.into_iter().next().expect("the row ran")
+    report
+        .checks
+        .into_iter()
+        .find(|c| c.kind == confuzz::check::CheckKind::Row)
+        .expect("the row ran")
 }
 
 #[test]
@@ -274,7 +278,7 @@ fn every_variant_of_a_trigger_runs_whatever_the_case_count() {
     let row = "lti.launch.failed-imslti-validation";
     let conforming = one_case(row, None);
     assert_eq!(conforming.verdict, confuzz::run::RowVerdict::Passed);
-    assert_eq!(conforming.cases, 7, "six variants, then one random case");
+    assert_eq!(conforming.count, 7, "six variants, then one random case");
     for mutant in [
         "lti.stale-timestamp-accepted",
         "lti.nonce-reuse-accepted",

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use common::*;
 use confuzz::auth::oauth1::Convention;
+use confuzz::check::CheckKind;
 use confuzz::reference::Reference;
 use confuzz::report::run::{console, json, junit, Redactor};
 use confuzz::run::{RowVerdict, RunOptions, RunReport};
@@ -132,42 +133,29 @@ fn full_run(target: &dyn Target, fixtures: &Map<String, Value>, strict: bool) ->
     run_quiet(&lti_specs(), target, fixtures, &options)
 }
 
-fn interop(report: &RunReport) -> &confuzz::props::PropertyResult {
+fn interop(report: &RunReport) -> &confuzz::check::CheckResult {
     report
-        .properties
-        .iter()
+        .checks()
         .find(|p| p.id == INTEROP)
         .expect("the run reports the interop check")
 }
 
 /// Every check but the interop finding passed, with one line per check that did not.
 fn assert_everything_else_passes(report: &RunReport) {
-    let mut bad: Vec<String> = report
-        .rows
-        .iter()
-        .filter(|r| r.verdict != RowVerdict::Passed)
-        .map(|r| format!("{} {:?}: {:?}", r.id, r.verdict, r.reason))
+    let bad: Vec<String> = report
+        .checks()
+        .filter(|c| c.id != INTEROP && c.verdict != RowVerdict::Passed)
+        .map(|c| format!("{} {:?}: {:?}", c.id, c.verdict, c.reason))
         .collect();
-    bad.extend(
-        report
-            .positive
-            .iter()
-            .filter(|p| p.verdict != RowVerdict::Passed)
-            .map(|p| format!("valid {} {:?}: {:?}", p.endpoint, p.verdict, p.reason)),
-    );
-    bad.extend(
-        report
-            .properties
-            .iter()
-            .filter(|p| p.id != INTEROP && p.verdict != RowVerdict::Passed)
-            .map(|p| format!("{} {:?}: {:?}", p.id, p.verdict, p.reason)),
-    );
     assert!(
         bad.is_empty(),
         "checks that did not pass:\n{}",
         bad.join("\n")
     );
-    assert_eq!(report.rows.len(), lti_specs().specs[0].spec.rows.len());
+    assert_eq!(
+        report.of_kind(CheckKind::Row).count(),
+        lti_specs().specs[0].spec.rows.len()
+    );
 }
 
 #[test]
@@ -245,7 +233,9 @@ fn under_strict_the_interop_finding_fails_and_no_row_does() {
     assert_eq!(interop(&report).verdict, RowVerdict::Failed);
     assert!(!report.conforms());
     assert_eq!(report.summary.failed, 1, "only the interop finding fails");
-    assert!(report.rows.iter().all(|r| r.verdict == RowVerdict::Passed));
+    assert!(report
+        .of_kind(CheckKind::Row)
+        .all(|r| r.verdict == RowVerdict::Passed));
 }
 
 /// Signed the other way, every launch of the reference would fail its signature check: the

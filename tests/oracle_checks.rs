@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use confuzz::run::{RowVerdict, RunOptions, RunReport};
-use confuzz::spec::{Op, SpecSet};
+use confuzz::spec::{Location, Op, SpecSet};
 use confuzz::{Request, Response, Target};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -260,7 +260,10 @@ fn two_fields_missing() -> SpecSet {
     let row = spec_row_mut(&mut set, "clever.assignment.missing-required-fields");
     let trigger = row.trigger.as_mut().unwrap();
     trigger.variants.clear();
-    trigger.ops = vec![Op::Remove(vec!["/title".into(), "/due_date".into()])];
+    trigger.ops = vec![Op::Remove(vec![
+        Location::Body("/title".into()),
+        Location::Body("/due_date".into()),
+    ])];
     set
 }
 
@@ -307,8 +310,10 @@ fn any_order_passes_where_the_table_fixes_none() {
         .unwrap()
         .variants
         .clear();
-    spec_row_mut(&mut set, id).trigger.as_mut().unwrap().ops =
-        vec![Op::Remove(vec!["/schoolID".into(), "/issuedID".into()])];
+    spec_row_mut(&mut set, id).trigger.as_mut().unwrap().ops = vec![Op::Remove(vec![
+        Location::Body("/schoolID".into()),
+        Location::Body("/issuedID".into()),
+    ])];
     let applied = AtomicUsize::new(0);
     let applied = &applied;
     let listing = |list: &'static str| {
@@ -507,9 +512,8 @@ fn an_assumed_field_that_differs_warns_and_fails_when_strict() {
     );
     // The only other warning is the interop finding of the target's signing convention.
     let interop = report
-        .properties
-        .iter()
-        .filter(|p| p.property == "interop" && p.verdict == RowVerdict::Warned)
+        .checks()
+        .filter(|p| p.property.as_deref() == Some("interop") && p.verdict == RowVerdict::Warned)
         .count();
     assert_eq!(report.summary.warned, 1 + interop);
     assert!(report.conforms(), "a warning is not a failure");
@@ -691,7 +695,10 @@ fn a_valid_request_that_is_rejected_fails_the_positive_check() {
     let run_on = |target: &dyn Target| run_quiet(&specs(), target, &fixtures, &positive_only);
 
     let report = run_on(&reference());
-    assert!(report.rows.is_empty());
+    assert!(report
+        .of_kind(confuzz::check::CheckKind::Row)
+        .next()
+        .is_none());
     let check = positive(&report, "assignment-create");
     assert_eq!(check.verdict, RowVerdict::Passed, "{:?}", check.reason);
 

@@ -2,13 +2,12 @@
 //! reference and fails on the mutant that violates it, with the request sequence as evidence;
 //! selection by `--properties` and by the row filters; the reports show them.
 
-use confuzz::props::PropertyResult;
+use confuzz::check::CheckResult;
 use confuzz::reference::{Config, Reference};
 use confuzz::report::run::{console, json, junit, Redactor};
 use confuzz::run::{run, RowVerdict, RunError, RunOptions, RunReport};
 use confuzz::spec::load_embedded;
 
-const VENDORS: [&str; 4] = ["lti", "coursekey", "classroom", "clever"];
 const PROPERTIES: [&str; 5] = [
     "precedence",
     "nothing-lost",
@@ -45,42 +44,82 @@ fn property_run(filter: &str, mutant: Option<&str>) -> RunReport {
     run_filtered(&[filter.to_string()], mutant, None)
 }
 
-fn result<'r>(report: &'r RunReport, id: &str) -> &'r PropertyResult {
+fn result<'r>(report: &'r RunReport, id: &str) -> &'r CheckResult {
     report
-        .properties
-        .iter()
+        .of_kind(confuzz::check::CheckKind::Property)
         .find(|p| p.id == id)
         .unwrap_or_else(|| panic!("no result {id} in {:?}", ids(report)))
 }
 
+/// The results of the cross-request properties (the signing convention's interop finding
+/// is reported among them but is not one).
+fn properties(report: &RunReport) -> impl Iterator<Item = &CheckResult> {
+    report
+        .of_kind(confuzz::check::CheckKind::Property)
+        .filter(|p| p.property.as_deref() != Some("interop"))
+}
+
 fn ids(report: &RunReport) -> Vec<&str> {
-    report.properties.iter().map(|p| p.id.as_str()).collect()
+    properties(report).map(|p| p.id.as_str()).collect()
 }
 
 #[test]
 fn every_property_passes_against_the_reference() {
-    let filters: Vec<String> = VENDORS
-        .iter()
-        .flat_map(|v| PROPERTIES.iter().map(move |p| format!("{v}.{p}")))
-        .collect();
+    // Each vendor with each property it declares subjects for (a filter that names no
+    // subject, such as `lti.unique`, is an error).
+    let filters: Vec<String> = [
+        "lti.precedence",
+        "lti.nothing-lost",
+        "classroom.nothing-lost",
+        "classroom.limit",
+        "clever.precedence",
+        "clever.nothing-lost",
+        "clever.after-delete",
+        "coursekey.precedence",
+        "coursekey.nothing-lost",
+        "coursekey.unique",
+        "coursekey.after-delete",
+    ]
+    .iter()
+    .map(|f| f.to_string())
+    .collect();
     let report = run_filtered(&filters, None, None);
-    assert!(report.rows.is_empty() && report.positive.is_empty());
+    assert!(report
+        .checks()
+        .all(|c| c.kind == confuzz::check::CheckKind::Property));
+    // The subjects each property declares before sending anything (one `testing` trial each)
+    // are exactly the results it gives.
+    let set = load_embedded().unwrap();
+    let declared: Vec<String> = set
+        .specs
+        .iter()
+        .flat_map(|s| {
+            confuzz::props::all()
+                .into_iter()
+                .filter(|p| PROPERTIES.contains(&p.name))
+                .flat_map(|p| (p.subjects)(&s.spec))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(declared, ids(&report));
     // The interop finding describes the reference's signing convention (`ims-lti`, as its
     // vendor's validator verifies), not a cross-request property: tests/oauth1_interop.rs.
-    for p in report.properties.iter().filter(|p| p.property != "interop") {
+    for p in properties(&report) {
         assert_eq!(
             p.verdict,
             RowVerdict::Passed,
             "{}: {:?} {:?}",
             p.id,
             p.reason,
-            p.evidence
+            p.steps
         );
-        assert!(p.requests > 0, "{} sent nothing", p.id);
+        assert!(p.count > 0, "{} sent nothing", p.id);
     }
     for name in PROPERTIES {
         assert!(
-            report.properties.iter().any(|p| p.property == name),
+            report
+                .of_kind(confuzz::check::CheckKind::Property)
+                .any(|p| p.property.as_deref() == Some(name)),
             "no result of {name}: {:?}",
             ids(&report)
         );
@@ -101,10 +140,13 @@ fn every_property_passes_against_the_reference() {
     }
     // Strict: the reference's interop finding fails (it passes every row and property).
     assert_eq!(
-        result(&report, "lti.interop.oauth1").verdict,
-        RowVerdict::Failed
+        report
+            .of_kind(confuzz::check::CheckKind::Property)
+            .find(|p| p.id == "lti.interop.oauth1")
+            .map(|p| p.verdict),
+        Some(RowVerdict::Failed)
     );
-    assert_eq!(report.summary.passed, report.properties.len() - 1);
+    assert_eq!(report.summary.passed, properties(&report).count());
 }
 
 #[test]
@@ -122,7 +164,7 @@ fn unordered_precedence_notes_the_row_the_target_chose() {
 }
 
 /// The property fails on its mutant, and the failure carries a numbered request sequence.
-fn fails_on(filter: &str, id: &str, mutant: &str, reason_has: &str) -> PropertyResult {
+fn fails_on(filter: &str, id: &str, mutant: &str, reason_has: &str) -> CheckResult {
     let clean = property_run(filter, None);
     assert_eq!(
         result(&clean, id).verdict,
@@ -140,7 +182,7 @@ fn fails_on(filter: &str, id: &str, mutant: &str, reason_has: &str) -> PropertyR
     let reason = p.reason.clone().unwrap_or_default();
     assert!(reason.contains(reason_has), "{id} on {mutant}: {reason}");
     assert!(
-        !p.exchanges.is_empty() && !p.evidence.is_empty(),
+        !p.exchanges.is_empty() && !p.steps.is_empty(),
         "{id}: no evidence"
     );
     assert!(!report.conforms());
@@ -198,7 +240,7 @@ fn limit_fails_when_it_is_reached_one_early() {
         Some("classroom.limit-off-by-one"),
         Some(Vec::new()),
     );
-    assert_eq!(row.rows[0].verdict, RowVerdict::Untested);
+    assert_eq!(row.checks[0].verdict, RowVerdict::Untested);
 }
 
 #[test]
@@ -223,7 +265,7 @@ fn a_shared_limit_is_left_to_the_row_when_the_row_runs() {
         None,
         None,
     );
-    assert_eq!(both.rows[0].verdict, RowVerdict::Passed);
+    assert_eq!(both.checks[0].verdict, RowVerdict::Passed);
     assert!(!ids(&both).contains(&"classroom.limit.requests-per-minute"));
     assert!(ids(&both).contains(&"classroom.limit.course-members"));
 }
@@ -232,13 +274,22 @@ fn a_shared_limit_is_left_to_the_row_when_the_row_runs() {
 fn properties_are_selected_by_name() {
     let filters = vec!["coursekey".to_string()];
     let none = run_filtered(&filters, None, Some(Vec::new()));
-    assert!(none.properties.is_empty());
+    assert!(none
+        .of_kind(confuzz::check::CheckKind::Property)
+        .next()
+        .is_none());
     let unique = run_filtered(&filters, None, Some(vec!["unique".into()]));
-    assert!(!unique.properties.is_empty());
-    assert!(unique.properties.iter().all(|p| p.property == "unique"));
+    assert!(unique
+        .of_kind(confuzz::check::CheckKind::Property)
+        .next()
+        .is_some());
+    assert!(unique
+        .of_kind(confuzz::check::CheckKind::Property)
+        .all(|p| p.property.as_deref() == Some("unique")));
     assert_eq!(
         unique.summary.passed,
-        unique.rows.len() + unique.properties.len()
+        unique.of_kind(confuzz::check::CheckKind::Row).count()
+            + unique.of_kind(confuzz::check::CheckKind::Property).count()
     );
 
     let set = load_embedded().unwrap();
@@ -279,7 +330,7 @@ fn reports_show_failed_properties_with_numbered_curl_lines() {
         "{text}"
     );
     assert!(
-        text.contains("1. curl -i -X POST \"http://127.0.0.1:8080/v3.1/sections/"),
+        text.contains("1. curl -i -X POST 'http://127.0.0.1:8080/v3.1/sections/"),
         "{text}"
     );
     assert!(text.contains("4. curl -i -X PATCH"), "{text}");
@@ -287,18 +338,20 @@ fn reports_show_failed_properties_with_numbered_curl_lines() {
         text.contains("$CLEVER_TOKEN") && !text.contains("demo-district-app-token"),
         "{text}"
     );
-    assert!(text.contains("1 properties"), "{text}");
+    assert!(text.contains(" 1 property;"), "{text}");
 
     let doc = json(&report, base, &redactor);
-    let p = &doc["properties"][0];
+    let p = &doc["checks"][0];
+    assert_eq!(p["kind"], "property");
     assert_eq!(p["verdict"], "failed");
     assert!(p["curl"][0].as_str().unwrap().starts_with("1. curl"), "{p}");
 
     let xml = junit(&report, base, &redactor);
-    assert!(
-        xml.contains("name=\"clever.after-delete.assignment-delete\"><failure"),
-        "{xml}"
-    );
+    let case = xml
+        .lines()
+        .find(|l| l.contains("name=\"clever.after-delete.assignment-delete\""))
+        .unwrap_or_else(|| panic!("{xml}"));
+    assert!(case.contains("<failure"), "{xml}");
 }
 
 #[test]

@@ -174,7 +174,7 @@ fn assert_error(response: &Response, status: u16, canonical: &str, prefix: Optio
 // ---------------------------------------------------------------------------------------------
 
 #[test]
-fn fixtures_name_every_contract_fixture() {
+fn fixtures_name_every_spec_fixture() {
     let world = World::new();
     for name in [
         "classroom.token",

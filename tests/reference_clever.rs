@@ -160,7 +160,7 @@ fn row_due_date_in_the_past() {
     let response = c.json("POST", &c.assignments(), &body);
     assert_message(&response, 400, "due_date must be in the future");
     // The same answer to an update to a well-formed past date (the reading this reference
-    // picks among the two the contract accepts).
+    // picks among the two the spec accepts).
     let id = c.create();
     let response = c.json(
         "PATCH",
@@ -185,7 +185,7 @@ fn row_invalid_character_in_string_escape_answers_plain_text() {
         response.body,
         b"invalid character ' ' in string escape code".to_vec()
     );
-    // ... which is the seed's response matched case-insensitively, as the contract says.
+    // ... which is the seed's response matched case-insensitively, as the spec decides.
     assert!(response
         .text_body()
         .eq_ignore_ascii_case("Invalid character ' ' in string escape code"));

@@ -1108,7 +1108,7 @@ fn odd_input_gets_an_answer() {
 }
 
 #[test]
-fn capabilities_and_fixtures_follow_the_contract() {
+fn capabilities_and_fixtures_follow_the_spec() {
     let r = reference();
     let response = r.handle(&Request::new("GET", CAPABILITIES_PATH));
     let body = response.json_body().unwrap_or_default();

@@ -1,10 +1,12 @@
-//! `--retry`: 429 and 5xx answers that a row does not expect are retried with backoff; a row
-//! that expects them is never retried (its answer is the thing under test).
+//! `--retry`: 429, 502, 503 and 504 answers that a check does not expect are retried with
+//! backoff, for rows, valid-request checks and properties alike; a check that expects them is
+//! never retried (its answer is the thing under test), nor a 500, nor a shrinking failure.
 
 mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use confuzz::check::CheckKind;
 use confuzz::run::{run, RetryPolicy, RowVerdict, RunOptions};
 use confuzz::spec::{load_str, SpecSet};
 use confuzz::{FnTarget, Request, Response};
@@ -55,6 +57,7 @@ fn quick() -> RetryPolicy {
         attempts: 3,
         base: std::time::Duration::from_millis(1),
         cap: std::time::Duration::from_millis(5),
+        max_wait: std::time::Duration::from_millis(5),
     }
 }
 
@@ -66,8 +69,8 @@ fn a_transient_503_fails_the_row_without_retry_and_passes_with_it() {
     let target = FnTarget::new("flaky", flaky_service(2, &calls));
     let report = run(&spec, &target, &fixtures(), &options(None), &|_| {}).unwrap();
     // The 503s were transient: the failure is reported, and so is that it did not come back.
-    assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
-    let reason = report.rows[0].reason.as_deref().unwrap();
+    assert_eq!(report.checks[0].verdict, RowVerdict::Failed);
+    let reason = report.checks[0].reason.as_deref().unwrap();
     assert!(
         reason.contains("did not fail again on a re-run"),
         "{reason}"
@@ -84,10 +87,10 @@ fn a_transient_503_fails_the_row_without_retry_and_passes_with_it() {
     )
     .unwrap();
     assert_eq!(
-        report.rows[0].verdict,
+        report.checks[0].verdict,
         RowVerdict::Passed,
         "{:?}",
-        report.rows[0].reason
+        report.checks[0].reason
     );
 }
 
@@ -104,9 +107,12 @@ fn retries_give_up_after_the_policy_attempts() {
         &|_| {},
     )
     .unwrap();
-    assert_eq!(report.rows[0].verdict, RowVerdict::Failed);
-    // One first try and three retries for the first case, then the re-run of the failure.
-    assert!(calls.load(Ordering::SeqCst) >= 4);
+    assert_eq!(report.checks[0].verdict, RowVerdict::Failed);
+    // One first try and three retries for the first case; then it shrinks, and neither the
+    // shrink candidates nor the re-run of the minimal case are retried.
+    assert!(calls.load(Ordering::SeqCst) > 4, "it shrank");
+    assert_eq!(report.transport.retries, 3, "{:?}", report.transport);
+    assert_eq!(report.transport.causes.get("503"), Some(&3));
 }
 
 #[test]
@@ -144,18 +150,109 @@ fn a_row_that_expects_a_5xx_is_never_retried() {
         attempts: 50,
         base: std::time::Duration::from_millis(1),
         cap: std::time::Duration::from_millis(1),
+        max_wait: std::time::Duration::from_millis(1),
     }));
     opts.rows = vec!["acme.widget.store-down".into()];
     let report = run(&spec, &target, &fixtures(), &opts, &|_| {}).unwrap();
     assert_eq!(
-        report.rows[0].verdict,
+        report.checks[0].verdict,
         RowVerdict::Passed,
         "{:?}",
-        report.rows[0].reason
+        report.checks[0].reason
     );
     assert_eq!(
         calls.load(Ordering::SeqCst),
         2,
         "one request per case, no retries"
     );
+}
+
+#[test]
+fn a_500_is_an_answer_not_a_reason_to_retry() {
+    let spec = set(common::MINIMAL_SPEC);
+    let calls = AtomicUsize::new(0);
+    let target = FnTarget::new("broken", |_: &Request| {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Response::json(500, &json!({"message": "boom"}))
+    });
+    let mut opts = options(Some(quick()));
+    opts.shrink = false;
+    let report = run(&spec, &target, &fixtures(), &opts, &|_| {}).unwrap();
+    assert_eq!(report.checks[0].verdict, RowVerdict::Failed);
+    assert_eq!(report.transport.retries, 0);
+}
+
+/// The embedded reference behind a layer that answers 503 the first time it sees a request,
+/// and the reference's answer when the same request comes again.
+struct FirstTimeUnavailable {
+    reference: confuzz::reference::Reference,
+    seen: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl confuzz::Target for FirstTimeUnavailable {
+    fn send(&self, request: &Request) -> Result<Response, confuzz::TargetError> {
+        let key = serde_json::to_string(request).unwrap();
+        if self.seen.lock().unwrap().insert(key) {
+            return Ok(Response::json(503, &json!({"message": "try again"})));
+        }
+        Ok(self.reference.handle(request))
+    }
+
+    fn describe(&self) -> String {
+        "first time unavailable".into()
+    }
+}
+
+#[test]
+fn rows_valid_requests_and_properties_are_retried_alike() {
+    let set = common::specs()
+        .only_vendors(&["clever".to_string()])
+        .unwrap();
+    let run_with = |retry: Option<RetryPolicy>| {
+        let target = FirstTimeUnavailable {
+            reference: common::reference(),
+            seen: Default::default(),
+        };
+        let options = RunOptions {
+            cases: 2,
+            seed: 3,
+            retry,
+            rows: vec!["clever".into()],
+            ..RunOptions::default()
+        };
+        run(
+            &set,
+            &target,
+            &target.reference.fixtures(),
+            &options,
+            &|_| {},
+        )
+        .unwrap()
+    };
+    let without = run_with(None);
+    let failed = |report: &confuzz::run::RunReport| {
+        let of = |kind| {
+            report
+                .of_kind(kind)
+                .filter(|r| r.verdict == RowVerdict::Failed)
+                .count()
+        };
+        (
+            of(CheckKind::Row),
+            of(CheckKind::Valid),
+            of(CheckKind::Property),
+        )
+    };
+    let (rows, positive, properties) = failed(&without);
+    assert!(
+        rows > 0 && positive > 0 && properties > 0,
+        "{:?}",
+        failed(&without)
+    );
+
+    let with = run_with(Some(quick()));
+    assert_eq!(failed(&with), (0, 0, 0), "{:#?}", with.summary);
+    assert!(with.of_kind(CheckKind::Valid).count() > 0);
+    assert!(with.of_kind(CheckKind::Property).count() > 0);
+    assert!(with.transport.retries > 0);
 }

@@ -10,6 +10,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use common::*;
+use confuzz::check::result::Cause;
 use confuzz::run::{run, RowVerdict, RunError, RunOptions};
 use confuzz::spec::{Field, Op, SaveSource, SpecSet, VendorSpec};
 use confuzz::target::HttpTarget;
@@ -29,31 +30,34 @@ fn a_full_run_passes_every_row_and_endpoint() {
     let rows: Vec<&str> = set.rows().map(|(_, r)| r.id.as_str()).collect();
     let endpoints: usize = set.specs.iter().map(|s| s.spec.endpoints.len()).sum();
     assert_eq!(rows.len(), 101, "the shipped tables document 101 errors");
-    assert_eq!(report.rows.len(), rows.len());
-    assert_eq!(report.positive.len(), endpoints);
-    for (result, id) in report.rows.iter().zip(&rows) {
+    assert_eq!(
+        report.of_kind(confuzz::check::CheckKind::Row).count(),
+        rows.len()
+    );
+    assert_eq!(
+        report.of_kind(confuzz::check::CheckKind::Valid).count(),
+        endpoints
+    );
+    for (result, id) in report.of_kind(confuzz::check::CheckKind::Row).zip(&rows) {
         assert_eq!(&result.id, id, "rows are reported in spec order");
         assert_passed(result);
         // Each trigger variant also runs once with its simplest request, beyond the random cases.
-        assert!(result.cases >= options.cases, "{id}");
-        assert_eq!(result.readings.values().sum::<u32>(), result.cases, "{id}");
+        assert!(result.count >= options.cases, "{id}");
+        assert_eq!(result.readings.values().sum::<u32>(), result.count, "{id}");
         assert!(result.reason.is_none() && result.evidence.is_none(), "{id}");
     }
-    for p in &report.positive {
-        assert_eq!(
-            p.verdict,
-            RowVerdict::Passed,
-            "{}: {:?}",
-            p.endpoint,
-            p.reason
-        );
-        assert!(p.cases > 0, "{}", p.endpoint);
+    for p in report.of_kind(confuzz::check::CheckKind::Valid) {
+        assert_eq!(p.verdict, RowVerdict::Passed, "{}: {:?}", p.id, p.reason);
+        assert!(p.count > 0, "{}", p.id);
     }
     // The cross-request properties run after the rows, all of them by default.
-    assert!(!report.properties.is_empty());
+    assert!(report
+        .of_kind(confuzz::check::CheckKind::Property)
+        .next()
+        .is_some());
     // Every property passes; the one warning is the interop finding of the LTI reference,
     // which verifies as the `ims-lti` validator does (tests/oauth1_interop.rs).
-    for p in &report.properties {
+    for p in report.of_kind(confuzz::check::CheckKind::Property) {
         let expected = if p.id == "lti.interop.oauth1" {
             RowVerdict::Warned
         } else {
@@ -63,7 +67,7 @@ fn a_full_run_passes_every_row_and_endpoint() {
     }
     assert_eq!(
         report.summary.passed,
-        rows.len() + endpoints + report.properties.len() - 1
+        rows.len() + endpoints + report.of_kind(confuzz::check::CheckKind::Property).count() - 1
     );
     assert_eq!(
         (
@@ -132,9 +136,9 @@ fn answer_sources(set: &SpecSet) -> Vec<(String, regex::Regex, Vec<AnswerSource>
                 .save
                 .values()
                 .map(|source| match source {
-                    SaveSource::Plain(from) => (from.clone(), None),
+                    SaveSource::Plain(from) => (from.to_string(), None),
                     SaveSource::Regex { from, regex } => {
-                        (from.clone(), Some(regex::Regex::new(regex).unwrap()))
+                        (from.to_string(), Some(regex::Regex::new(regex).unwrap()))
                     }
                 })
                 .filter(|(from, _)| from.starts_with("response"))
@@ -336,11 +340,13 @@ fn chosen(filters: &[&str]) -> Result<(Vec<String>, Vec<String>), RunError> {
     let report = run(&set, &reference, &reference.fixtures(), &options, &|_| {})?;
     assert!(report.conforms());
     Ok((
-        report.rows.iter().map(|r| r.id.clone()).collect(),
         report
-            .positive
-            .iter()
-            .map(|p| format!("{}.valid.{}", p.vendor, p.endpoint))
+            .of_kind(confuzz::check::CheckKind::Row)
+            .map(|r| r.id.clone())
+            .collect(),
+        report
+            .of_kind(confuzz::check::CheckKind::Valid)
+            .map(|p| p.id.clone())
             .collect(),
     ))
 }
@@ -388,9 +394,21 @@ fn rows_are_chosen_by_id_prefix_or_wildcard() {
     assert_eq!(valid.len(), clever.endpoints.len());
 
     // A prefix only matches whole id segments; a filter that matches nothing is an error.
+    // The error names the filter and the ids nearest to it.
     match chosen(&["clever.auth.no"]) {
-        Err(RunError::NoRows(filters)) => assert_eq!(filters, ["clever.auth.no"]),
-        other => panic!("expected NoRows, got {other:?}"),
+        Err(RunError::NoMatch { filter, nearest }) => {
+            assert_eq!(filter, "clever.auth.no");
+            assert!(
+                nearest.iter().any(|id| id == "clever.auth.no-token"),
+                "{nearest:?}"
+            );
+        }
+        other => panic!("expected NoMatch, got {other:?}"),
+    }
+    // One filter that matches nothing fails the run even beside filters that match.
+    match chosen(&["clever", "lti.launch.nonexistent"]) {
+        Err(RunError::NoMatch { filter, .. }) => assert_eq!(filter, "lti.launch.nonexistent"),
+        other => panic!("expected NoMatch, got {other:?}"),
     }
 }
 
@@ -411,7 +429,7 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
 
     // Sending no token, or a made-up one, needs no token fixture: those rows still run.
     let without_token = ["clever.auth.no-token", "clever.auth.bad-token"];
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         if without_token.contains(&result.id.as_str()) {
             assert_passed(result);
         } else {
@@ -423,12 +441,14 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
                 result.id
             );
             assert!(result.evidence.is_none() && result.readings.is_empty());
+            assert_eq!(result.cause, Some(Cause::Setup), "{}", result.id);
         }
     }
-    assert_eq!(report.positive.len(), 7);
-    for p in &report.positive {
-        assert_eq!(p.verdict, RowVerdict::Untested, "{}", p.endpoint);
+    assert_eq!(report.of_kind(confuzz::check::CheckKind::Valid).count(), 7);
+    for p in report.of_kind(confuzz::check::CheckKind::Valid) {
+        assert_eq!(p.verdict, RowVerdict::Untested, "{}", p.id);
         assert_eq!(p.reason.as_deref(), Some("needs fixture clever.token"));
+        assert_eq!(p.cause, Some(Cause::Setup), "{}", p.id);
     }
     assert_eq!(report.summary.passed, 2);
     assert_eq!(report.summary.untested, 13 + 7);
@@ -438,7 +458,7 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
     let mut fixtures = reference.fixtures();
     fixtures.remove("clever.unenrolled_student_id");
     let report = run_quiet(&set, &reference, &fixtures, &options);
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         if result.id == "clever.submission.user-not-found" {
             assert_eq!(result.verdict, RowVerdict::Untested);
             assert_eq!(
@@ -480,7 +500,7 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
         ..options(&[])
     };
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         match fault_rows.iter().find(|(id, _)| *id == result.id) {
             Some((_, fault)) => {
                 assert_eq!(result.verdict, RowVerdict::Untested, "{}", result.id);
@@ -488,7 +508,8 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
                     result.reason.as_deref(),
                     Some(format!("needs fault hook {fault}").as_str())
                 );
-                assert_eq!(result.cases, 0);
+                assert_eq!(result.cause, Some(Cause::Setup));
+                assert_eq!(result.count, 0);
             }
             None => assert_passed(result),
         }
@@ -503,7 +524,7 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
         ..options
     };
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         if result.id == tested {
             assert_passed(result);
         } else {
@@ -540,7 +561,7 @@ fn a_target_that_accepts_everything_fails_every_row_it_reaches() {
     let report = run_quiet(&set, &target, &fixtures, &options);
 
     let mut failed = 0;
-    for result in &report.rows {
+    for result in report.of_kind(confuzz::check::CheckKind::Row) {
         let (spec, row) = spec_row(&set, &result.id);
         match result.verdict {
             RowVerdict::Failed => {
@@ -640,9 +661,17 @@ fn the_command_line_reports_an_unreachable_target_in_one_line() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: cannot reach "), "{stderr}");
-    assert!(stderr.contains(&url), "{stderr}");
+    // One error line (a note about the missing fixtures file may stand before it).
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].starts_with("error: cannot reach "), "{stderr}");
+    assert!(errors[0].contains(&url), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .all(|l| l.starts_with("error") || l.starts_with("note:")),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
 
     // With the faults given there is no capabilities request up front: the run itself stops.

@@ -215,3 +215,107 @@ fn serve_rejects_an_unknown_vendor_with_exit_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown vendor `nope`"), "{err}");
 }
+
+#[test]
+fn serve_rejects_a_limit_no_spec_declares_with_exit_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_confuzz"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--limit", "bogus.thing=3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no spec declares the limit `bogus.thing`")
+            && err.contains("classroom.course_members"),
+        "{err}"
+    );
+}
+
+/// `confuzz run` against a served reference with the fixtures file `fixtures`.
+fn run_against(server: &Server, fixtures: &Value, extra: &[&str]) -> std::process::Output {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "confuzz-run-fixtures-{}-{}.json",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(&path, fixtures.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_confuzz"))
+        .args(["run", "--target", &server.url, "--fixtures"])
+        .arg(&path)
+        .args(["--cases", "1", "--seed", "1", "--properties", "none"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    out
+}
+
+#[test]
+fn run_names_the_missing_fixtures_and_is_quiet_about_other_vendors() {
+    let server = start(&["--quiet"]);
+    // Every vendor's fixtures, for a run of one vendor: no note about the others.
+    let out = run_against(&server, &server.fixtures, &["--vendor", "clever"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("note: fixture"), "{err}");
+    assert!(!err.contains("for want of fixtures"), "{err}");
+    // Not a terminal: no progress line.
+    assert!(!err.contains("rows 0/") && !err.contains('\r'), "{err:?}");
+
+    // Without the section, the rows that need it are untested, and run says which fixture.
+    let mut fixtures = server.fixtures.clone();
+    fixtures
+        .as_object_mut()
+        .unwrap()
+        .remove("clever.section_id");
+    fixtures["clevr.token"] = json!("a typo");
+    let out = run_against(&server, &fixtures, &["--vendor", "clever"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("note: fixture `clevr.token` is not declared by any loaded spec"),
+        "{err}"
+    );
+    assert!(err.contains("untested for want of fixtures:"), "{err}");
+    assert!(
+        err.lines().any(|l| l.starts_with("  clever.section_id (")
+            && l.contains("checks): A section the token can see")),
+        "{err}"
+    );
+    assert!(
+        err.contains("`confuzz fixtures --vendor clever --template > fixtures.json`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn reproducers_of_a_remote_run_name_the_target_and_export_the_secrets() {
+    // A mutant that fails a row whose request carries the secret token.
+    let server = start(&["--quiet", "--mutant", "clever.missing-fields-reversed"]);
+    let out = run_against(
+        &server,
+        &server.fixtures,
+        &[
+            "--vendor",
+            "clever",
+            "--row",
+            "clever.assignment.missing-required-fields",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.starts_with(&format!("the reproducers below target {}\n", server.url)),
+        "{text}"
+    );
+    assert!(text.contains("their secrets are variables; set them from the fixtures file:\n  export CLEVER_TOKEN=\"$(jq -r '.[\"clever.token\"]' "), "{text}");
+    assert!(
+        text.contains("'Authorization: Bearer '\"$CLEVER_TOKEN\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("curl -i -X POST '{}/v3.1/sections/", server.url)),
+        "{text}"
+    );
+}

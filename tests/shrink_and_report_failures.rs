@@ -229,9 +229,9 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
         .find(|l| l.trim_start().starts_with("curl "))
         .unwrap_or_else(|| panic!("no curl line in {text}"));
     assert!(curl.contains("-X POST"), "{curl}");
-    assert!(curl.contains(&format!("\"{base}/v3.1/sections/")), "{curl}");
+    assert!(curl.contains(&format!("'{base}/v3.1/sections/")), "{curl}");
     assert!(
-        curl.contains("-H \"Authorization: Bearer $CLEVER_TOKEN\""),
+        curl.contains("-H 'Authorization: Bearer '\"$CLEVER_TOKEN\""),
         "{curl}"
     );
     assert!(curl.contains("--data-binary"), "{curl}");
@@ -240,11 +240,13 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     let doc = json(&report, base, &redactor);
     let text = serde_json::to_string(&doc).unwrap();
     assert!(!text.contains(&token), "{text}");
-    let rows = doc["rows"].as_array().unwrap();
-    let failed: Vec<&Value> = rows.iter().filter(|r| r["verdict"] == "failed").collect();
+    assert_eq!(doc["format"], 2);
+    let checks = doc["checks"].as_array().unwrap();
+    let failed: Vec<&Value> = checks.iter().filter(|r| r["verdict"] == "failed").collect();
     assert_eq!(failed.len(), 1);
     let r = failed[0];
     assert_eq!(r["id"], ROW);
+    assert_eq!(r["kind"], "row");
     let m = &r["evidence"]["mismatches"][0];
     assert_eq!(m["what"], "message");
     assert_eq!(m["expected"], PAST_DUE);
@@ -255,7 +257,7 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     assert_eq!(m["documented"], true);
     let curl = r["evidence"]["curl"].as_str().unwrap();
     assert!(curl.starts_with("curl -i -X POST"), "{curl}");
-    assert!(curl.contains("Bearer $CLEVER_TOKEN"), "{curl}");
+    assert!(curl.contains("Bearer '\"$CLEVER_TOKEN\""), "{curl}");
     assert_eq!(doc["conforms"], false);
     assert_eq!(doc["seed"], SEED);
 
@@ -264,9 +266,11 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     assert!(!xml.contains(&token), "{xml}");
     assert_eq!(
         xml.matches("<testcase ").count(),
-        report.rows.len() + report.positive.len() + report.properties.len()
+        report.of_kind(confuzz::check::CheckKind::Row).count()
+            + report.of_kind(confuzz::check::CheckKind::Valid).count()
+            + report.of_kind(confuzz::check::CheckKind::Property).count()
     );
-    for r in &report.rows {
+    for r in report.of_kind(confuzz::check::CheckKind::Row) {
         assert_eq!(
             xml.matches(&format!("name=\"{}\"", r.id)).count(),
             1,
@@ -285,6 +289,21 @@ fn every_report_names_the_row_shows_the_mismatch_and_a_redacted_curl_line() {
     );
     assert!(xml.contains("curl -i -X POST"), "{xml}");
     assert!(xml.contains("Bearer $CLEVER_TOKEN"), "{xml}");
+    // Every row's and valid-request check's test case carries its time (CI dashboards read it).
+    for c in report
+        .checks()
+        .filter(|c| c.kind != confuzz::check::CheckKind::Property)
+    {
+        let ms = c.time_ms.expect("rows and valid-request checks are timed");
+        let case = xml
+            .lines()
+            .find(|l| l.contains(&format!("name=\"{}\"", c.id)))
+            .unwrap();
+        assert!(
+            case.contains(&format!(" time=\"{:.3}\">", ms as f64 / 1000.0)),
+            "{case}"
+        );
+    }
 }
 
 // ---- the command line ----------------------------------------------------------------------
@@ -331,7 +350,7 @@ fn the_command_line_reports_a_failure_without_the_secret() {
             .unwrap()
     };
     let token = token();
-    for format in ["table", "json"] {
+    for (runs, format) in [(1, "table"), (2, "json")] {
         let output = run(format);
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -348,18 +367,32 @@ fn the_command_line_reports_a_failure_without_the_secret() {
         // 15 rows, 7 endpoints, and 7 property results (2 precedence, 3 nothing-lost, 1
         // after-delete, 1 stateful).
         assert_eq!(xml.matches("<testcase ").count(), 15 + 7 + 7);
+        // Rows and valid-request checks are timed one by one (JUnit `time`, in seconds).
+        let timed = xml
+            .lines()
+            .filter(|l| l.contains("<testcase ") && l.contains(" time=\""))
+            .count();
+        assert!(timed >= 15 + 7, "{xml}");
         assert!(!xml.contains(&token));
-        let files: Vec<PathBuf> = std::fs::read_dir(&saved)
+        // Each run saves in a folder of its own: the first run's evidence is still there.
+        let folders: Vec<PathBuf> = std::fs::read_dir(&saved)
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
-        assert_eq!(files.len(), 1, "{files:?}");
-        assert!(files[0].ends_with(format!("{ROW}.json")));
-        let text = std::fs::read_to_string(&files[0]).unwrap();
-        assert!(
-            !text.contains(&token),
-            "a saved failure holds no secret: {text}"
-        );
+        assert_eq!(folders.len(), runs, "{folders:?}");
+        for folder in folders {
+            let files: Vec<PathBuf> = std::fs::read_dir(&folder)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            assert_eq!(files.len(), 1, "{files:?}");
+            assert!(files[0].ends_with(format!("{ROW}.json")));
+            let text = std::fs::read_to_string(&files[0]).unwrap();
+            assert!(
+                !text.contains(&token),
+                "a saved failure holds no secret: {text}"
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

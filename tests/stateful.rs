@@ -5,8 +5,8 @@
 mod common;
 
 use common::{options, reference, specs};
+use confuzz::check::CheckResult;
 use confuzz::props::stateful::{check, property_id};
-use confuzz::props::PropertyResult;
 use confuzz::reference::{Config, Reference};
 use confuzz::run::{RowVerdict, RunOptions};
 
@@ -18,7 +18,7 @@ fn run_options(shrink: bool) -> RunOptions {
     }
 }
 
-fn result(results: &[PropertyResult], vendor: &str) -> PropertyResult {
+fn result(results: &[CheckResult], vendor: &str) -> CheckResult {
     results
         .iter()
         .find(|r| r.id == property_id(vendor))
@@ -27,7 +27,7 @@ fn result(results: &[PropertyResult], vendor: &str) -> PropertyResult {
 }
 
 /// The stateful results against a mutant of the reference.
-fn against(mutant: &str, shrink: bool) -> Vec<PropertyResult> {
+fn against(mutant: &str, shrink: bool) -> Vec<CheckResult> {
     let target = Reference::new(Config {
         mutant: Some(mutant.into()),
         ..Config::default()
@@ -36,9 +36,9 @@ fn against(mutant: &str, shrink: bool) -> Vec<PropertyResult> {
 }
 
 /// The numbered curl lines of a result's evidence.
-fn curl_lines(result: &PropertyResult) -> Vec<&String> {
+fn curl_lines(result: &CheckResult) -> Vec<&String> {
     result
-        .evidence
+        .steps
         .iter()
         .filter(|l| {
             l.split_once(". curl ")
@@ -59,8 +59,8 @@ fn the_reference_passes_every_model() {
     );
     for r in &results {
         assert_eq!(r.verdict, RowVerdict::Passed, "{r:#?}");
-        assert_eq!(r.property, "stateful");
-        assert!(r.requests > 24, "{} sent {} requests", r.id, r.requests);
+        assert_eq!(r.property.as_deref(), Some("stateful"));
+        assert!(r.count > 24, "{} sent {} requests", r.id, r.count);
     }
     // Every kind of call the models declare was made and judged, with every prediction.
     let notes = |vendor: &str| result(&results, vendor).notes.join("\n");
@@ -93,7 +93,7 @@ fn the_reference_passes_every_model() {
 /// The shrunk result against a mutant of `vendor`'s reference: it failed, its reason names
 /// every one of `words`, and its sequence has at most `max_requests` numbered curl lines.
 #[track_caller]
-fn fails_shortly(mutant: &str, words: &[&str], max_requests: usize) -> PropertyResult {
+fn fails_shortly(mutant: &str, words: &[&str], max_requests: usize) -> CheckResult {
     let vendor = mutant.split('.').next().unwrap_or_default();
     let result = result(&against(mutant, true), vendor);
     assert_eq!(result.verdict, RowVerdict::Failed, "{result:#?}");
@@ -105,7 +105,7 @@ fn fails_shortly(mutant: &str, words: &[&str], max_requests: usize) -> PropertyR
     assert!(
         (1..=max_requests).contains(&lines),
         "shrunk to a short sequence: {:#?}",
-        result.evidence
+        result.steps
     );
     result
 }
@@ -126,11 +126,11 @@ fn a_deleted_assignment_still_served_fails_with_a_short_sequence() {
     );
     // Secrets are redacted in the reproducer.
     assert!(
-        result.evidence.iter().all(|l| !l.contains("demo-district")),
+        result.steps.iter().all(|l| !l.contains("demo-district")),
         "{:#?}",
-        result.evidence
+        result.steps
     );
-    assert!(result.evidence.iter().any(|l| l.contains("$CLEVER_TOKEN")));
+    assert!(result.steps.iter().any(|l| l.contains("$CLEVER_TOKEN")));
 }
 
 #[test]
@@ -181,8 +181,8 @@ fn the_same_seed_plays_the_same_sequences() {
     let a = against("clever.deleted-still-served", true);
     let b = against("clever.deleted-still-served", true);
     assert_eq!(
-        result(&a, "clever").evidence.len(),
-        result(&b, "clever").evidence.len()
+        result(&a, "clever").steps.len(),
+        result(&b, "clever").steps.len()
     );
     assert_eq!(result(&a, "clever").reason, result(&b, "clever").reason);
 }
@@ -400,7 +400,7 @@ fn widgets(keep_names: bool) -> impl confuzz::Target {
     })
 }
 
-fn widget_result(target: &dyn confuzz::Target) -> PropertyResult {
+fn widget_result(target: &dyn confuzz::Target) -> CheckResult {
     let set = confuzz::spec::SpecSet {
         specs: vec![confuzz::spec::load_str("acme.yaml", WIDGETS).expect("the widget spec loads")],
     };
@@ -425,9 +425,6 @@ fn a_new_vendor_needs_only_a_model_in_its_spec() {
         reason.contains("duplicate create widget #1 (deleted): expected a success, got 409"),
         "{reason}"
     );
-    assert_eq!(curl_lines(&buggy).len(), 3, "{:#?}", buggy.evidence);
-    assert!(buggy
-        .evidence
-        .iter()
-        .all(|l| !l.contains("acme-secret-token")));
+    assert_eq!(curl_lines(&buggy).len(), 3, "{:#?}", buggy.steps);
+    assert!(buggy.steps.iter().all(|l| !l.contains("acme-secret-token")));
 }

@@ -23,49 +23,36 @@ pub struct CaseRecord {
 }
 
 impl CaseRecord {
-    /// The value sent at a location (`body:/a`, `/a`, `form:a`, `query:a`, `header:A`,
-    /// `path:a` needs the path parameters, which the record keeps as vars `path:a`).
-    pub fn sent(&self, location: &str) -> Option<Value> {
-        let (part, name) = split_location(location);
-        match part {
-            "body" => {
+    /// The value sent at a location (a body location reads a form body's field too; a path
+    /// parameter needs the record's variable `path:NAME`).
+    pub fn sent(&self, location: &Location) -> Option<Value> {
+        match location {
+            Location::Body(pointer) => {
                 if let Some(json) = self.request.json_body() {
-                    if let Some(v) = json.pointer(name) {
+                    if let Some(v) = json.pointer(pointer) {
                         return Some(v.clone());
                     }
                 }
-                let field = name.trim_start_matches('/');
+                let field = pointer.trim_start_matches('/');
                 self.request
                     .form_pairs()
                     .into_iter()
                     .find(|(k, _)| k == field)
                     .map(|(_, v)| Value::String(v))
             }
-            "form" => self
+            Location::Form(name) => self
                 .request
                 .form_pairs()
                 .into_iter()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| Value::String(v)),
-            "query" => self
+            Location::Query(name) => self
                 .request
                 .query_param(name)
                 .map(|v| Value::String(v.into())),
-            "header" => self.request.header(name).map(|v| Value::String(v.into())),
-            "path" => self.vars.get(&format!("path:{name}")).cloned(),
-            _ => None,
+            Location::Header(name) => self.request.header(name).map(|v| Value::String(v.into())),
+            Location::Path(_) => self.vars.get(&location.to_string()).cloned(),
         }
-    }
-}
-
-/// Splits `body:/a/b` into (`body`, `/a/b`); a bare `/a/b` is a body pointer.
-pub fn split_location(location: &str) -> (&str, &str) {
-    if location.starts_with('/') {
-        return ("body", location);
-    }
-    match location.split_once(':') {
-        Some((part, rest)) => (part, rest),
-        None => ("body", location),
     }
 }
 
@@ -81,13 +68,82 @@ pub fn echo_text(value: &Value) -> String {
 /// One difference between what a row expects and what came back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mismatch {
-    /// `status`, `body`, `content_type`, `envelope`, `code`, `name`, `message`, or
-    /// `placeholder:NAME`.
-    pub what: String,
+    /// What differs.
+    pub what: MismatchKind,
     pub expected: String,
     pub observed: String,
     /// Whether the expectation is documented (a failure) or assumed (a warning).
     pub documented: bool,
+}
+
+/// What a [`Mismatch`] is about. Written (in reports and saved failures) as `status`, `body`,
+/// `content_type`, `envelope`, `code`, `name`, `message` or `placeholder:NAME`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum MismatchKind {
+    Status,
+    Body,
+    ContentType,
+    Envelope,
+    Code,
+    Name,
+    Message,
+    /// A placeholder of the message bound to something else than was sent.
+    Placeholder(String),
+}
+
+/// A mismatch kind that is not one of those written by [`MismatchKind`]'s `Display`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a kind of mismatch (status, body, content_type, envelope, code, name, message, placeholder:NAME)")]
+pub struct MismatchKindError(pub String);
+
+impl std::str::FromStr for MismatchKind {
+    type Err = MismatchKindError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(match text {
+            "status" => MismatchKind::Status,
+            "body" => MismatchKind::Body,
+            "content_type" => MismatchKind::ContentType,
+            "envelope" => MismatchKind::Envelope,
+            "code" => MismatchKind::Code,
+            "name" => MismatchKind::Name,
+            "message" => MismatchKind::Message,
+            other => match other.strip_prefix("placeholder:") {
+                Some(name) => MismatchKind::Placeholder(name.to_string()),
+                None => return Err(MismatchKindError(other.to_string())),
+            },
+        })
+    }
+}
+
+impl TryFrom<String> for MismatchKind {
+    type Error = MismatchKindError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<MismatchKind> for String {
+    fn from(kind: MismatchKind) -> Self {
+        kind.to_string()
+    }
+}
+
+impl std::fmt::Display for MismatchKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MismatchKind::Status => "status",
+            MismatchKind::Body => "body",
+            MismatchKind::ContentType => "content_type",
+            MismatchKind::Envelope => "envelope",
+            MismatchKind::Code => "code",
+            MismatchKind::Name => "name",
+            MismatchKind::Message => "message",
+            MismatchKind::Placeholder(name) => return write!(f, "placeholder:{name}"),
+        })
+    }
 }
 
 /// The judgement of one answer.
@@ -308,17 +364,18 @@ impl Oracle {
         let row = reading.row;
         let documented = |f: Field| !row.is_assumed(f);
         let mut out = Vec::new();
-        let mut push = |what: &str, expected: String, observed: String, documented: bool| {
-            out.push(Mismatch {
-                what: what.to_string(),
-                expected,
-                observed,
-                documented,
-            })
-        };
+        let mut push =
+            |what: MismatchKind, expected: String, observed: String, documented: bool| {
+                out.push(Mismatch {
+                    what,
+                    expected,
+                    observed,
+                    documented,
+                })
+            };
         if response.status != reading.status {
             push(
-                "status",
+                MismatchKind::Status,
                 reading.status.to_string(),
                 response.status.to_string(),
                 documented(Field::Status),
@@ -329,7 +386,7 @@ impl Oracle {
             BodyKind::Empty => {
                 if !response.body.is_empty() {
                     push(
-                        "body",
+                        MismatchKind::Body,
                         "an empty body".into(),
                         describe_body(response),
                         documented(Field::Body),
@@ -342,7 +399,7 @@ impl Oracle {
                     && response.text_body().trim_start().starts_with('{')
                 {
                     push(
-                        "body",
+                        MismatchKind::Body,
                         "a plain-text body".into(),
                         describe_body(response),
                         documented(Field::Body),
@@ -356,7 +413,7 @@ impl Oracle {
         }
         let Some(json) = response.json_body() else {
             push(
-                "body",
+                MismatchKind::Body,
                 "a JSON error body".into(),
                 describe_body(response),
                 documented(Field::Body),
@@ -368,7 +425,7 @@ impl Oracle {
             let media = observed.split(';').next().unwrap_or("").trim();
             if !media.eq_ignore_ascii_case(expected_type) {
                 push(
-                    "content_type",
+                    MismatchKind::ContentType,
                     expected_type.clone(),
                     if observed.is_empty() {
                         "no Content-Type".into()
@@ -386,7 +443,7 @@ impl Oracle {
         {
             if let Some(err) = validator.iter_errors(&json).next() {
                 push(
-                    "envelope",
+                    MismatchKind::Envelope,
                     "the documented error envelope".into(),
                     format!("{} (at {})", err, err.instance_path()),
                     documented(Field::Body),
@@ -410,7 +467,7 @@ impl Oracle {
             };
             if !ok {
                 push(
-                    "code",
+                    MismatchKind::Code,
                     match expected {
                         c if c.is_absent() => "no code".into(),
                         CodeExpect::Number(n) => n.to_string(),
@@ -429,7 +486,7 @@ impl Oracle {
                 .and_then(|p| json.pointer(p));
             if observed.and_then(Value::as_str) != Some(expected.as_str()) {
                 push(
-                    "name",
+                    MismatchKind::Name,
                     expected.clone(),
                     observed.map(echo_text).unwrap_or_else(|| "no name".into()),
                     documented(Field::Name),
@@ -460,7 +517,7 @@ impl Oracle {
         let documented = !row.is_assumed(Field::Message);
         let Some(text) = observed else {
             out.push(Mismatch {
-                what: "message".into(),
+                what: MismatchKind::Message,
                 expected: template.clone(),
                 observed: "no message".into(),
                 documented,
@@ -469,7 +526,7 @@ impl Oracle {
         };
         let Some(captures) = matcher.captures(text) else {
             out.push(Mismatch {
-                what: "message".into(),
+                what: MismatchKind::Message,
                 expected: expected_message(row, template, record, reading.bind),
                 observed: text.to_string(),
                 documented,
@@ -486,7 +543,7 @@ impl Oracle {
             if let Some(expected) = expected_binding(binding, record) {
                 if !binding_matches(binding, &expected, &captured) {
                     out.push(Mismatch {
-                        what: format!("placeholder:{name}"),
+                        what: MismatchKind::Placeholder(name.clone()),
                         expected: expected.describe(),
                         observed: captured,
                         documented,
@@ -677,10 +734,13 @@ fn expected_binding(binding: &Binding, record: &CaseRecord) -> Option<ExpectedVa
     }
 }
 
-/// A removed location's field name: `/title` and `body:/title` are `title`.
+/// A removed location's field name (the `removed` variable holds locations as written):
+/// `/title` and `body:/title` are `title`.
 fn field_name(location: &str) -> String {
-    let (_, name) = split_location(location);
-    name.rsplit('/').next().unwrap_or(name).to_string()
+    match location.parse::<Location>() {
+        Ok(location) => location.field().to_string(),
+        Err(_) => location.to_string(),
+    }
 }
 
 fn binding_matches(binding: &Binding, expected: &ExpectedValue, captured: &str) -> bool {
@@ -763,12 +823,13 @@ mod tests {
                 .with_json(&serde_json::json!({"a": {"b": "c"}}))
                 .with_query("q", "1"),
         };
-        assert_eq!(record.sent("/a/b"), Some(serde_json::json!("c")));
-        assert_eq!(record.sent("body:/a/b"), Some(serde_json::json!("c")));
-        assert_eq!(record.sent("query:q"), Some(serde_json::json!("1")));
-        assert_eq!(record.sent("path:id"), Some(serde_json::json!("abc")));
+        let sent = |text: &str| record.sent(&text.parse().unwrap());
+        assert_eq!(sent("/a/b"), Some(serde_json::json!("c")));
+        assert_eq!(sent("body:/a/b"), Some(serde_json::json!("c")));
+        assert_eq!(sent("query:q"), Some(serde_json::json!("1")));
+        assert_eq!(sent("path:id"), Some(serde_json::json!("abc")));
         assert_eq!(
-            record.sent("header:content-type"),
+            sent("header:content-type"),
             Some(serde_json::json!("application/json"))
         );
     }

@@ -2,6 +2,8 @@
 //! this module only reads arguments, prints, and maps results to exit codes:
 //! 0 success, 1 findings or non-conformance, 2 usage, spec or I/O error.
 
+mod certify;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,10 +11,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use confuzz::reference::{Config, Reference};
-use confuzz::report::{catalog, mutants as mutants_report, run as run_report};
+use confuzz::report::{
+    catalog, fixtures as fixtures_report, mutants as mutants_report, progress, run as run_report,
+};
 use confuzz::run::{self as runner, RowVerdict, RunOptions};
 use confuzz::spec::{self, lint, SpecSet};
 use confuzz::target::Target;
+
+mod output;
 
 #[derive(Parser)]
 #[command(
@@ -71,7 +77,8 @@ enum Command {
     },
     /// Check every documented row against a target (the embedded reference by default).
     Run(Box<RunArgs>),
-    /// Rebuild a saved failure, send it again and judge the answer.
+    /// Rebuild a saved failure (a row, a valid-request check, a property), send it again and
+    /// judge it.
     Replay {
         /// A file written by `confuzz run --save-failures DIR`.
         file: PathBuf,
@@ -80,11 +87,135 @@ enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// List every fixture a target must provide (meaning, schema, secret), or write a
+    /// fixtures file to fill in.
+    Fixtures {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// Write a JSON fixtures file to fill in (each value says what to put there).
+        #[arg(long)]
+        template: bool,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
     /// Serve the embedded reference implementations over HTTP.
     #[cfg(feature = "http")]
     Serve(ServeArgs),
     /// Check the checks: every mutant of the reference must fail some check, the reference none.
     Mutants(MutantsArgs),
+    /// Certify an implementation: a strict run of every check of the chosen vendors, and an
+    /// evidence bundle (report.html, report.json, junit.xml, manifest.json).
+    Certify(Box<CertifyCommand>),
+}
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct CertifyCommand {
+    #[command(subcommand)]
+    action: Option<CertifyAction>,
+    #[command(flatten)]
+    run: CertifyArgs,
+}
+
+#[derive(Subcommand)]
+enum CertifyAction {
+    /// Check a bundle: its hashes hold and its specs are the ones in use; `--rerun` runs it
+    /// again with the same seed and options and compares verdict by verdict.
+    Verify(VerifyArgs),
+    /// One bundle from several partial ones of the same certification.
+    Merge(MergeArgs),
+}
+
+#[derive(clap::Args)]
+struct CertifyArgs {
+    #[command(flatten)]
+    specs: SpecArgs,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// The product certified, name and version, e.g. "Acme Rostering 1.2.3".
+    #[arg(long, value_name = "NAME VERSION")]
+    product: Option<String>,
+    /// The folder the bundle is written into (new or empty).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Cases per row.
+    #[arg(long, default_value_t = confuzz::certify::CERTIFY_CASES)]
+    cases: u32,
+    /// Seed for generation (recorded in the manifest; default: a fresh one).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run-unique prefix of created entities (default: derived from the seed).
+    #[arg(long)]
+    prefix: Option<String>,
+    #[command(flatten)]
+    pace: PaceArgs,
+}
+
+/// How a run paces itself: parallel rows, retries, rate.
+#[derive(clap::Args)]
+struct PaceArgs {
+    /// Rows checked at once (default: the number of cores).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Retry 429, 502, 503, 504 and connection errors that a check does not expect, honouring
+    /// Retry-After up to 10 s (default: on for remote targets; never a 500, never while shrinking).
+    #[arg(long, overrides_with = "no_retry")]
+    retry: bool,
+    /// Never retry (the default for the embedded reference).
+    #[arg(long)]
+    no_retry: bool,
+    /// At most this many requests per second, for every kind of check.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    rate: Option<u32>,
+}
+
+impl PaceArgs {
+    /// Whether to retry: `--retry` / `--no-retry`, else on for remote targets.
+    fn retry(&self, remote: bool) -> bool {
+        if self.no_retry {
+            false
+        } else {
+            self.retry || remote
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The bundle: a folder written by `confuzz certify --out`.
+    dir: PathBuf,
+    /// The specs in use, to compare with the bundle's (default: the embedded ones).
+    #[arg(long, value_name = "PATH")]
+    spec: Option<PathBuf>,
+    /// Run the certification again (same seed, cases and options) and compare the verdicts.
+    #[arg(long)]
+    rerun: bool,
+    /// With --rerun: the target, if not the bundle's (e.g. the same service on another port).
+    #[arg(long, value_name = "URL")]
+    target: Option<String>,
+    /// With --rerun against a URL: the fixture values (the bundle does not keep them).
+    #[arg(long, value_name = "FILE")]
+    fixtures: Option<PathBuf>,
+    /// With --rerun: the prefix of created entities (default: the bundle's for the embedded
+    /// reference, a fresh one for a URL, whose target keeps the first run's entities).
+    #[arg(long)]
+    prefix: Option<String>,
+    /// With --rerun: rows checked at once.
+    #[arg(long)]
+    jobs: Option<usize>,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// The partial bundles.
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// The folder the merged bundle is written into (new or empty).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The specs in use, which must be the bundles' (default: the embedded ones).
+    #[arg(long, value_name = "PATH")]
+    spec: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -122,8 +253,9 @@ struct TargetArgs {
     /// Faults the target's test hook supports, comma-separated (default: asked of the target).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     faults: Option<Vec<String>>,
-    /// Per-request timeout in milliseconds (HTTP targets).
-    #[arg(long, default_value_t = 10_000, value_name = "MS")]
+    /// Per-request timeout in milliseconds (HTTP targets): a request without a whole answer by
+    /// then fails its check ("no usable answer").
+    #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     timeout_ms: u64,
     /// Embedded reference only: set a limit at start, e.g. VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`).
     #[arg(long = "limit", value_name = "NAME=N")]
@@ -131,6 +263,9 @@ struct TargetArgs {
     /// Embedded reference only: run against a named mutant instead of the conforming reference.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Embedded reference only: serve an array fixture smaller, e.g. VENDOR.FIXTURE=40.
+    #[arg(long = "pool", value_name = "NAME=N")]
+    pools: Vec<String>,
 }
 
 #[derive(clap::Args)]
@@ -143,7 +278,7 @@ struct RunArgs {
     #[arg(long = "row", value_name = "ID")]
     rows: Vec<String>,
     /// Cases per row.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     cases: u32,
     /// Seed for generation (printed in every report; the same seed builds the same requests).
     #[arg(long)]
@@ -154,17 +289,12 @@ struct RunArgs {
     /// Assumed expectations fail instead of warn (certification runs).
     #[arg(long)]
     strict: bool,
-    /// Rows checked at once (default: the number of cores).
-    #[arg(long)]
-    jobs: Option<usize>,
-    /// Retry 429 and 5xx answers that a row does not expect (default: on for remote targets).
-    #[arg(long, overrides_with = "no_retry")]
-    retry: bool,
-    #[arg(long, hide = true)]
-    no_retry: bool,
-    /// At most this many requests per second (HTTP targets).
-    #[arg(long, value_name = "N")]
-    rate: Option<u32>,
+    #[command(flatten)]
+    pace: PaceArgs,
+    /// Stop sending after this long (e.g. 90, 90s, 15m, 2h) and report what the run has; the
+    /// checks it did not finish are untested.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    max_duration: Option<std::time::Duration>,
     /// Do not shrink failures.
     #[arg(long)]
     no_shrink: bool,
@@ -172,7 +302,8 @@ struct RunArgs {
     #[arg(long)]
     no_positive: bool,
     /// The cross-request properties to check after the rows, comma-separated: precedence,
-    /// nothing-lost, unique, after-delete, limit; `none` for none, `all` (the default) for all.
+    /// nothing-lost, unique, after-delete, limit, stateful; `none` for none, `all` (the
+    /// default) for all.
     #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
     properties: Option<Vec<String>>,
     /// Report format on stdout.
@@ -181,12 +312,23 @@ struct RunArgs {
     /// Also write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
-    /// Write one JSON file per failed row here, for `confuzz replay`.
+    /// Write one JSON file per failed check (row, valid-request check, property) here, for
+    /// `confuzz replay`.
     #[arg(long, value_name = "DIR")]
     save_failures: Option<PathBuf>,
     /// List passing rows too.
     #[arg(long, short)]
     verbose: bool,
+    /// Colour the progress line: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: ColorWhen,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[cfg(feature = "http")]
@@ -207,6 +349,10 @@ struct ServeArgs {
     /// Serve a named mutant instead of the conforming reference.
     #[arg(long, value_name = "NAME")]
     mutant: Option<String>,
+    /// Serve an array fixture smaller than built in, e.g. VENDOR.FIXTURE=40 (a test
+    /// domain with a few dozen accounts).
+    #[arg(long = "pool", value_name = "NAME=N")]
+    pools: Vec<String>,
     /// Turn the test hooks (fault header, capabilities) off.
     #[arg(long)]
     no_test_hooks: bool,
@@ -325,9 +471,30 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             specs,
             target,
         } => replay_command(&file, &specs, &target),
+        Command::Fixtures {
+            specs,
+            template,
+            format,
+        } => {
+            let set = load(&specs)?;
+            if template {
+                json(&fixtures_report::template(&set))?;
+            } else {
+                match format {
+                    Format::Json => json(&fixtures_report::json(&set))?,
+                    Format::Table => out(&fixtures_report::table(&set))?,
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         #[cfg(feature = "http")]
         Command::Serve(args) => serve_command(args),
         Command::Mutants(args) => mutants_command(args),
+        Command::Certify(command) => match command.action {
+            None => certify::certify_command(command.run),
+            Some(CertifyAction::Verify(args)) => certify::certify_verify_command(args),
+            Some(CertifyAction::Merge(args)) => certify::certify_merge_command(args),
+        },
     }
 }
 
@@ -368,21 +535,80 @@ fn mutants_command(args: MutantsArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn parse_limits(limits: &[String]) -> Result<std::collections::BTreeMap<String, u64>, String> {
+/// `--limit VENDOR.LIMIT=N` values, each name one of the limits `set` declares.
+fn parse_limits(
+    limits: &[String],
+    set: &SpecSet,
+) -> Result<std::collections::BTreeMap<String, u64>, String> {
+    let known: Vec<String> = set
+        .specs
+        .iter()
+        .flat_map(|s| {
+            s.spec
+                .vendor
+                .limits
+                .iter()
+                .map(move |l| format!("{}.{}", s.spec.vendor.id, l.name))
+        })
+        .collect();
     limits
         .iter()
         .map(|l| {
             let (name, value) = l.split_once('=').ok_or_else(|| {
                 format!("--limit {l}: write NAME=N, e.g. VENDOR.LIMIT=5 (the names are the specs' `vendor.limits`)")
             })?;
+            let name = name.trim();
+            if !known.iter().any(|k| k == name) {
+                return Err(format!(
+                    "--limit {l}: no spec declares the limit `{name}`; the limits are: {}",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                ));
+            }
             let n: u64 = value
                 .trim()
                 .parse()
                 .map_err(|_| format!("--limit {l}: `{value}` is not a whole number"))?;
+            Ok((name.to_string(), n))
+        })
+        .collect()
+}
+
+fn parse_pools(pools: &[String]) -> Result<std::collections::BTreeMap<String, usize>, String> {
+    parse_sizes(
+        "--pool",
+        "VENDOR.FIXTURE=40 (an array fixture of the specs)",
+        pools,
+    )
+}
+
+/// `NAME=N` assignments of an option, by name.
+fn parse_sizes<N: std::str::FromStr>(
+    option: &str,
+    example: &str,
+    items: &[String],
+) -> Result<std::collections::BTreeMap<String, N>, String> {
+    items
+        .iter()
+        .map(|l| {
+            let (name, value) = l
+                .split_once('=')
+                .ok_or_else(|| format!("{option} {l}: write NAME=N, e.g. {example}"))?;
+            let n: N = value
+                .trim()
+                .parse()
+                .map_err(|_| format!("{option} {l}: `{value}` is not a whole number"))?;
             Ok((name.trim().to_string(), n))
         })
         .collect()
 }
+
+/// Where the reproducers of a run against the embedded reference send their requests: the
+/// default address of `confuzz serve`.
+const SERVE_ADDR: &str = "127.0.0.1:8080";
 
 /// The target, its fixtures, the faults it supports, and what it sees as its URL.
 struct Chosen {
@@ -394,7 +620,7 @@ struct Chosen {
     remote: bool,
 }
 
-fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<Chosen, String> {
+fn choose_target(args: &TargetArgs, set: &SpecSet) -> Result<Chosen, String> {
     match &args.target {
         None => {
             if args.fixtures.is_some() {
@@ -403,7 +629,8 @@ fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<
                 );
             }
             let config = Config {
-                limits: parse_limits(&args.limits)?,
+                limits: parse_limits(&args.limits, set)?,
+                pools: parse_pools(&args.pools)?,
                 mutant: args.mutant.clone(),
                 ..Config::default()
             };
@@ -420,59 +647,67 @@ fn choose_target(args: &TargetArgs, set: &SpecSet, rate: Option<u32>) -> Result<
                 .faults
                 .clone()
                 .or_else(|| Some(reference.faults().iter().map(|f| f.to_string()).collect()));
+            // Requests are built (and OAuth-signed) for the address the reproducers name, so
+            // that they replay as printed against `confuzz serve` there.
             Ok(Chosen {
                 target: Box::new(reference),
                 fixtures,
                 faults,
-                url_base: "http://localhost".into(),
-                host: Some("localhost".into()),
+                url_base: format!("http://{SERVE_ADDR}"),
+                host: Some(SERVE_ADDR.into()),
                 remote: false,
             })
         }
-        Some(url) => remote_target(url, args, set, rate),
+        Some(url) => remote_target(url, args, set),
     }
 }
 
 #[cfg(feature = "http")]
-fn remote_target(
-    url: &str,
-    args: &TargetArgs,
-    set: &SpecSet,
-    rate: Option<u32>,
-) -> Result<Chosen, String> {
+fn remote_target(url: &str, args: &TargetArgs, set: &SpecSet) -> Result<Chosen, String> {
     use confuzz::target::HttpTarget;
-    if !args.limits.is_empty() || args.mutant.is_some() {
-        return Err("--limit and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
+    if !args.limits.is_empty() || args.mutant.is_some() || !args.pools.is_empty() {
+        return Err("--limit, --pool and --mutant apply to the embedded reference; start `confuzz serve` with them instead".into());
     }
     let http = HttpTarget::new(url)
         .map_err(|e| e.to_string())?
         .timeout(std::time::Duration::from_millis(args.timeout_ms));
     let url_base = http.base_url();
-    let target: Box<dyn Target> = match rate {
-        Some(n) => Box::new(confuzz::target::RateLimited::new(http, n)),
-        None => Box::new(http),
+    // The fixtures file first: a mistake in it is found before the target is asked anything.
+    let fixtures = match &args.fixtures {
+        Some(path) => runner::fixtures::load_fixtures(path, set).map_err(|e| e.to_string())?,
+        None => {
+            eprintln!("note: no --fixtures given: rows that need fixtures are reported untested (`confuzz fixtures --template` starts a file)");
+            serde_json::Map::new()
+        }
     };
+    // A file written for every vendor (`serve --fixtures-out`) is fine for a run of some:
+    // only names of no vendor at all are worth a note.
+    let all_vendors: Vec<String> = spec::load_embedded()
+        .map(|all| all.specs.iter().map(|s| s.spec.vendor.id.clone()).collect())
+        .unwrap_or_default();
+    for name in runner::fixtures::unknown_fixtures(set, &fixtures) {
+        let vendor = name.split('.').next().unwrap_or_default();
+        if !all_vendors.iter().any(|v| v == vendor) || set.vendor(vendor).is_some() {
+            eprintln!("note: fixture `{name}` is not declared by any loaded spec");
+        }
+    }
+    let target: Box<dyn Target> = Box::new(http);
     // One request up front: an unreachable target is one line, not a hundred failures.
     let faults = match &args.faults {
         Some(f) => Some(f.clone()),
         None => match target.send(&confuzz::Request::new(
             "GET",
-            confuzz::reference::CAPABILITIES_PATH,
+            confuzz::target::CAPABILITIES_PATH,
         )) {
-            Err(e) => return Err(e.to_string()),
+            Err(e @ confuzz::TargetError::Unreachable { .. }) => return Err(e.to_string()),
+            // An answer that is no answer is the checks' business: they will fail with it.
+            Err(e) => {
+                eprintln!("note: the capabilities probe got no usable answer ({e}); no fault hook is assumed");
+                Some(Vec::new())
+            }
             Ok(_) => runner::fixtures::discover_faults(target.as_ref()).or(Some(Vec::new())),
         },
     };
-    let fixtures = match &args.fixtures {
-        Some(path) => runner::fixtures::load_fixtures(path, set).map_err(|e| e.to_string())?,
-        None => {
-            eprintln!("note: no --fixtures given: rows that need fixtures are reported untested");
-            serde_json::Map::new()
-        }
-    };
-    for name in runner::fixtures::unknown_fixtures(set, &fixtures) {
-        eprintln!("note: fixture `{name}` is not declared by any loaded spec");
-    }
     Ok(Chosen {
         target,
         fixtures,
@@ -484,7 +719,7 @@ fn remote_target(
 }
 
 #[cfg(not(feature = "http"))]
-fn remote_target(_: &str, _: &TargetArgs, _: &SpecSet, _: Option<u32>) -> Result<Chosen, String> {
+fn remote_target(_: &str, _: &TargetArgs, _: &SpecSet) -> Result<Chosen, String> {
     Err("this build has no HTTP support: rebuild with the `http` feature".into())
 }
 
@@ -499,18 +734,19 @@ fn random_seed() -> u64 {
 fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     use std::io::IsTerminal;
     let set = load(&args.specs)?;
-    let chosen = choose_target(&args.target, &set, args.rate)?;
     let seed = args.seed.unwrap_or_else(random_seed);
-    let retry = if args.no_retry {
-        false
-    } else {
-        args.retry || chosen.remote
-    };
+    // Where the evidence goes is settled before the first request (the capabilities probe
+    // included): a bad path is a usage error, never a run's results thrown away.
+    let outputs = output::Outputs::prepare(args.junit.as_deref(), args.save_failures.as_deref())?;
+    let chosen = choose_target(&args.target, &set)?;
+    let stop = confuzz::target::StopHandle::new();
+    output::on_signals(&stop);
+    let retry = args.pace.retry(chosen.remote);
     let options = RunOptions {
-        cases: args.cases.max(1),
+        cases: args.cases,
         seed,
         strict: args.strict,
-        jobs: args.jobs.unwrap_or_else(|| RunOptions::default().jobs),
+        jobs: args.pace.jobs.unwrap_or_else(|| RunOptions::default().jobs),
         rows: args.rows.clone(),
         shrink: !args.no_shrink,
         positive: !args.no_positive,
@@ -519,7 +755,11 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         faults: chosen.faults.clone(),
         prefix: args.prefix.clone(),
         retry: retry.then(runner::RetryPolicy::default),
+        rate: args.pace.rate,
+        max_duration: args.max_duration,
+        stop: Some(stop.clone()),
         now: None,
+        clock: confuzz::target::Clock::system(),
         properties: args
             .properties
             .as_ref()
@@ -532,33 +772,32 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
                     .collect()
             }),
     };
-    let progress = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    let total = std::sync::atomic::AtomicUsize::new(0);
-    let done = std::sync::atomic::AtomicUsize::new(0);
+    let progress = progress::show_progress(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("CI").as_deref(),
+    )
+    .then(|| {
+        let colour = progress::colour_wanted(
+            match args.color {
+                ColorWhen::Auto => progress::ColourChoice::Auto,
+                ColorWhen::Always => progress::ColourChoice::Always,
+                ColorWhen::Never => progress::ColourChoice::Never,
+            },
+            true,
+            std::env::var_os("NO_COLOR").as_deref(),
+        );
+        let properties = confuzz::props::select(options.properties.as_deref())
+            .map(|p| p.len() * set.specs.len())
+            .unwrap_or(0);
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
+        progress::Progress::new(std::io::stderr(), colour, properties, width)
+    });
     let on_event = |event: &runner::Event<'_>| {
-        use std::sync::atomic::Ordering;
-        match event {
-            runner::Event::Started { rows, endpoints } => {
-                total.store(rows + endpoints, Ordering::Relaxed);
-            }
-            // Properties come after the rows, which the bar counts.
-            runner::Event::PropertyFinished(_) => {}
-            _ => {
-                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if progress {
-                    let t = total.load(Ordering::Relaxed).max(1);
-                    let width = 30;
-                    let filled = n * width / t;
-                    eprint!(
-                        "\r[{}{}] {n}/{t}",
-                        "#".repeat(filled),
-                        " ".repeat(width - filled)
-                    );
-                    if n == t {
-                        eprint!("\r{}\r", " ".repeat(width + 20));
-                    }
-                }
-            }
+        if let Some(p) = &progress {
+            p.on_event(event);
         }
     };
     let report = runner::run(
@@ -568,59 +807,69 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
         &options,
         &on_event,
     )
-    .map_err(|e| e.to_string())?;
-    let base = if chosen.remote {
-        chosen.url_base.clone()
-    } else {
-        "http://127.0.0.1:8080".to_string()
-    };
+    .map_err(|e| e.to_string());
+    if let Some(p) = &progress {
+        p.finish();
+    }
+    let report = report?;
+    let base = chosen.url_base.clone();
     let redactor = run_report::Redactor::new(&set, &chosen.fixtures);
     match args.format {
         Format::Json => json(&run_report::json(&report, &base, &redactor))?,
         Format::Table => {
-            if !chosen.remote && !report.conforms() {
-                out("the reproducers below target `confuzz serve --addr 127.0.0.1:8080`\n")?;
-            }
-            out(&run_report::console(
-                &report,
-                &base,
-                &redactor,
-                args.verbose,
-            ))?
+            let text = run_report::console(&report, &base, &redactor, args.verbose);
+            out(&reproducer_note(&args.target, &chosen, &set, &text))?;
+            out(&text)?
         }
     }
-    if let Some(path) = &args.junit {
-        std::fs::write(path, run_report::junit(&report, &base, &redactor))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    if let Some(text) = fixtures_report::missing_text(&set, &report) {
+        eprint!("{text}");
     }
-    if let Some(dir) = &args.save_failures {
-        for row in report
-            .rows
-            .iter()
-            .filter(|r| r.verdict == RowVerdict::Failed)
-        {
-            if let Some(mut saved) = runner::replay::SavedFailure::from_row(
-                row,
-                report.seed,
-                &report.prefix,
-                report.strict,
-            ) {
-                saved.oauth1 = report.signing.get(&row.vendor).copied();
-                // Replay rebuilds the case from its choices; what was sent is kept for people,
-                // with secrets redacted like every other output.
-                let saved = redactor.redact_serialized(&saved).unwrap_or(saved);
-                let path = saved
-                    .save(dir)
-                    .map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
-                eprintln!("saved {}", path.display());
-            }
+    outputs.write(&report, &base, &redactor)?;
+    if let Some(reason) = &report.stopped {
+        eprintln!(
+            "stopped: {reason}; {} checks are untested as not finished",
+            report.summary.untested
+        );
+    }
+    Ok(exit_code(&report))
+}
+
+/// 0 conforms; 1 a check failed (or a strict run left one untested); 2 the harness could not
+/// carry out a check, or the run stopped before every check ran with no failure found.
+fn exit_code(report: &runner::RunReport) -> ExitCode {
+    match report.outcome() {
+        runner::RunOutcome::Conforms => ExitCode::SUCCESS,
+        runner::RunOutcome::Fails | runner::RunOutcome::UntestedUnderStrict => ExitCode::from(1),
+        runner::RunOutcome::HarnessError | runner::RunOutcome::Stopped => ExitCode::from(2),
+    }
+}
+
+/// A duration in seconds, or with a unit: `90`, `90s`, `500ms`, `15m`, `2h`.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. 90, 90s, 15m or 2h"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{text}`; use ms, s, m or h"
+            ))
         }
+    };
+    if !(seconds > 0.0 && seconds.is_finite() && seconds < 1e9) {
+        return Err(format!("`{text}`: the duration must be more than zero"));
     }
-    Ok(if report.conforms() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(std::time::Duration::from_secs_f64(seconds))
 }
 
 fn replay_command(
@@ -630,57 +879,61 @@ fn replay_command(
 ) -> Result<ExitCode, String> {
     let saved = runner::replay::SavedFailure::load(file)?;
     let set = load(specs)?;
-    let chosen = choose_target(target, &set, None)?;
+    let chosen = choose_target(target, &set)?;
     let replayed = runner::replay::replay(
         &saved,
         &set,
-        chosen.target.as_ref(),
-        &chosen.fixtures,
-        &chosen.url_base,
-        chosen.host.as_deref(),
+        &runner::replay::ReplayTarget {
+            target: chosen.target.as_ref(),
+            fixtures: &chosen.fixtures,
+            url_base: &chosen.url_base,
+            host: chosen.host.as_deref(),
+            faults: chosen.faults.as_deref(),
+        },
     )?;
     let redactor = run_report::Redactor::new(&set, &chosen.fixtures);
-    let base = if chosen.remote {
-        chosen.url_base.clone()
-    } else {
-        "http://127.0.0.1:8080".to_string()
-    };
-    let evidence = runner::Evidence {
-        mismatches: replayed.verdict.mismatches.clone(),
-        reading: replayed.verdict.reading.clone(),
-        looks_like: replayed.verdict.looks_like.clone(),
-        request: replayed.request,
-        response: replayed.response,
-        setup: replayed.setup,
-        choices: saved.choices.clone(),
-        shrunk: false,
-        reproduced: true,
-    };
-    let outcome = replayed.verdict.outcome;
+    let base = chosen.url_base.clone();
     out(&format!(
         "{} on {}: {}\n",
-        saved.row,
+        replayed.id,
         chosen.target.describe(),
-        match outcome {
-            confuzz::check::Outcome::Pass => "passes now",
-            confuzz::check::Outcome::Warn => "warns (assumed expectation differs)",
-            confuzz::check::Outcome::Fail => "still fails",
+        match replayed.verdict {
+            RowVerdict::Passed => "passes now",
+            RowVerdict::Warned => "warns (assumed expectation differs)",
+            RowVerdict::Failed => "still fails",
+            RowVerdict::Untested => "cannot be checked now",
         }
     ))?;
-    out(&run_report::evidence_text(&evidence, &base, &redactor))?;
-    Ok(if outcome == confuzz::check::Outcome::Fail {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    if let Some(reason) = &replayed.reason {
+        out(&format!("{}\n", redactor.redact(reason)))?;
+    }
+    // A case that passes now is shown as the request it is, not as a failing one.
+    let detail = match (&replayed.evidence, replayed.verdict) {
+        (Some(e), RowVerdict::Passed | RowVerdict::Warned) => Some(
+            run_report::evidence_text_labelled(e, &base, &redactor, "request"),
+        ),
+        _ => run_report::detail_text(&replayed, &base, &redactor),
+    };
+    if let Some(detail) = detail {
+        out(&reproducer_note(target, &chosen, &set, &detail))?;
+        out(&detail)?;
+    }
+    Ok(match replayed.verdict {
+        RowVerdict::Failed => ExitCode::from(1),
+        RowVerdict::Untested => ExitCode::from(2),
+        RowVerdict::Passed | RowVerdict::Warned => ExitCode::SUCCESS,
     })
 }
 
 #[cfg(feature = "http")]
 fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
+    let embedded = spec::load_embedded().map_err(|e| e.to_string())?;
     let config = Config {
         test_hooks: !args.no_test_hooks,
-        limits: parse_limits(&args.limits)?,
+        limits: parse_limits(&args.limits, &embedded)?,
+        pools: parse_pools(&args.pools)?,
         mutant: args.mutant.clone(),
+        ..Config::default()
     };
     let reference = Reference::with_vendors(config, &args.vendors)?;
     if let Some(m) = &args.mutant {
@@ -697,6 +950,17 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("fixtures written to {}", path.display());
     }
+    if args.addr.ip().is_unspecified() {
+        eprintln!(
+            "warning: listening on every interface ({}){}: anyone who can reach this machine can use it; pass --addr 127.0.0.1:PORT to keep it local",
+            args.addr.ip(),
+            if args.no_test_hooks {
+                ""
+            } else {
+                ", with the test hooks on (fault header, capabilities)"
+            }
+        );
+    }
     let reference = std::sync::Arc::new(reference);
     let options = confuzz::serve::ServeOptions {
         quiet: args.quiet,
@@ -709,4 +973,46 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
     )
     .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The lines above a report's reproducers: which server they target (the embedded reference:
+/// the `confuzz serve` command that serves the same mutant and limits), and how to set the
+/// secret variables they use from the fixtures file. Empty when `text` has no `curl` line.
+fn reproducer_note(args: &TargetArgs, chosen: &Chosen, set: &SpecSet, text: &str) -> String {
+    if !text.contains("curl ") {
+        return String::new();
+    }
+    let mut note = String::new();
+    let fixtures_file = if chosen.remote {
+        note.push_str(&format!(
+            "the reproducers below target {}\n",
+            chosen.url_base
+        ));
+        args.fixtures
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "fixtures.json".into())
+    } else {
+        let mut serve = String::from("confuzz serve");
+        if let Some(m) = &args.mutant {
+            serve.push_str(&format!(" --mutant {m}"));
+        }
+        for l in &args.limits {
+            serve.push_str(&format!(" --limit {l}"));
+        }
+        serve.push_str(&format!(
+            " --addr {SERVE_ADDR} --fixtures-out fixtures.json"
+        ));
+        note.push_str(&format!("the reproducers below target `{serve}`\n"));
+        "fixtures.json".into()
+    };
+    let exports = fixtures_report::exports(set, text, &fixtures_file);
+    if !exports.is_empty() {
+        note.push_str("their secrets are variables; set them from the fixtures file:\n");
+        for line in exports {
+            note.push_str(&format!("  {line}\n"));
+        }
+    }
+    note.push('\n');
+    note
 }

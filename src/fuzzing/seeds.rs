@@ -26,9 +26,10 @@ use super::codec::{self, flags, OauthInput, OracleInput, ScriptedRequest, Templa
 use super::{string_fixtures, REFERENCE_PREFIX};
 use crate::auth::oauth1::Convention;
 use crate::generate::{Pool, UniqueCounter};
-use crate::reference::{Config, Reference, FAULT_HEADER};
+use crate::reference::{Config, Reference};
 use crate::run::case::{execute, execute_valid, CaseEnv};
 use crate::spec::{load_embedded, Auth, Op, RawBody, SpecSet, Step, VendorSpec};
+use crate::target::FAULT_HEADER;
 use crate::target::{decode_form, Request, Response, Target, TargetError};
 
 /// One generated file, relative to the fuzz folder (`seeds/<target>/<name>`,
@@ -141,7 +142,7 @@ fn reference_seeds(
                 url_base: "http://localhost",
                 host: Some("localhost"),
                 faults: None,
-                now,
+                clock: crate::target::Clock::fixed(now),
                 signing: &signing,
             };
             let ran = if valid {

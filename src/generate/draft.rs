@@ -12,9 +12,8 @@ use serde_json::{Map, Value};
 
 use super::{apply_rules, generate, Choices, GenContext, GenError};
 use crate::auth::oauth1::{self, Convention};
-use crate::reference::FAULT_HEADER;
 use crate::spec::*;
-use crate::target::{encode_form, percent_encode, Request};
+use crate::target::{encode_form, percent_encode, Request, FAULT_HEADER};
 
 /// The body of a draft.
 #[derive(Debug, Clone, PartialEq)]
@@ -191,87 +190,91 @@ pub fn resolve(
 
 impl Draft {
     /// The value at a location, if present.
-    pub fn get(&self, location: &str) -> Option<Value> {
-        let (part, name) = crate::check::oracle::split_location(location);
-        match (part, &self.body) {
-            ("body", DraftBody::Json(v)) => v.pointer(name).cloned(),
-            ("body", DraftBody::Form(m)) | ("form", DraftBody::Form(m)) => {
-                m.get(name.trim_start_matches('/')).cloned()
+    pub fn get(&self, location: &Location) -> Option<Value> {
+        match (location, &self.body) {
+            (Location::Body(pointer), DraftBody::Json(v)) => v.pointer(pointer).cloned(),
+            (Location::Body(_) | Location::Form(_), DraftBody::Form(m)) => {
+                m.get(location.form_field()?).cloned()
             }
-            ("query", _) => self
+            (Location::Query(name), _) => self
                 .query
                 .iter()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| Value::String(v.clone())),
-            ("header", _) => self
+            (Location::Header(name), _) => self
                 .headers
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| Value::String(v.clone())),
-            ("path", _) => self.path_params.get(name).map(|v| Value::String(v.clone())),
+            (Location::Path(name), _) => {
+                self.path_params.get(name).map(|v| Value::String(v.clone()))
+            }
             _ => None,
         }
     }
 
     /// Sets the value at a location (creating JSON objects on the way).
-    pub fn set(&mut self, location: &str, value: Value) -> Result<(), DraftError> {
-        let (part, name) = crate::check::oracle::split_location(location);
-        match part {
-            "body" | "form" => match &mut self.body {
-                DraftBody::Json(root) => set_pointer(root, name, value).map_err(DraftError::Op),
-                DraftBody::Form(m) => {
-                    m.insert(name.trim_start_matches('/').to_string(), value);
-                    Ok(())
+    pub fn set(&mut self, location: &Location, value: Value) -> Result<(), DraftError> {
+        match location {
+            Location::Body(_) | Location::Form(_) => {
+                let name = location.name();
+                match &mut self.body {
+                    DraftBody::Json(root) => set_pointer(root, name, value).map_err(DraftError::Op),
+                    DraftBody::Form(m) => {
+                        m.insert(name.trim_start_matches('/').to_string(), value);
+                        Ok(())
+                    }
+                    DraftBody::None => {
+                        let mut root = Value::Object(Map::new());
+                        set_pointer(&mut root, name, value).map_err(DraftError::Op)?;
+                        self.body = DraftBody::Json(root);
+                        Ok(())
+                    }
+                    DraftBody::Raw(_) => Err(DraftError::Op(format!(
+                        "cannot set {location} in a raw body"
+                    ))),
                 }
-                DraftBody::None => {
-                    let mut root = Value::Object(Map::new());
-                    set_pointer(&mut root, name, value).map_err(DraftError::Op)?;
-                    self.body = DraftBody::Json(root);
-                    Ok(())
-                }
-                DraftBody::Raw(_) => Err(DraftError::Op(format!(
-                    "cannot set {location} in a raw body"
-                ))),
-            },
-            "query" => {
+            }
+            Location::Query(name) => {
                 self.query.retain(|(k, _)| k != name);
                 self.query.push((name.to_string(), scalar_text(&value)));
                 Ok(())
             }
-            "header" => {
+            Location::Header(name) => {
                 self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
                 self.headers.push((name.to_string(), scalar_text(&value)));
                 Ok(())
             }
-            "path" => {
+            Location::Path(name) => {
                 self.path_params
                     .insert(name.to_string(), scalar_text(&value));
                 Ok(())
             }
-            other => Err(DraftError::Op(format!("unknown location part `{other}`"))),
         }
     }
 
     /// Removes the value at a location; whether there was one.
-    pub fn remove(&mut self, location: &str) -> bool {
-        let (part, name) = crate::check::oracle::split_location(location);
-        match part {
-            "body" | "form" => match &mut self.body {
-                DraftBody::Json(root) => remove_pointer(root, name),
-                DraftBody::Form(m) => m.remove(name.trim_start_matches('/')).is_some(),
-                _ => false,
-            },
-            "query" => {
+    pub fn remove(&mut self, location: &Location) -> bool {
+        match location {
+            Location::Body(_) | Location::Form(_) => {
+                let name = location.name();
+                match &mut self.body {
+                    DraftBody::Json(root) => remove_pointer(root, name),
+                    DraftBody::Form(m) => m.remove(name.trim_start_matches('/')).is_some(),
+                    _ => false,
+                }
+            }
+            Location::Query(name) => {
                 let before = self.query.len();
                 self.query.retain(|(k, _)| k != name);
                 before != self.query.len()
             }
-            "header" => {
+            Location::Header(name) => {
                 let before = self.headers.len();
                 self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
                 before != self.headers.len()
             }
-            _ => false,
+            Location::Path(_) => false,
         }
     }
 
@@ -522,7 +525,8 @@ pub fn apply_op(
             record_removed(vars, locations);
         }
         Op::RemoveSome(locations) => {
-            let mut chosen: Vec<String> = locations.iter().filter(|_| ch.bool()).cloned().collect();
+            let mut chosen: Vec<Location> =
+                locations.iter().filter(|_| ch.bool()).cloned().collect();
             if chosen.is_empty() {
                 let idx = ch.below(locations.len() as u64) as usize;
                 if let Some(loc) = locations.get(idx) {
@@ -601,14 +605,14 @@ pub fn apply_op(
     Ok(())
 }
 
-fn record_removed(vars: &mut BTreeMap<String, Value>, locations: &[String]) {
+fn record_removed(vars: &mut BTreeMap<String, Value>, locations: &[Location]) {
     let entry = vars
         .entry("removed".to_string())
         .or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(items) = entry {
         // A field removed twice (by two operators) is still one missing field.
         for l in locations {
-            let l = Value::String(l.clone());
+            let l = Value::String(l.to_string());
             if !items.contains(&l) {
                 items.push(l);
             }

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::report::Report;
+#[cfg(feature = "reference")]
 use crate::reference::{Config, Reference};
 use crate::report::run::Redactor;
 use crate::run::fixtures::{discover_faults, load_fixtures, FixtureError};
-use crate::run::runner::{selected, valid_check_id, valid_check_selected};
+use crate::run::runner::{check_selected, selected, valid_check_id, valid_check_selected};
 use crate::run::{run, RetryPolicy, RunError, RunOptions};
 use crate::spec::{load_embedded, load_path, SpecErrors, SpecSet};
 use crate::target::{FnTarget, Request, Response, Target};
@@ -141,7 +142,9 @@ impl Harness {
     }
 
     /// The shipped specs against the embedded reference implementations, with their fixtures
-    /// and fault hooks: what `confuzz run` checks without `--target`.
+    /// and fault hooks: what `confuzz run` checks without `--target`. Needs the `reference`
+    /// feature (on by default).
+    #[cfg(feature = "reference")]
     pub fn reference() -> Self {
         let reference = Reference::new(Config::default());
         let fixtures = reference.fixtures();
@@ -219,6 +222,19 @@ impl Harness {
     /// Whether valid requests are checked too, one check per endpoint (default true).
     pub fn valid_requests(mut self, check: bool) -> Self {
         self.options.positive = check;
+        self
+    }
+
+    /// Checks only these cross-request properties (`precedence`, `nothing-lost`, `unique`,
+    /// `after-delete`, `limit`, `stateful`; as `confuzz run --properties`); an empty list
+    /// checks none. By default every property is checked. An unknown name is reported by
+    /// [`run`](Harness::run).
+    pub fn properties<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.options.properties = Some(names.into_iter().map(Into::into).collect());
         self
     }
 
@@ -422,9 +438,13 @@ impl Prepared {
         ))
     }
 
-    /// The ids of the selected rows and valid-request checks, with their vendor, in spec order
-    /// (rows first).
-    pub(crate) fn selection(&self) -> Vec<(String, String)> {
+    /// The ids of the selected checks, with their vendor, in report order: the rows, the
+    /// valid-request checks, the property results (their subjects as the specs declare them).
+    ///
+    /// # Errors
+    ///
+    /// An unknown property name.
+    pub(crate) fn selection(&self) -> Result<Vec<(String, String)>, HarnessError> {
         let filters = &self.options.rows;
         let rows = self
             .set
@@ -439,11 +459,22 @@ impl Prepared {
             .filter(|_| self.options.positive)
             .filter(|(s, e)| valid_check_selected(s, e, filters))
             .map(|(s, e)| (s.vendor.id.clone(), valid_check_id(s, e)));
-        rows.chain(checks).collect()
+        let properties = crate::props::select(self.options.properties.as_deref())
+            .map_err(|e| HarnessError::Run(RunError::UnknownProperty(e)))?;
+        let subjects = self.set.specs.iter().flat_map(|s| {
+            let vendor = &s.spec.vendor.id;
+            properties
+                .iter()
+                .flat_map(|p| (p.subjects)(&s.spec))
+                .filter(|id| check_selected(vendor, id, filters))
+                .map(|id| (vendor.clone(), id))
+                .collect::<Vec<_>>()
+        });
+        Ok(rows.chain(checks).chain(subjects).collect())
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reference"))]
 mod tests {
     use super::*;
     use crate::run::RowVerdict;
@@ -452,7 +483,13 @@ mod tests {
     fn the_embedded_reference_conforms_for_every_vendor() {
         let report = Harness::reference().cases(2).seed(3).run().unwrap();
         report.assert_conforms();
-        assert_eq!(report.run_report().rows.len(), 101);
+        assert_eq!(
+            report
+                .run_report()
+                .of_kind(crate::check::CheckKind::Row)
+                .count(),
+            101
+        );
     }
 
     #[test]
@@ -541,7 +578,7 @@ mod tests {
         assert_eq!(report.ids(RowVerdict::Failed), ["clever.auth.no-token"]);
         let text = report.failure_text();
         assert!(
-            text.contains(&format!("curl -i -X POST \"{url}/v3.1/sections/")),
+            text.contains(&format!("curl -i -X POST '{url}/v3.1/sections/")),
             "{text}"
         );
         server.shutdown();

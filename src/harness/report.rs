@@ -5,11 +5,9 @@ use std::fmt::{self, Write as _};
 
 use serde_json::Value;
 
-use crate::props::PropertyResult;
-use crate::report::run::{
-    console, evidence_text, json, junit, normalized, property_text, Redactor,
-};
-use crate::run::{Evidence, RowVerdict, RunReport};
+use crate::check::result::{CheckResult, RowVerdict};
+use crate::report::run::{console, detail_text, json, junit, normalized, Redactor};
+use crate::run::RunReport;
 
 /// What a [`Harness`](crate::Harness) run found, row by row.
 ///
@@ -23,16 +21,6 @@ pub struct Report {
     run: RunReport,
     redactor: Redactor,
     base_url: String,
-}
-
-/// One row or valid-request check that did not pass, for the failure text.
-struct Finding<'a> {
-    id: String,
-    verdict: RowVerdict,
-    reason: Option<&'a str>,
-    evidence: Option<&'a Evidence>,
-    /// A failed property's request sequence.
-    property: Option<&'a PropertyResult>,
 }
 
 impl Report {
@@ -76,59 +64,22 @@ impl Report {
         }
     }
 
-    /// The verdict of a row (`clever.auth.no-token`) or a valid-request check
-    /// (`clever.valid.assignment-create`), if it was run.
+    /// The verdict of a row (`clever.auth.no-token`), a valid-request check
+    /// (`clever.valid.assignment-create`) or a property result (`clever.unique...`), if it
+    /// was run.
     pub fn verdict(&self, id: &str) -> Option<RowVerdict> {
-        self.run
-            .rows
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.verdict)
-            .or_else(|| {
-                self.run
-                    .positive
-                    .iter()
-                    .find(|p| format!("{}.valid.{}", p.vendor, p.endpoint) == id)
-                    .map(|p| p.verdict)
-            })
-            .or_else(|| {
-                self.run
-                    .properties
-                    .iter()
-                    .find(|p| p.id == id)
-                    .map(|p| p.verdict)
-            })
+        self.run.check(id).map(|c| c.verdict)
     }
 
-    /// Why a row or check failed, warned or was untested (one line), if it did.
+    /// Why a check failed, warned or was untested (one line), if it did.
     pub fn reason(&self, id: &str) -> Option<&str> {
-        self.run
-            .rows
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.reason.as_deref())
-            .or_else(|| {
-                self.run
-                    .positive
-                    .iter()
-                    .find(|p| format!("{}.valid.{}", p.vendor, p.endpoint) == id)
-                    .map(|p| p.reason.as_deref())
-            })
-            .or_else(|| {
-                self.run
-                    .properties
-                    .iter()
-                    .find(|p| p.id == id)
-                    .map(|p| p.reason.as_deref())
-            })
-            .flatten()
+        self.run.check(id).and_then(|c| c.reason.as_deref())
     }
 
-    /// The ids of the rows and checks with this verdict, in report order.
+    /// The ids of the checks with this verdict, in report order.
     pub fn ids(&self, verdict: RowVerdict) -> Vec<String> {
         self.findings(|v| v == verdict)
-            .into_iter()
-            .map(|f| f.id)
+            .map(|c| c.id.clone())
             .collect()
     }
 
@@ -163,9 +114,8 @@ impl Report {
     /// and untested row with its evidence, then a summary line with the seed.
     pub fn failure_text(&self) -> String {
         let mut out = String::new();
-        let findings = self.findings(|v| v != RowVerdict::Passed);
-        for f in &findings {
-            out.push_str(&finding_text(f, &self.base_url, &self.redactor));
+        for c in self.findings(|v| v != RowVerdict::Passed) {
+            out.push_str(&finding_text(c, &self.base_url, &self.redactor));
             out.push('\n');
         }
         let s = &self.run.summary;
@@ -180,15 +130,13 @@ impl Report {
     /// The message of a single failing row's test: why it failed, then the evidence (libtest
     /// names the row already), then the seed.
     pub(crate) fn one_failure(&self) -> Option<String> {
-        let findings = self.findings(|v| v == RowVerdict::Failed);
-        let f = findings.first()?;
-        let mut out = self.redactor.redact(f.reason.unwrap_or("failed"));
+        let c = self.findings(|v| v == RowVerdict::Failed).next()?;
+        let mut out = self
+            .redactor
+            .redact(c.reason.as_deref().unwrap_or("failed"));
         out.push('\n');
-        if let Some(e) = f.evidence {
-            out.push_str(&evidence_text(e, &self.base_url, &self.redactor));
-        }
-        if let Some(p) = f.property {
-            out.push_str(&property_text(p, &self.base_url, &self.redactor));
+        if let Some(detail) = detail_text(c, &self.base_url, &self.redactor) {
+            out.push_str(&detail);
         }
         let seed = self.run.seed;
         let _ = write!(
@@ -198,46 +146,19 @@ impl Report {
         Some(out)
     }
 
-    fn findings(&self, keep: impl Fn(RowVerdict) -> bool) -> Vec<Finding<'_>> {
-        let rows = self.run.rows.iter().map(|r| Finding {
-            id: r.id.clone(),
-            verdict: r.verdict,
-            reason: r.reason.as_deref(),
-            evidence: r.evidence.as_ref(),
-            property: None,
-        });
-        let checks = self.run.positive.iter().map(|p| Finding {
-            id: format!("{}.valid.{}", p.vendor, p.endpoint),
-            verdict: p.verdict,
-            reason: p.reason.as_deref(),
-            evidence: p.evidence.as_ref(),
-            property: None,
-        });
-        let properties = self.run.properties.iter().map(|p| Finding {
-            id: p.id.clone(),
-            verdict: p.verdict,
-            reason: p.reason.as_deref(),
-            evidence: None,
-            property: Some(p),
-        });
-        rows.chain(checks)
-            .chain(properties)
-            .filter(|f| keep(f.verdict))
-            .collect()
+    fn findings(&self, keep: impl Fn(RowVerdict) -> bool) -> impl Iterator<Item = &CheckResult> {
+        self.run.checks().filter(move |c| keep(c.verdict))
     }
 }
 
-fn finding_text(f: &Finding<'_>, base_url: &str, redactor: &Redactor) -> String {
-    let mut out = format!("--- {} ({})", f.id, f.verdict.as_str());
-    if let Some(reason) = f.reason {
+fn finding_text(c: &CheckResult, base_url: &str, redactor: &Redactor) -> String {
+    let mut out = format!("--- {} ({})", c.id, c.verdict.as_str());
+    if let Some(reason) = &c.reason {
         let _ = write!(out, ": {}", redactor.redact(reason));
     }
     out.push('\n');
-    if let Some(e) = f.evidence {
-        out.push_str(&evidence_text(e, base_url, redactor));
-    }
-    if let Some(p) = f.property.filter(|p| p.verdict == RowVerdict::Failed) {
-        out.push_str(&property_text(p, base_url, redactor));
+    if let Some(detail) = detail_text(c, base_url, redactor).filter(|_| c.fails()) {
+        out.push_str(&detail);
     }
     out
 }

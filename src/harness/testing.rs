@@ -1,24 +1,28 @@
-//! One named test per row under `cargo test`. The main function here is [`main`]: the body of
-//! a test target declared with `harness = false`, built on
-//! [libtest-mimic](https://docs.rs/libtest-mimic), so each documented error row and each
-//! valid-request check is a test of its own:
+//! One named test per check under `cargo test`. The main function here is [`main`]: the body
+//! of a test target declared with `harness = false`, built on
+//! [libtest-mimic](https://docs.rs/libtest-mimic), so each documented error row, each
+//! valid-request check and each cross-request property subject is a test of its own:
 //!
 //! ```text
-//! running 22 tests
+//! running 29 tests
 //! test clever.assignment.missing-required-fields ... ok
 //! test clever.auth.no-token ... FAILED
 //! test clever.valid.assignment-create ... ok
+//! test clever.after-delete.assignment-delete ... ok
+//! test clever.stateful.sequences ... ok
 //! ...
 //! ```
 //!
-//! Test names are the row ids (`vendor.group.slug`, what `confuzz list` and `confuzz explain`
-//! show) and `vendor.valid.endpoint` for the valid-request checks, so cargo's usual filter
-//! selects rows (`cargo test --test conformance -- missing-required`) and only the selected
-//! rows run. Rows run in parallel on libtest's test threads (`--test-threads`). A failing
-//! row's message is the expectation and what was observed, the answer, the minimal request and
-//! its `curl` reproducer. A row that cannot be tested (a fixture or fault hook is missing) is
-//! reported *ignored* with the reason, never passed; a row whose assumed expectation differs
-//! passes with a warning on stderr (it fails with [`Harness::strict`]).
+//! Test names are the check ids: the row ids (`vendor.group.slug`, what `confuzz list` and
+//! `confuzz explain` show), `vendor.valid.endpoint` for the valid-request checks and
+//! `vendor.property.subject` for the properties (as `confuzz run` reports them), so cargo's
+//! usual filter selects checks (`cargo test --test conformance -- missing-required`) and only
+//! the selected ones run. They run in parallel on libtest's test threads (`--test-threads`). A
+//! failing row's message is the expectation and what was observed, the answer, the minimal
+//! request and its `curl` reproducer; a failing property's is the numbered request sequence.
+//! A check that cannot be tested (a fixture or fault hook is missing) is reported *ignored*
+//! with the reason, never passed; a row whose assumed expectation differs passes with a
+//! warning on stderr (it fails with [`Harness::strict`]).
 //!
 //! # Set-up
 //!
@@ -61,8 +65,9 @@ use crate::run::RowVerdict;
 use crate::spec::SpecSet;
 
 /// Runs `harness` as a test binary: reads libtest's arguments (filters, `--list`,
-/// `--test-threads`, `--exact`, ...) from the command line, runs one test per selected row and
-/// valid-request check, prints libtest's output and returns its exit code.
+/// `--test-threads`, `--exact`, ...) from the command line, runs one test per selected row,
+/// valid-request check and property subject, prints libtest's output and returns its exit
+/// code.
 ///
 /// When the harness cannot run at all (specs that do not load, no target, an unreachable
 /// URL), it prints the error and returns failure without running a test.
@@ -77,8 +82,8 @@ pub fn main(harness: Harness) -> ExitCode {
     }
 }
 
-/// The tests [`main`] runs, one per selected row and valid-request check, for a test binary
-/// that adds trials of its own before calling [`libtest_mimic::run`].
+/// The tests [`main`] runs, one per selected row, valid-request check and property subject, for
+/// a test binary that adds trials of its own before calling [`libtest_mimic::run`].
 ///
 /// # Example
 ///
@@ -89,6 +94,7 @@ pub fn main(harness: Harness) -> ExitCode {
 /// let names: Vec<&str> = trials.iter().map(|t| t.name()).collect();
 /// assert!(names.contains(&"clever.assignment.missing-required-fields"));
 /// assert!(names.contains(&"clever.valid.assignment-create"));
+/// assert!(names.contains(&"clever.after-delete.assignment-delete"));
 /// # Ok::<(), confuzz::HarnessError>(())
 /// ```
 ///
@@ -109,7 +115,7 @@ pub fn trials(harness: Harness) -> Result<Vec<Trial>, HarnessError> {
             .collect(),
     );
     let trials = prepared
-        .selection()
+        .selection()?
         .into_iter()
         .map(|(vendor, id)| {
             let prepared = Arc::clone(&prepared);
@@ -126,7 +132,8 @@ pub fn trials(harness: Harness) -> Result<Vec<Trial>, HarnessError> {
     Ok(trials)
 }
 
-/// Runs one row or valid-request check and turns its verdict into a test outcome.
+/// Runs one check (a row, a valid-request check, a property subject) and turns its verdict
+/// into a test outcome.
 fn check_one(prepared: &Prepared, set: &SpecSet, id: &str) -> Result<Completion, Failed> {
     let mut options = prepared.options.clone();
     options.rows = vec![id.to_string()];
@@ -140,6 +147,19 @@ fn check_one(prepared: &Prepared, set: &SpecSet, id: &str) -> Result<Completion,
             eprintln!("warning: {id}: {}", report.reason(id).unwrap_or("warned"));
             Ok(Completion::Completed)
         }
+        // The harness's own inability fails the trial; a fixture or hook the set-up lacks
+        // ignores it with the reason.
+        Some(RowVerdict::Untested)
+            if report.run_report().check(id).is_some_and(|c| {
+                c.cause.unwrap_or(crate::check::result::Cause::Harness)
+                    == crate::check::result::Cause::Harness
+            }) =>
+        {
+            Err(Failed::from(format!(
+                "harness error: {id} could not be checked: {}",
+                report.reason(id).unwrap_or("no reason given")
+            )))
+        }
         Some(RowVerdict::Untested) => Ok(Completion::ignored_with(
             report.reason(id).unwrap_or("untested"),
         )),
@@ -152,10 +172,11 @@ fn check_one(prepared: &Prepared, set: &SpecSet, id: &str) -> Result<Completion,
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "reference"))]
 mod tests {
     use super::*;
     use crate::reference::{Config, Reference};
+    use crate::run::RunError;
     use crate::target::{FnTarget, Request};
 
     /// The embedded reference with one deviation: a missing token is answered 400, not 401.
@@ -196,7 +217,7 @@ mod tests {
             "{message}"
         );
         assert!(
-            message.contains("curl -i -X POST \"http://127.0.0.1:8080/v3.1/sections/"),
+            message.contains("curl -i -X POST 'http://127.0.0.1:8080/v3.1/sections/"),
             "{message}"
         );
         assert!(
@@ -232,6 +253,50 @@ mod tests {
         }
     }
 
+    /// The embedded reference with one deviation no single request shows.
+    fn mutant(name: &str) -> Harness {
+        let reference = Reference::new(Config {
+            mutant: Some(name.into()),
+            ..Config::default()
+        });
+        let fixtures = serde_json::Value::Object(reference.fixtures());
+        Harness::embedded()
+            .vendor("clever")
+            .target(reference)
+            .fixtures(fixtures)
+            .cases(4)
+    }
+
+    #[test]
+    fn a_property_only_mutant_fails_its_property_trial_and_no_row() {
+        let name = "clever.deleted-revived-by-patch";
+        let trials = trials(mutant(name)).unwrap();
+        let id = "clever.after-delete.assignment-delete";
+        assert!(trials.iter().any(|t| t.name() == id));
+        let Err(failed) = check(mutant(name), id) else {
+            panic!("{id} passed against {name}");
+        };
+        let message = failed.message().unwrap();
+        assert!(message.contains("PATCH assignment-update"), "{message}");
+        assert!(message.contains("requests, in order:"), "{message}");
+        assert!(message.contains("1. curl -i -X POST"), "{message}");
+        // The rows pass against it (the deleted-row one included): only the property shows it.
+        for row in ["clever.assignment.deleted", "clever.auth.no-token"] {
+            assert!(
+                matches!(check(mutant(name), row), Ok(Completion::Completed)),
+                "{row}"
+            );
+        }
+        // The same trial passes against the reference.
+        let reference = Reference::new(Config::default());
+        let fixtures = serde_json::Value::Object(reference.fixtures());
+        let clean = Harness::embedded()
+            .vendor("clever")
+            .target(reference)
+            .fixtures(fixtures);
+        assert!(matches!(check(clean, id), Ok(Completion::Completed)));
+    }
+
     #[test]
     fn trials_are_the_selected_rows_then_the_selected_checks() {
         let names = |harness: Harness| -> Vec<String> {
@@ -255,9 +320,37 @@ mod tests {
                 "clever.valid.assignment-create"
             ]
         );
+        // 15 rows, 7 endpoints, then the properties' subjects as the clever spec declares them.
         let all = names(mutated());
-        assert_eq!(all.len(), 15 + 7);
-        assert_eq!(names(mutated().valid_requests(false)).len(), 15);
+        assert_eq!(
+            all[15 + 7..],
+            [
+                "clever.precedence.assignment-create",
+                "clever.precedence.assignment-get",
+                "clever.nothing-lost.assignment-create",
+                "clever.nothing-lost.assignment-update",
+                "clever.nothing-lost.submission-update",
+                "clever.after-delete.assignment-delete",
+                "clever.stateful.sequences",
+            ]
+        );
+        assert_eq!(names(mutated().valid_requests(false)).len(), 15 + 7);
+        assert_eq!(
+            names(mutated().properties(["after-delete"]).rows(["clever"])).len(),
+            15 + 7 + 1
+        );
+        assert_eq!(
+            names(mutated().properties(Vec::<String>::new())).len(),
+            15 + 7
+        );
+        assert_eq!(
+            names(mutated().rows(["clever.after-delete"])),
+            ["clever.after-delete.assignment-delete"]
+        );
+        assert!(matches!(
+            trials(mutated().properties(["uniqueness"])),
+            Err(HarnessError::Run(RunError::UnknownProperty(_)))
+        ));
         assert!(matches!(
             trials(mutated().vendor("nope")),
             Err(HarnessError::UnknownVendor(_))

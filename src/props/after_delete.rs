@@ -2,14 +2,15 @@
 //! record, each request its `after_delete` list names (a read, an update, the same delete
 //! again), addressed to the deleted record, answers the listed row.
 
-use super::{send, untested_reason, Context, PropertyResult, Trace};
+use super::{send, CheckResult, Context, Trace};
+use crate::check::result::Cause;
 use crate::generate::choice::Choices;
 use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 
-/// Every after-delete result of one vendor: one per deleting endpoint with an `after_delete`
-/// list.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+/// The subjects of one vendor: every deleting endpoint with an `after_delete` list, with its
+/// result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in spec.endpoints.iter().filter(|e| !e.after_delete.is_empty()) {
         let follow_ups: Vec<String> = endpoint
@@ -17,25 +18,37 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
             .iter()
             .map(|a| format!("{} answers {}", a.endpoint, a.row))
             .collect();
-        let result = PropertyResult::new(
+        let result = CheckResult::property(
             &spec.vendor.id,
             "after-delete",
             &super::slug(&[&endpoint.id]),
             format!("after {}: {}", endpoint.id, follow_ups.join(", ")),
         );
-        if ctx.selected(spec, &result.id) {
-            out.push(check_endpoint(ctx, spec, endpoint, result));
-        }
+        out.push((endpoint, result));
     }
     out
+}
+
+/// The ids of the after-delete results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, r)| r.id).collect()
+}
+
+/// Every after-delete result of one vendor: one per endpoint that declares `after_delete`.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    plan(spec)
+        .into_iter()
+        .filter(|(_, result)| ctx.selected(spec, &result.id))
+        .map(|(endpoint, result)| check_endpoint(ctx, spec, endpoint, result))
+        .collect()
 }
 
 fn check_endpoint(
     ctx: &Context<'_>,
     spec: &VendorSpec,
     endpoint: &Endpoint,
-    mut result: PropertyResult,
-) -> PropertyResult {
+    mut result: CheckResult,
+) -> CheckResult {
     let prefix = ctx.case_prefix(&result.id, 0);
     let unique = crate::generate::UniqueCounter::new();
     let env = ctx.env(&prefix, &unique);
@@ -86,11 +99,14 @@ fn check_endpoint(
         Ok::<_, CaseError>(None)
     })();
     trace.absorb(&session, &mut seen);
-    result.requests = trace.exchanges.len() as u32;
+    result.count = trace.exchanges.len() as u32;
     match outcome {
-        Err(e) => result.untested(untested_reason(&e)),
+        Err(e) => {
+            let cause = e.cause();
+            result.untested(e.untested_reason(), cause)
+        }
         Ok(None) => result,
-        Ok(Some((None, reason))) => result.untested(reason),
+        Ok(Some((None, reason))) => result.untested(reason, Cause::Target),
         Ok(Some((Some((deleted_at, n)), reason))) => {
             let evidence = vec![
                 format!("request {deleted_at} deleted the record"),

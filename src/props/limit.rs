@@ -10,7 +10,8 @@
 //! to the row's check when the row runs too. A first request already over the limit means the
 //! limit was used up before the check began: untested, not failed.
 
-use super::{send, untested_reason, Context, PropertyResult, Trace};
+use super::{send, CheckResult, Context, Trace};
+use crate::check::result::Cause;
 use crate::generate::choice::Choices;
 use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
@@ -20,17 +21,31 @@ pub const MAX_LIMIT: u64 = 1000;
 /// Requests tried when the limit must be discovered.
 pub const DISCOVERY_BOUND: u64 = 200;
 
-/// Every limit result of one vendor: one per declared limit with a row.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+/// The subjects of one vendor: every declared limit with a row, with its result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Limit, &String, CheckResult)> {
     let mut out = Vec::new();
     for limit in &spec.vendor.limits {
         let Some(row_id) = &limit.row else { continue };
-        let result = PropertyResult::new(
+        let result = CheckResult::property(
             &spec.vendor.id,
             "limit",
             &super::slug(&[&limit.name]),
             format!("{}: {row_id} exactly after the limit", limit.meaning),
         );
+        out.push((limit, row_id, result));
+    }
+    out
+}
+
+/// The ids of the limit results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every limit result of one vendor: one per declared limit with a row.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for (limit, row_id, result) in plan(spec) {
         if !ctx.selected(spec, &result.id) {
             continue;
         }
@@ -40,7 +55,7 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
         }
         out.push(match spec.row(row_id) {
             Some(row) => check_limit(ctx, spec, limit, row, result),
-            None => result.untested(format!("row {row_id} is not declared")),
+            None => result.untested(format!("row {row_id} is not declared"), Cause::Harness),
         });
     }
     out
@@ -72,25 +87,31 @@ fn check_limit(
     spec: &VendorSpec,
     limit: &Limit,
     row: &ErrorRow,
-    mut result: PropertyResult,
-) -> PropertyResult {
+    mut result: CheckResult,
+) -> CheckResult {
     let Some(trigger) = &row.trigger else {
-        return result.untested(format!("row {} has no trigger", row.id));
+        return result.untested(format!("row {} has no trigger", row.id), Cause::Harness);
     };
     let Some(fill_at) = trigger.setup.iter().position(
         |s| matches!(&s.repeat, Some(Repeat::Fixture { fixture }) if fixture == &limit.fixture),
     ) else {
-        return result.untested(format!(
-            "row {} has no setup step repeated by {}",
-            row.id, limit.fixture
-        ));
+        return result.untested(
+            format!(
+                "row {} has no setup step repeated by {}",
+                row.id, limit.fixture
+            ),
+            Cause::Harness,
+        );
     };
     let n = limit_value(ctx, limit);
     if n.is_some_and(|n| n > MAX_LIMIT) {
-        return result.untested(format!(
-            "the limit {} is above {MAX_LIMIT} requests",
-            n.unwrap_or_default()
-        ));
+        return result.untested(
+            format!(
+                "the limit {} is above {MAX_LIMIT} requests",
+                n.unwrap_or_default()
+            ),
+            Cause::Harness,
+        );
     }
     let prefix = ctx.case_prefix(&result.id, 0);
     let unique = crate::generate::UniqueCounter::new();
@@ -166,16 +187,22 @@ fn check_limit(
         ))
     })();
     trace.absorb(&session, &mut seen);
-    result.requests = trace.exchanges.len() as u32;
+    result.count = trace.exchanges.len() as u32;
     let n_text = n.map(|n| n.to_string()).unwrap_or_default();
     match outcome {
-        Err(e) => result.untested(untested_reason(&e)),
+        Err(e) => {
+            let cause = e.cause();
+            result.untested(e.untested_reason(), cause)
+        }
         // The first request already over the limit: the limit was used up before this check
         // (a window or counter that earlier requests filled), so nothing is known.
-        Ok((Fill::Early { k: 1, .. }, _)) if n.is_some_and(|n| n > 1) => result.untested(format!(
-            "{} answered the first request: the limit was already used up by earlier requests",
-            row.id
-        )),
+        Ok((Fill::Early { k: 1, .. }, _)) if n.is_some_and(|n| n > 1) => result.untested(
+            format!(
+                "{} answered the first request: the limit was already used up by earlier requests",
+                row.id
+            ),
+            Cause::Target,
+        ),
         Ok((Fill::Early { k, at }, _)) => {
             let reason = format!(
                 "{} answered request {k} of the {n_text} that fill {} (before the limit)",
@@ -191,10 +218,13 @@ fn check_limit(
             ));
             result
         }
-        Ok((Fill::Full, None)) => result.untested(format!(
-            "no limit value and {} did not answer within {DISCOVERY_BOUND} requests",
-            row.id
-        )),
+        Ok((Fill::Full, None)) => result.untested(
+            format!(
+                "no limit value and {} did not answer within {DISCOVERY_BOUND} requests",
+                row.id
+            ),
+            Cause::Setup,
+        ),
         Ok((Fill::Full, Some((_, true, _)))) => {
             result.notes.push(format!(
                 "limit {n_text}: the request after the limit answered {}",

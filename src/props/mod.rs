@@ -1,7 +1,7 @@
 //! Cross-request properties: what a single request cannot show. Each property is a named check
 //! over several requests (an order of checks, uniqueness under concurrency, state after a
 //! rejected or deleted record, limits), driven by what the specs declare, and reported beside
-//! the rows as a [`PropertyResult`].
+//! the rows as a [`CheckResult`] of kind [`CheckKind::Property`](crate::check::CheckKind).
 //!
 //! A property is one entry of [`all`]: a name and a function from one vendor's spec to its
 //! results (one per declared subject: an endpoint, a uniqueness key, a limit). The runner calls
@@ -17,88 +17,15 @@ pub mod nothing_lost;
 pub mod precedence;
 pub mod unique;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::check::{Oracle, Outcome};
+use crate::check::{CheckResult, Oracle, Outcome};
 use crate::generate::{Pool, UniqueCounter};
 use crate::run::case::{CaseEnv, CaseError, Exchange, Session};
-use crate::run::runner::{case_prefix, rand_u64, rng_for, selected};
-use crate::run::{RowVerdict, RunOptions};
-use crate::spec::{ErrorRow, Rule, SpecSet, VendorSpec};
+use crate::run::runner::{case_prefix, check_selected, rand_u64, rng_for};
+use crate::run::RunOptions;
+use crate::spec::{ErrorRow, Location, Rule, SpecSet, VendorSpec};
 use crate::target::{Request, Response, Target};
-
-/// The outcome of one property check (one property applied to one declared subject, such as
-/// one uniqueness key or one limit).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PropertyResult {
-    /// `<vendor>.<property>.<subject>`, e.g. `acme.unique.users-email`: stable, for filters and
-    /// reports.
-    pub id: String,
-    /// The property's name (`precedence`, `nothing-lost`, `unique`, `after-delete`, `limit`,
-    /// `stateful`).
-    pub property: String,
-    pub vendor: String,
-    /// One line saying what was checked.
-    pub title: String,
-    pub verdict: RowVerdict,
-    /// Requests sent for this check.
-    pub requests: u32,
-    /// One line: why it failed, warned or was untested.
-    pub reason: Option<String>,
-    /// What was observed that is worth knowing even when it passed (e.g. which row a target
-    /// chose where the spec declares no order).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// On failure: what was expected and what came back, one line each, referring to the
-    /// numbered requests of `exchanges`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub evidence: Vec<String>,
-    /// On failure: the request sequence that shows it, in order (reports number them and
-    /// print each as a `curl` line).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub exchanges: Vec<Exchange>,
-}
-
-impl PropertyResult {
-    /// A passed result for `vendor.property.subject`, to be filled in.
-    pub fn new(vendor: &str, property: &str, subject: &str, title: impl Into<String>) -> Self {
-        PropertyResult {
-            id: format!("{vendor}.{property}.{subject}"),
-            property: property.to_string(),
-            vendor: vendor.to_string(),
-            title: title.into(),
-            verdict: RowVerdict::Passed,
-            requests: 0,
-            reason: None,
-            notes: Vec::new(),
-            evidence: Vec::new(),
-            exchanges: Vec::new(),
-        }
-    }
-
-    /// This result, failed for `reason`, with the sequence that shows it.
-    pub fn failed(
-        mut self,
-        reason: String,
-        evidence: Vec<String>,
-        exchanges: Vec<Exchange>,
-    ) -> Self {
-        self.verdict = RowVerdict::Failed;
-        self.reason = Some(reason);
-        self.evidence = evidence;
-        self.exchanges = exchanges;
-        self
-    }
-
-    /// This result, untested for `reason` (a fixture, a fault hook or a setup the target
-    /// lacks): never passed.
-    pub fn untested(mut self, reason: String) -> Self {
-        self.verdict = RowVerdict::Untested;
-        self.reason = Some(reason);
-        self
-    }
-}
 
 /// One property: a name and the check that applies it to one vendor's spec.
 #[derive(Clone, Copy)]
@@ -109,7 +36,10 @@ pub struct Property {
     pub summary: &'static str,
     /// Every result of this property for one vendor (none when the spec declares nothing it
     /// applies to, or the filters select none of its subjects).
-    pub check: fn(&Context<'_>, &VendorSpec) -> Vec<PropertyResult>,
+    pub check: fn(&Context<'_>, &VendorSpec) -> Vec<CheckResult>,
+    /// The ids of the results `check` gives for one vendor when nothing filters them, known
+    /// before anything is sent (one libtest trial each under `testing::main`).
+    pub subjects: fn(&VendorSpec) -> Vec<String>,
 }
 
 /// Every property, in report order.
@@ -119,31 +49,37 @@ pub fn all() -> Vec<Property> {
             name: "precedence",
             summary: "requests with two or three triggers answer the earliest row (declared order) or one of them",
             check: precedence::check,
+            subjects: precedence::subjects,
         },
         Property {
             name: "nothing-lost",
             summary: "a rejected create, update or delete changes nothing: the record reads back the same and the valid twin succeeds once",
             check: nothing_lost::check,
+            subjects: nothing_lost::subjects,
         },
         Property {
             name: "unique",
             summary: "concurrent identical creates: exactly one succeeds, the others answer the uniqueness row",
             check: unique::check,
+            subjects: unique::subjects,
         },
         Property {
             name: "after-delete",
             summary: "requests naming a deleted record answer the documented row",
             check: after_delete::check,
+            subjects: after_delete::subjects,
         },
         Property {
             name: "limit",
             summary: "the limit row answers exactly after the limit, not before",
             check: limit::check,
+            subjects: limit::subjects,
         },
         Property {
             name: "stateful",
             summary: "random sequences of create, read, update and delete calls answer as a model of the declared resources predicts",
             check: stateful::check_spec,
+            subjects: stateful::subjects,
         },
     ]
 }
@@ -180,7 +116,8 @@ pub struct Context<'a> {
     /// The run prefix of created entities.
     pub prefix: &'a str,
     pub faults: Option<&'a [String]>,
-    pub now: chrono::DateTime<chrono::Utc>,
+    /// Read each time a request is built (see `RunOptions::clock`).
+    pub clock: crate::target::Clock,
     /// The OAuth 1.0a convention of each vendor's target (see `run::signing`).
     pub signing: &'a std::collections::BTreeMap<String, crate::auth::oauth1::Convention>,
 }
@@ -189,8 +126,7 @@ impl<'a> Context<'a> {
     /// Whether the run's `--row` filters select the property result `id` (by its id or a
     /// prefix of it, or by the bare vendor id).
     pub fn selected(&self, spec: &VendorSpec, id: &str) -> bool {
-        let filters = &self.options.rows;
-        filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == &spec.vendor.id)
+        check_selected(&spec.vendor.id, id, &self.options.rows)
     }
 
     /// The entity prefix of attempt `attempt` of the check `key` (stable for a seed).
@@ -215,7 +151,7 @@ impl<'a> Context<'a> {
             url_base: &self.options.url_base,
             host: self.options.host.as_deref(),
             faults: self.faults,
-            now: self.now,
+            clock: self.clock.clone(),
             signing: self.signing,
         }
     }
@@ -286,16 +222,6 @@ pub(crate) fn send(
     Ok((response, n))
 }
 
-/// The reason a case error gives for an untested check.
-pub(crate) fn untested_reason(e: &CaseError) -> String {
-    match e {
-        CaseError::MissingFixture(f) => format!("needs fixture {f}"),
-        CaseError::MissingFault(f) => format!("needs fault hook {f}"),
-        CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => format!("setup failed: {e}"),
-        other => other.to_string(),
-    }
-}
-
 /// The operators of a row's trigger when it is plain operators on a valid request (no setup
 /// steps, not a limit), with its `pick`-th usable variant (modulo their number). A variant that
 /// reuses a nonce is not usable: it needs the request sent twice, which only a row's case does.
@@ -324,24 +250,15 @@ pub(crate) fn plain_ops(row: &ErrorRow, pick: usize) -> Option<Vec<crate::spec::
     Some(ops)
 }
 
-/// The body field named by a location (`/a`, `body:/a` or `form:a`): `a`.
-pub(crate) fn field_name(location: &str) -> &str {
-    let bare = location
-        .strip_prefix("body:")
-        .or_else(|| location.strip_prefix("form:"))
-        .unwrap_or(location);
-    bare.trim_start_matches('/')
-}
-
 /// Whether a request carries a whole uniqueness key: each of its fields is present, or stands
 /// in an either-or rule of the endpoint with another field of the key that is present (a
 /// course named by `courseID` or by `addCode`).
 pub(crate) fn carries_key(
     record: &crate::check::CaseRecord,
     rules: &[Rule],
-    fields: &[String],
+    fields: &[Location],
 ) -> bool {
-    let present = |f: &String| record.sent(f).is_some();
+    let present = |f: &Location| record.sent(f).is_some();
     let partners = |f: &str| -> Vec<String> {
         rules
             .iter()
@@ -357,10 +274,12 @@ pub(crate) fn carries_key(
     fields.iter().any(present)
         && fields.iter().all(|f| {
             present(f)
-                || partners(field_name(f)).iter().any(|p| {
-                    fields
-                        .iter()
-                        .any(|g| field_name(g) == p && g != f && present(g))
+                || f.form_field().is_some_and(|name| {
+                    partners(name).iter().any(|p| {
+                        fields
+                            .iter()
+                            .any(|g| g.form_field() == Some(p) && g != f && present(g))
+                    })
                 })
         })
 }
@@ -403,14 +322,11 @@ mod tests {
     }
 
     #[test]
-    fn slugs_and_field_names() {
+    fn slugs() {
         assert_eq!(
             slug(&["user-create", "/userID", "/schoolID"]),
             "user-create-userid-schoolid"
         );
-        assert_eq!(field_name("body:/email"), "email");
-        assert_eq!(field_name("form:email"), "email");
-        assert_eq!(field_name("/email"), "email");
     }
 }
 pub mod stateful;

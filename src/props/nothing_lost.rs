@@ -10,14 +10,16 @@
 //! Rows whose trigger needs setup steps or a limit are left out: their valid twin is not
 //! expected to succeed.
 
-use super::{carries_key, plain_ops, send, untested_reason, Context, PropertyResult, Trace};
+use super::{carries_key, plain_ops, send, CheckResult, Context, Trace};
+use crate::check::result::Cause;
 use crate::generate::choice::Choices;
 use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 use crate::target::Response;
 
-/// Every nothing-lost result of one vendor: one per endpoint that writes a record.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+/// The subjects of one vendor: every endpoint that writes a record and has rows to reject
+/// with, with those rows and its result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, Vec<&ErrorRow>, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         let writes = endpoint
@@ -34,7 +36,7 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
         if rows.is_empty() {
             continue;
         }
-        let result = PropertyResult::new(
+        let result = CheckResult::property(
             &spec.vendor.id,
             "nothing-lost",
             &super::slug(&[&endpoint.id]),
@@ -44,11 +46,23 @@ pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
                 rows.len()
             ),
         );
-        if ctx.selected(spec, &result.id) {
-            out.push(check_endpoint(ctx, spec, endpoint, &rows, result));
-        }
+        out.push((endpoint, rows, result));
     }
     out
+}
+
+/// The ids of the nothing-lost results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every nothing-lost result of one vendor: one per endpoint that writes a record.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    plan(spec)
+        .into_iter()
+        .filter(|(_, _, result)| ctx.selected(spec, &result.id))
+        .map(|(endpoint, rows, result)| check_endpoint(ctx, spec, endpoint, &rows, result))
+        .collect()
 }
 
 fn eligible(row: &ErrorRow) -> bool {
@@ -71,8 +85,8 @@ fn check_endpoint(
     spec: &VendorSpec,
     endpoint: &Endpoint,
     rows: &[&ErrorRow],
-    mut result: PropertyResult,
-) -> PropertyResult {
+    mut result: CheckResult,
+) -> CheckResult {
     let reads = reader(spec, endpoint);
     let mut checked = 0;
     let mut accepted = Vec::new();
@@ -168,9 +182,9 @@ fn check_endpoint(
             Ok(None)
         })();
         trace.absorb(&session, &mut seen);
-        result.requests += trace.exchanges.len() as u32;
+        result.count += trace.exchanges.len() as u32;
         match outcome {
-            Err(e) => skipped.push(format!("{}: {}", row.id, untested_reason(&e))),
+            Err(e) => skipped.push((format!("{}: {}", row.id, e.untested_reason()), e.cause())),
             Ok(None) => checked += 1,
             Ok(Some((reason, n))) => {
                 let evidence = vec![
@@ -188,10 +202,10 @@ fn check_endpoint(
             .or_else(|| {
                 accepted
                     .first()
-                    .map(|r| format!("{r}: the trigger was accepted"))
+                    .map(|r| (format!("{r}: the trigger was accepted"), Cause::Target))
             })
-            .unwrap_or_else(|| "no row could be checked".into());
-        return result.untested(reason);
+            .unwrap_or_else(|| ("no row could be checked".into(), Cause::Harness));
+        return result.untested(reason.0, reason.1);
     }
     if !accepted.is_empty() {
         result.notes.push(format!(
@@ -203,7 +217,7 @@ fn check_endpoint(
         result.notes.push(format!(
             "{} rows not checked: {}",
             skipped.len(),
-            skipped[0]
+            skipped[0].0
         ));
     }
     result

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{plain_ops, send, untested_reason, Context, PropertyResult, Trace};
+use super::{plain_ops, send, CheckResult, Context, Trace};
+use crate::check::result::Cause;
 use crate::generate::choice::Choices;
 use crate::run::case::Session;
 use crate::run::runner::{rand_u64, rng_for};
@@ -22,29 +23,47 @@ const MAX_TRIPLES: usize = 12;
 /// Notes kept per endpoint (the choices of an unordered target).
 const MAX_NOTES: usize = 24;
 
-/// Every precedence result of one vendor: one per endpoint with combinable rows.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+/// The subjects of one vendor: every endpoint with two combinable rows that can go together,
+/// with those rows and its result to fill in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, Vec<&ErrorRow>, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
-        let subject = super::slug(&[&endpoint.id]);
-        let result = PropertyResult::new(
-            &spec.vendor.id,
-            "precedence",
-            &subject,
-            format!("several triggers at once on {}", endpoint.id),
-        );
-        if !ctx.selected(spec, &result.id) {
-            continue;
-        }
         let rows: Vec<&ErrorRow> = spec
             .rows
             .iter()
             .filter(|r| r.trigger_endpoint() == Some(endpoint.id.as_str()) && combinable(r))
             .collect();
-        let combos = combinations(ctx, &result.id, &rows);
-        if combos.is_empty() {
+        let pair = rows
+            .iter()
+            .enumerate()
+            .any(|(i, a)| rows[i + 1..].iter().any(|b| compatible(a, b)));
+        if !pair {
             continue;
         }
+        let result = CheckResult::property(
+            &spec.vendor.id,
+            "precedence",
+            &super::slug(&[&endpoint.id]),
+            format!("several triggers at once on {}", endpoint.id),
+        );
+        out.push((endpoint, rows, result));
+    }
+    out
+}
+
+/// The ids of the precedence results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every precedence result of one vendor: one per endpoint with combinable rows.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    for (endpoint, rows, result) in plan(spec) {
+        if !ctx.selected(spec, &result.id) {
+            continue;
+        }
+        let combos = combinations(ctx, &result.id, &rows);
         out.push(run_endpoint(ctx, spec, endpoint, combos, result));
     }
     out
@@ -63,20 +82,11 @@ fn ops_of(row: &ErrorRow, variant: usize) -> Vec<Op> {
 /// The parts of a request an operator touches, normalized: `body:/a`, `query:x`, `path:x`,
 /// `header:x` (lower case), and `body:` (the whole body), `method:`, `auth:`, `fault:`.
 fn touched(op: &Op) -> Vec<String> {
-    fn norm(location: &str) -> String {
-        if let Some(rest) = location.strip_prefix("form:") {
-            format!("body:/{rest}")
-        } else if location.starts_with('/') {
-            format!("body:{location}")
-        } else if let Some(rest) = location.strip_prefix("header:") {
-            format!("header:{}", rest.to_ascii_lowercase())
-        } else {
-            location.to_string()
-        }
-    }
     match op {
-        Op::Remove(l) | Op::RemoveSome(l) | Op::WrongType(l) => l.iter().map(|l| norm(l)).collect(),
-        Op::Set(map) => map.keys().map(|l| norm(l)).collect(),
+        Op::Remove(l) | Op::RemoveSome(l) | Op::WrongType(l) => {
+            l.iter().map(Location::key).collect()
+        }
+        Op::Set(map) => map.keys().map(Location::key).collect(),
         Op::RawBody(_) => vec!["body:".into()],
         Op::Method(_) => vec!["method:".into()],
         Op::Auth(_) | Op::Oauth(_) => vec!["auth:".into()],
@@ -194,11 +204,11 @@ fn run_endpoint(
     spec: &VendorSpec,
     endpoint: &Endpoint,
     combos: Vec<Vec<&ErrorRow>>,
-    mut result: PropertyResult,
-) -> PropertyResult {
+    mut result: CheckResult,
+) -> CheckResult {
     let ordered = spec.vendor.precedence == Precedence::Ordered;
     let mut ran = 0u32;
-    let mut skipped: Vec<String> = Vec::new();
+    let mut skipped: Vec<(String, Cause)> = Vec::new();
     let mut notes: Vec<String> = Vec::new();
     for (i, combo) in combos.iter().enumerate() {
         let prefix = ctx.case_prefix(&result.id, i as u32);
@@ -217,11 +227,11 @@ fn run_endpoint(
                 let (response, _) = send(&session, &mut trace, &mut seen, &request)?;
                 Ok((request, response))
             });
-        result.requests += trace.exchanges.len() as u32;
+        result.count += trace.exchanges.len() as u32;
         let (request, response) = match sent {
             Ok(x) => x,
             Err(e) => {
-                skipped.push(untested_reason(&e));
+                skipped.push((e.untested_reason(), e.cause()));
                 continue;
             }
         };
@@ -285,8 +295,8 @@ fn run_endpoint(
         let reason = skipped
             .first()
             .cloned()
-            .unwrap_or_else(|| "no combination could be built".into());
-        return result.untested(reason);
+            .unwrap_or_else(|| ("no combination could be built".into(), Cause::Harness));
+        return result.untested(reason.0, reason.1);
     }
     result.title = format!(
         "{} combinations of {} triggers on {}",
@@ -304,7 +314,7 @@ fn run_endpoint(
         result.notes.push(format!(
             "{} combinations not built: {}",
             skipped.len(),
-            skipped[0]
+            skipped[0].0
         ));
     }
     result

@@ -5,7 +5,8 @@
 
 use std::sync::Barrier;
 
-use super::{carries_key, untested_reason, Context, PropertyResult, Trace};
+use super::{carries_key, CheckResult, Context, Trace};
+use crate::check::result::Cause;
 use crate::generate::choice::Choices;
 use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
@@ -16,29 +17,83 @@ pub const CONCURRENT: usize = 4;
 /// Attempts to draw a first request that carries the whole key (optional key fields).
 const ATTEMPTS: u32 = 8;
 
-/// Every uniqueness result of one vendor: one per declared key.
-pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<PropertyResult> {
+/// The subjects of one vendor: every declared key with its endpoint and its result to fill
+/// in.
+fn plan(spec: &VendorSpec) -> Vec<(&Endpoint, &UniqueKey, CheckResult)> {
     let mut out = Vec::new();
     for endpoint in &spec.endpoints {
         for key in &endpoint.unique {
+            let fields: Vec<String> = key.fields.iter().map(ToString::to_string).collect();
             let mut parts = vec![endpoint.id.as_str()];
-            parts.extend(key.fields.iter().map(String::as_str));
-            let result = PropertyResult::new(
+            parts.extend(fields.iter().map(String::as_str));
+            let result = CheckResult::property(
                 &spec.vendor.id,
                 "unique",
                 &super::slug(&parts),
                 format!(
                     "{CONCURRENT} concurrent {} sharing {}: one succeeds",
                     endpoint.id,
-                    key.fields.join(" + ")
+                    fields.join(" + ")
                 ),
             );
-            if ctx.selected(spec, &result.id) {
-                out.push(check_key(ctx, spec, endpoint, key, result));
-            }
+            out.push((endpoint, key, result));
         }
     }
     out
+}
+
+/// `endpoint` with every optional field of `key` always generated, so the first draft carries
+/// the whole key on every seed. A field that stands in an either-or rule with another field of
+/// the key is left to the rule, which always generates one of them.
+fn with_key_fields(endpoint: &Endpoint, key: &UniqueKey) -> Endpoint {
+    let mut keyed = endpoint.clone();
+    let Some(body) = keyed.body.as_mut() else {
+        return keyed;
+    };
+    let names: Vec<&str> = key.fields.iter().filter_map(|f| f.form_field()).collect();
+    let has_partner = |name: &str| {
+        endpoint.rules.iter().any(|rule| {
+            let group: Vec<&String> = match rule {
+                Rule::OneOfRequired { fields } => fields.iter().collect(),
+                Rule::Exclusive { groups } => groups.iter().flatten().collect(),
+                _ => Vec::new(),
+            };
+            group.iter().any(|f| *f == name)
+                && group
+                    .iter()
+                    .any(|f| *f != name && names.contains(&f.as_str()))
+        })
+    };
+    for name in &names {
+        if has_partner(name) {
+            continue;
+        }
+        let property = body
+            .schema
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(*name))
+            .and_then(|p| p.as_object_mut());
+        if let Some(property) = property {
+            if property.get("x-never").and_then(|v| v.as_bool()) != Some(true) {
+                property.insert("x-always".into(), true.into());
+            }
+        }
+    }
+    keyed
+}
+
+/// The ids of the uniqueness results of one vendor.
+pub fn subjects(spec: &VendorSpec) -> Vec<String> {
+    plan(spec).into_iter().map(|(_, _, r)| r.id).collect()
+}
+
+/// Every uniqueness result of one vendor: one per declared key.
+pub fn check(ctx: &Context<'_>, spec: &VendorSpec) -> Vec<CheckResult> {
+    plan(spec)
+        .into_iter()
+        .filter(|(_, _, result)| ctx.selected(spec, &result.id))
+        .map(|(endpoint, key, result)| check_key(ctx, spec, endpoint, key, result))
+        .collect()
 }
 
 /// Operators that give a fresh valid draft the key's values of `first` (and drop the key's
@@ -76,9 +131,11 @@ fn check_key(
     spec: &VendorSpec,
     endpoint: &Endpoint,
     key: &UniqueKey,
-    mut result: PropertyResult,
-) -> PropertyResult {
+    mut result: CheckResult,
+) -> CheckResult {
     let row = key.row.as_deref().and_then(|id| spec.row(id));
+    let keyed = with_key_fields(endpoint, key);
+    let endpoint = &keyed;
     for attempt in 0..ATTEMPTS {
         let prefix = ctx.case_prefix(&result.id, attempt);
         let unique = crate::generate::UniqueCounter::new();
@@ -103,7 +160,10 @@ fn check_key(
         let requests = match built {
             Ok(Some(r)) => r,
             Ok(None) => continue,
-            Err(e) => return result.untested(untested_reason(&e)),
+            Err(e) => {
+                let cause = e.cause();
+                return result.untested(e.untested_reason(), cause);
+            }
         };
         let mut trace = Trace::new();
         let mut seen = 0;
@@ -111,12 +171,12 @@ fn check_key(
         let setup_len = trace.exchanges.len();
         let answers = match send_together(ctx, &requests) {
             Ok(a) => a,
-            Err(e) => return result.untested(e.to_string()),
+            Err(e) => return result.untested(e.to_string(), Cause::Target),
         };
         for (request, response) in requests.iter().zip(&answers) {
             trace.push(request, response);
         }
-        result.requests = trace.exchanges.len() as u32;
+        result.count = trace.exchanges.len() as u32;
         let successes: Vec<usize> = answers
             .iter()
             .enumerate()
@@ -143,7 +203,7 @@ fn check_key(
             let reason = format!(
                 "{} of {CONCURRENT} concurrent creates sharing {} succeeded; expected exactly one",
                 successes.len(),
-                key.fields.join(" + ")
+                key.joined()
             );
             let evidence = vec![
                 numbers,
@@ -168,11 +228,14 @@ fn check_key(
         }
         return result;
     }
-    result.untested(format!(
-        "no valid request of {} carried all of {} in {ATTEMPTS} attempts",
-        endpoint.id,
-        key.fields.join(" + ")
-    ))
+    result.untested(
+        format!(
+            "no valid request of {} carried all of {} in {ATTEMPTS} attempts",
+            endpoint.id,
+            key.joined()
+        ),
+        Cause::Harness,
+    )
 }
 
 /// Sends every request from its own thread, all released at once.

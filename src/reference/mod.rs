@@ -12,6 +12,7 @@
 mod classroom;
 mod coursekey;
 mod lti;
+pub(crate) mod table;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,12 +24,8 @@ use crate::target::{Request, Response, Target, TargetError};
 
 mod clever;
 
-/// The header that asks a target in test mode to fail one dependency for one request.
-pub const FAULT_HEADER: &str = "X-Conformance-Fault";
-/// The path at which a target in test mode declares which faults it supports.
-pub const CAPABILITIES_PATH: &str = "/__conformance/capabilities";
-/// Bodies larger than this are answered 413 before any vendor sees them.
-pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// The test hooks the reference honours, defined with the [`Target`] seam.
+pub use crate::target::{CAPABILITIES_PATH, FAULT_HEADER, MAX_BODY_BYTES};
 
 /// How a reference instance is started.
 #[derive(Debug, Clone)]
@@ -40,6 +37,18 @@ pub struct Config {
     pub limits: BTreeMap<String, u64>,
     /// A named deliberate deviation (the mutant catalog). `None` is the conforming reference.
     pub mutant: Option<String>,
+    /// How many records of each kind created through the API (users, courses, assignments,
+    /// classes, ...) an instance keeps: past it, the oldest created record is forgotten, as a
+    /// retention policy would. The built-in records are always kept. Bounds the memory of a
+    /// long run or a long-lived `serve`; [`Config::DEFAULT_RETAIN`] by default.
+    pub retain: usize,
+    /// Array fixtures served smaller than built in, by fixture name (e.g.
+    /// `classroom.user_ids` -> 40): a test domain with a few dozen accounts, to check that a
+    /// run fits in it or says plainly that it does not.
+    pub pools: BTreeMap<String, usize>,
+    /// The time the reference judges by (a stale OAuth timestamp): the system clock unless a
+    /// test shares a manual one with the run.
+    pub clock: crate::target::Clock,
 }
 
 impl Default for Config {
@@ -48,11 +57,18 @@ impl Default for Config {
             test_hooks: true,
             limits: BTreeMap::new(),
             mutant: None,
+            retain: Config::DEFAULT_RETAIN,
+            pools: BTreeMap::new(),
+            clock: crate::target::Clock::system(),
         }
     }
 }
 
 impl Config {
+    /// Records of each kind kept by default: far more than the requests of one case, or of
+    /// the cases running at once, ever refer to.
+    pub const DEFAULT_RETAIN: usize = 4096;
+
     /// The limit set at start for `name` (e.g. `classroom.course_members`), or `default`.
     pub fn limit(&self, name: &str, default: u64) -> u64 {
         self.limits.get(name).copied().unwrap_or(default)
@@ -86,7 +102,7 @@ pub trait VendorReference: Send + Sync {
     fn owns(&self, path: &str) -> bool;
     /// Answers one request whose path this vendor owns.
     fn handle(&self, request: &Request, hooks: &Hooks) -> Response;
-    /// The built-in fixtures, by their contract names (`clever.token`, ...).
+    /// The built-in fixtures, by their spec names (`clever.token`, ...).
     fn fixtures(&self) -> Map<String, Value>;
     /// The faults this vendor can inject (`lti_credentials_store`, ...).
     fn faults(&self) -> Vec<&'static str>;
@@ -156,6 +172,11 @@ impl Reference {
         for (name, value) in &self.config.limits {
             if let Some((vendor, limit)) = name.split_once('.') {
                 all.insert(format!("{vendor}.limit.{limit}"), json!(value));
+            }
+        }
+        for (name, size) in &self.config.pools {
+            if let Some(Value::Array(items)) = all.get_mut(name) {
+                items.truncate(*size);
             }
         }
         all

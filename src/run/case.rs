@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::auth::oauth1::Convention;
-use crate::check::oracle::split_location;
+use crate::check::result::Cause;
 use crate::check::CaseRecord;
 use crate::generate::choice::Choices;
 use crate::generate::draft::{apply_op, resolve, valid_draft, Draft, DraftEnv, DraftError};
@@ -31,18 +31,15 @@ pub struct CaseEnv<'a> {
     pub host: Option<&'a str>,
     /// Faults the target supports; `None`: all.
     pub faults: Option<&'a [String]>,
-    pub now: chrono::DateTime<chrono::Utc>,
+    /// Read each time a request is built, right before it is sent: OAuth timestamps, nonces
+    /// and dates relative to now are never older than the request.
+    pub clock: crate::target::Clock,
     /// How OAuth 1.0a requests are signed: the convention each vendor's target verifies
     /// with, by vendor id (a vendor not listed: RFC 5849).
     pub signing: &'a BTreeMap<String, Convention>,
 }
 
-/// A request sent while setting up a case, for reports and reproducers.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Exchange {
-    pub request: Request,
-    pub response: Response,
-}
+pub use crate::check::result::Exchange;
 
 /// The outcome of running one case up to the answer.
 #[derive(Debug, Clone)]
@@ -51,6 +48,10 @@ pub struct CaseRun {
     pub response: Response,
     /// The setup exchanges, in order (the request under test is not among them).
     pub setup: Vec<Exchange>,
+    /// A send before the request under test whose answer the case depends on was refused
+    /// (the first use of a nonce the case then reuses): the case is not evidence of the row,
+    /// and the refusal of a request that should be accepted is itself the finding.
+    pub unmet: Option<crate::check::Mismatch>,
 }
 
 /// Why a case could not be completed: these make a row *untested*, never passed or failed.
@@ -83,6 +84,42 @@ pub enum CaseError {
     Target(TargetError),
 }
 
+impl CaseError {
+    /// The one-line reason of a check this error leaves untested.
+    pub fn untested_reason(&self) -> String {
+        match self {
+            CaseError::Target(t) if t.is_no_usable_answer() => format!("no usable answer: {t}"),
+            CaseError::Target(TargetError::Stopped { reason }) => format!("not finished: {reason}"),
+            CaseError::MissingFixture(f) => format!("needs fixture {f}"),
+            CaseError::MissingFault(f) => format!("needs fault hook {f}"),
+            CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => {
+                format!("setup failed: {self}")
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// Whether the target gave no usable answer: the check that sent the request fails (see
+    /// [`TargetError::is_no_usable_answer`]) instead of going untested.
+    pub fn is_no_usable_answer(&self) -> bool {
+        matches!(self, CaseError::Target(t) if t.is_no_usable_answer())
+    }
+
+    /// Whose move it is when this error leaves a check untested.
+    pub fn cause(&self) -> Cause {
+        match self {
+            CaseError::Target(TargetError::Unsendable { .. } | TargetError::Stopped { .. }) => {
+                Cause::Harness
+            }
+            CaseError::MissingFixture(_) | CaseError::MissingFault(_) => Cause::Setup,
+            CaseError::Setup { .. } | CaseError::SetupAnswer { .. } | CaseError::Target(_) => {
+                Cause::Target
+            }
+            CaseError::Build(_) => Cause::Harness,
+        }
+    }
+}
+
 impl From<DraftError> for CaseError {
     fn from(e: DraftError) -> Self {
         match e {
@@ -105,16 +142,34 @@ struct Runner<'e, 'a> {
     vars: BTreeMap<String, Value>,
     setup: Vec<Exchange>,
     nonce_counter: u64,
+    /// The time of the request being built: read from the clock when its building starts.
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 impl<'e, 'a> Runner<'e, 'a> {
+    fn new(env: &'e CaseEnv<'a>, spec: &'e VendorSpec) -> Self {
+        Runner {
+            env,
+            spec,
+            vars: BTreeMap::new(),
+            setup: Vec::new(),
+            nonce_counter: 0,
+            now: env.clock.now(),
+        }
+    }
+
+    /// Reads the clock for the next request.
+    fn tick(&mut self) {
+        self.now = self.env.clock.now();
+    }
+
     fn draft_env<'v>(&'v self, vars: &'v BTreeMap<String, Value>) -> DraftEnv<'v> {
         DraftEnv {
             gen: GenContext {
                 fixtures: self.env.fixtures,
                 vars,
                 run_prefix: self.env.run_prefix,
-                now: self.env.now,
+                now: self.now,
                 pool: self.env.pool,
                 unique: self.env.unique,
             },
@@ -151,6 +206,7 @@ impl<'e, 'a> Runner<'e, 'a> {
         ops: &[Op],
         ch: &mut Choices<'_>,
     ) -> Result<(Request, Draft), CaseError> {
+        self.tick();
         let draft = self.valid(endpoint, ch)?;
         let draft = self.mutate(draft, ops, ch)?;
         self.finish(draft)
@@ -184,7 +240,7 @@ impl<'e, 'a> Runner<'e, 'a> {
     /// Authenticates and serializes a draft.
     fn finish(&mut self, draft: Draft) -> Result<(Request, Draft), CaseError> {
         let nonce = self.nonce();
-        let secs = self.env.now.timestamp().max(0) as u64;
+        let secs = self.now.timestamp().max(0) as u64;
         let mut request = draft
             .finish(
                 &self.spec.vendor,
@@ -276,8 +332,8 @@ impl<'e, 'a> Runner<'e, 'a> {
                     Some(v) => {
                         self.vars.insert(name.clone(), v);
                     }
-                    None if reads_answer(source) => {
-                        missing.get_or_insert((name.clone(), source_text(source).to_string()));
+                    None if source.from().reads_answer() => {
+                        missing.get_or_insert((name.clone(), source.from().to_string()));
                     }
                     None => {}
                 }
@@ -381,13 +437,28 @@ pub(crate) fn save_values(
             Some(v) => {
                 vars.insert(name.clone(), v);
             }
-            None if reads_answer(source) => {
-                return Err((name.clone(), source_text(source).to_string()));
+            None if source.from().reads_answer() => {
+                return Err((name.clone(), source.from().to_string()));
             }
             None => {}
         }
     }
     Ok(())
+}
+
+/// The statuses that count as success for `endpoint`, as a report says them: `2xx`, or its
+/// declared statuses joined by `or`.
+pub fn success_text(endpoint: &Endpoint) -> String {
+    if endpoint.success.is_empty() {
+        "2xx".to_string()
+    } else {
+        endpoint
+            .success
+            .iter()
+            .map(u16::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
 }
 
 /// Whether a status is a success for this endpoint: one of its declared `success` statuses,
@@ -400,44 +471,25 @@ pub fn is_success(endpoint: &Endpoint, status: u16) -> bool {
     }
 }
 
-fn source_text(source: &SaveSource) -> &str {
-    match source {
-        SaveSource::Plain(s) => s,
-        SaveSource::Regex { from, .. } => from,
-    }
-}
-
-/// Whether a save source reads the answer (rather than what the step sent).
-fn reads_answer(source: &SaveSource) -> bool {
-    source_text(source).starts_with("response")
-}
-
 fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> Option<Value> {
-    let (from, regex) = match source {
-        SaveSource::Plain(s) => (s.as_str(), None),
-        SaveSource::Regex { from, regex } => (from.as_str(), Some(regex.as_str())),
+    let regex = match source {
+        SaveSource::Plain(_) => None,
+        SaveSource::Regex { regex, .. } => Some(regex.as_str()),
     };
-    let raw = if let Some(header) = from.strip_prefix("response.header:") {
-        response
+    let raw = match source.from() {
+        SaveFrom::ResponseHeader(header) => response
             .header(header)
-            .map(|h| Value::String(h.to_string()))
-    } else if let Some(pointer) = from.strip_prefix("response:") {
-        response
+            .map(|h| Value::String(h.to_string())),
+        SaveFrom::Response(pointer) => response
             .json_body()
-            .and_then(|j| j.pointer(pointer).cloned())
-    } else if let Some(location) = from.strip_prefix("request:") {
-        let record = CaseRecord {
+            .and_then(|j| j.pointer(pointer).cloned()),
+        // A path parameter is not in the request's text.
+        SaveFrom::Request(Location::Path(_)) => None,
+        SaveFrom::Request(location) => CaseRecord {
             vars: BTreeMap::new(),
             request: request.clone(),
-        };
-        let (part, _) = split_location(location);
-        if part == "path" {
-            None
-        } else {
-            record.sent(location)
         }
-    } else {
-        None
+        .sent(location),
     }?;
     match regex {
         None => Some(raw),
@@ -476,13 +528,7 @@ pub fn execute(
         let variant = trigger.variants.get(i).map(Vec::as_slice).unwrap_or(&[]);
         trigger.ops.iter().chain(variant).cloned().collect()
     };
-    let mut runner = Runner {
-        env,
-        spec,
-        vars: BTreeMap::new(),
-        setup: Vec::new(),
-        nonce_counter: 0,
-    };
+    let mut runner = Runner::new(env, spec);
     let endpoint = runner.endpoint(endpoint_id)?;
     runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
     for (i, step) in trigger.setup.iter().enumerate() {
@@ -490,8 +536,29 @@ pub fn execute(
     }
     let (request, draft) = runner.build(endpoint, &ops, &mut ch)?;
     if draft.tamper.contains(&OauthTamper::ReuseNonce) {
-        // The first use of the nonce; its answer does not matter.
+        // The first use of the nonce must be accepted: a reuse only shows something when the
+        // same request was fine the first time. A refusal ends the case with that answer.
         let first = runner.send(&request)?;
+        if !is_success(endpoint, first.status) {
+            let unmet = crate::check::Mismatch {
+                what: crate::check::MismatchKind::Status,
+                expected: format!(
+                    "{} to the first send (the first use of the nonce is a valid request)",
+                    success_text(endpoint)
+                ),
+                observed: first.status.to_string(),
+                documented: true,
+            };
+            return Ok(CaseRun {
+                record: CaseRecord {
+                    vars: runner.vars,
+                    request,
+                },
+                response: first,
+                setup: runner.setup,
+                unmet: Some(unmet),
+            });
+        }
         runner.setup.push(Exchange {
             request: request.clone(),
             response: first,
@@ -505,6 +572,7 @@ pub fn execute(
         },
         response,
         setup: runner.setup,
+        unmet: None,
     })
 }
 
@@ -523,13 +591,7 @@ pub fn execute_valid(
     choices: &[u64],
 ) -> Result<CaseRun, CaseError> {
     let mut ch = Choices::new(choices);
-    let mut runner = Runner {
-        env,
-        spec,
-        vars: BTreeMap::new(),
-        setup: Vec::new(),
-        nonce_counter: 0,
-    };
+    let mut runner = Runner::new(env, spec);
     runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
     let (request, _) = runner.build(endpoint, &[], &mut ch)?;
     let response = runner.send(&request)?;
@@ -540,6 +602,7 @@ pub fn execute_valid(
         },
         response,
         setup: runner.setup,
+        unmet: None,
     })
 }
 
@@ -555,13 +618,7 @@ impl<'e, 'a> Session<'e, 'a> {
     /// A session with no variables yet.
     pub fn new(env: &'e CaseEnv<'a>, spec: &'e VendorSpec) -> Self {
         Session {
-            runner: Runner {
-                env,
-                spec,
-                vars: BTreeMap::new(),
-                setup: Vec::new(),
-                nonce_counter: 0,
-            },
+            runner: Runner::new(env, spec),
         }
     }
 
@@ -610,6 +667,7 @@ impl<'e, 'a> Session<'e, 'a> {
         ops: &[Op],
         ch: &mut Choices<'_>,
     ) -> Result<(Request, Request), CaseError> {
+        self.runner.tick();
         let draft = self.runner.valid(endpoint, ch)?;
         let mutated = self.runner.mutate(draft.clone(), ops, ch)?;
         let (valid, _) = self.runner.finish(draft)?;

@@ -8,9 +8,12 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::reference::CAPABILITIES_PATH;
 use crate::spec::SpecSet;
-use crate::target::{Request, Target};
+use crate::target::{Request, Target, CAPABILITIES_PATH};
+
+/// How every value of a fixtures template (`confuzz fixtures --template`) starts: a file
+/// that still holds one is rejected, naming the fixture and its line.
+pub const PLACEHOLDER: &str = "<fill in: ";
 
 /// A fixtures file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,11 +25,14 @@ pub struct FixtureError {
     pub hint: String,
 }
 
+/// The largest fixtures file read.
+pub const MAX_FIXTURES_BYTES: u64 = 4 << 20;
+
 /// Reads a fixtures file and checks every value a spec declares a schema for. Names no spec
 /// declares are kept (another spec may use them) and reported by [`unknown_fixtures`].
 pub fn load_fixtures(path: &Path, set: &SpecSet) -> Result<Map<String, Value>, FixtureError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| FixtureError {
+    let text = crate::spec::load::read_limited(path, MAX_FIXTURES_BYTES).map_err(|e| FixtureError {
         file: file.clone(),
         line: None,
         message: format!("cannot read the fixtures file: {e}"),
@@ -46,6 +52,37 @@ pub fn load_fixtures(path: &Path, set: &SpecSet) -> Result<Map<String, Value>, F
             hint: "write {\"vendor.name\": value, ...}".into(),
         });
     };
+    if let Some(name) = duplicate_key(&text) {
+        let key = format!("\"{name}\"");
+        let line = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains(&key))
+            .nth(1)
+            .map(|(i, _)| i + 1);
+        return Err(FixtureError {
+            file: file.clone(),
+            line,
+            message: format!("fixture `{name}` is given twice"),
+            hint: "keep one value per fixture name".into(),
+        });
+    }
+    let line_of = |name: &str| {
+        text.lines()
+            .position(|l| l.contains(&format!("\"{name}\"")))
+            .map(|i| i + 1)
+    };
+    if let Some((name, _)) = map
+        .iter()
+        .find(|(_, v)| v.as_str().is_some_and(|v| v.starts_with(PLACEHOLDER)))
+    {
+        return Err(FixtureError {
+            file,
+            line: line_of(name),
+            message: format!("fixture `{name}` still holds the template's placeholder"),
+            hint: "replace the placeholder with the value your implementation uses, or remove the line (the rows that need it are then untested)".into(),
+        });
+    }
     for loaded in &set.specs {
         for f in &loaded.spec.vendor.fixtures {
             let (Some(schema), Some(value)) = (&f.schema, map.get(&f.name)) else {
@@ -56,13 +93,9 @@ pub fn load_fixtures(path: &Path, set: &SpecSet) -> Result<Map<String, Value>, F
             };
             let first_error = validator.iter_errors(value).next().map(|e| e.to_string());
             if let Some(err) = first_error {
-                let line = text
-                    .lines()
-                    .position(|l| l.contains(&format!("\"{}\"", f.name)))
-                    .map(|i| i + 1);
                 return Err(FixtureError {
                     file,
-                    line,
+                    line: line_of(&f.name),
                     message: format!("fixture `{}` does not fit its declaration: {err}", f.name),
                     hint: format!("{} ({})", f.meaning, schema),
                 });
@@ -70,6 +103,34 @@ pub fn load_fixtures(path: &Path, set: &SpecSet) -> Result<Map<String, Value>, F
         }
     }
     Ok(map)
+}
+
+/// The first name that a JSON object's text gives twice at its top level (JSON parsers keep
+/// the last value in silence).
+fn duplicate_key(text: &str) -> Option<String> {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+    struct FirstDuplicate;
+    impl<'de> Visitor<'de> for FirstDuplicate {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut duplicate = None;
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) && duplicate.is_none() {
+                    duplicate = Some(key);
+                }
+            }
+            Ok(duplicate)
+        }
+    }
+    serde_json::Deserializer::from_str(text)
+        .deserialize_map(FirstDuplicate)
+        .ok()
+        .flatten()
 }
 
 /// Names in the fixtures that no loaded spec declares (likely typos).
@@ -114,11 +175,25 @@ mod tests {
         let err = load_fixtures(&path, &SpecSet::default()).unwrap_err();
         assert_eq!(err.line, Some(4));
         assert!(err.to_string().contains("f.json:4"));
+        std::fs::write(&path, "{\n  \"a.b\": 1,\n  \"a.b\": 2\n}").unwrap();
+        let err = load_fixtures(&path, &SpecSet::default()).unwrap_err();
+        assert!(err.message.contains("`a.b` is given twice"), "{err}");
+        assert_eq!(err.line, Some(3));
         std::fs::write(&path, "[1]").unwrap();
         assert!(load_fixtures(&path, &SpecSet::default())
             .unwrap_err()
             .message
             .contains("object"));
+        std::fs::write(
+            &path,
+            "{\n  \"a.b\": 1,\n  \"a.c\": \"<fill in: a thing>\"\n}",
+        )
+        .unwrap();
+        let err = load_fixtures(&path, &SpecSet::default()).unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err
+            .message
+            .contains("`a.c` still holds the template's placeholder"));
         let missing = dir.join("nope.json");
         assert!(load_fixtures(&missing, &SpecSet::default())
             .unwrap_err()

@@ -3,13 +3,15 @@
 
 pub mod case;
 pub mod fixtures;
+#[cfg(feature = "reference")]
 pub mod mutants;
 pub mod replay;
 pub mod runner;
 pub mod signing;
 
+#[cfg(feature = "reference")]
 pub use mutants::{score, MutationOptions, MutationReport};
 pub use runner::{
-    case_prefix, prefix_for, run, Event, Evidence, PositiveResult, RetryPolicy, RowResult,
-    RowVerdict, RunError, RunOptions, RunReport, Summary,
+    case_prefix, prefix_for, run, CheckKind, CheckResult, Event, Evidence, RetryPolicy, RowVerdict,
+    RunError, RunOptions, RunOutcome, RunReport, Summary,
 };

@@ -49,57 +49,41 @@ impl Default for MutationOptions {
     }
 }
 
-/// One check of a run that did not pass: a row, a valid-request check, or any other entry of
-/// a [`RunReport`].
+/// One check of a run that did not pass, as the mutation report lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
-    /// The row id, or `vendor.valid.endpoint` for a valid-request check.
+    /// The check's id: a row id, `vendor.valid.endpoint` or `vendor.property.subject`.
     pub id: String,
     pub verdict: RowVerdict,
     pub reason: Option<String>,
 }
 
-/// Every check of a run that did not pass, in report order.
-///
-/// This is the one place that knows which entries a [`RunReport`] holds: a new kind of check
-/// is added here and counts towards kills and false alarms at once.
+/// Every check of a run that did not pass, in report order (read through
+/// [`RunReport::checks`], so every kind of check counts towards kills and false alarms).
 pub fn not_passed(report: &RunReport) -> Vec<Check> {
-    let rows = report.rows.iter().map(|r| Check {
-        id: r.id.clone(),
-        verdict: r.verdict,
-        reason: r.reason.clone(),
-    });
-    let positive = report.positive.iter().map(|p| Check {
-        id: format!("{}.valid.{}", p.vendor, p.endpoint),
-        verdict: p.verdict,
-        reason: p.reason.clone(),
-    });
     // The interop finding describes the signing convention, which the reference shares with
     // all its mutants (it verifies as its vendor does): it neither kills a mutant nor raises a
     // false alarm.
-    let properties = report
-        .properties
-        .iter()
-        .filter(|p| p.property != crate::run::signing::INTEROP)
-        .map(|p| Check {
-            id: p.id.clone(),
-            verdict: p.verdict,
-            reason: p.reason.clone(),
-        });
-    rows.chain(positive)
-        .chain(properties)
+    report
+        .checks()
+        .filter(|c| !is_interop(c))
         .filter(|c| c.verdict != RowVerdict::Passed)
+        .map(|c| Check {
+            id: c.id.clone(),
+            verdict: c.verdict,
+            reason: c.reason.clone(),
+        })
         .collect()
 }
 
 /// How many checks a run made.
 fn checks_run(report: &RunReport) -> usize {
-    let interop = report
-        .properties
-        .iter()
-        .filter(|p| p.property == crate::run::signing::INTEROP)
-        .count();
-    report.rows.len() + report.positive.len() + report.properties.len() - interop
+    report.checks().filter(|c| !is_interop(c)).count()
+}
+
+/// The signing-convention finding (see `run::signing`).
+fn is_interop(check: &crate::check::result::CheckResult) -> bool {
+    check.property.as_deref() == Some(crate::run::signing::INTEROP)
 }
 
 fn fails(check: &Check) -> bool {

@@ -1,6 +1,12 @@
 //! The main type here is [`SavedFailure`]: what `--save-failures DIR` writes for each failed
-//! row, and what `confuzz replay FILE` reads back. Replay rebuilds the case from its seed,
-//! prefix and choice sequence (so signatures and timestamps are fresh) and judges it again.
+//! check, of every kind, and what `confuzz replay FILE` reads back. [`replay`] judges it again:
+//!
+//! - a row or a valid-request check is rebuilt from its seed, prefix and choice sequence (so
+//!   signatures and timestamps are fresh), sent again and judged again;
+//! - a property is re-run for its one subject with the saved seed, cases and strictness, under
+//!   a fresh prefix (the target may still hold what the first run created): the sequence it
+//!   sends is drawn as in the run, and judged as in the run. Re-sending the saved requests
+//!   byte for byte would replay stale identifiers, nonces and timestamps.
 //!
 //! Not for: running whole tables (see `runner`).
 
@@ -10,135 +16,315 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::case::{execute, CaseEnv, Exchange};
-use super::runner::{Evidence, RowResult};
+use super::case::{execute, execute_valid, CaseEnv, CaseRun, Exchange};
+use super::runner::{
+    case_prefix, first_line, judge_valid, run, CheckKind, CheckResult, Evidence, RowVerdict,
+    RunOptions,
+};
 use crate::auth::oauth1::Convention;
-use crate::check::{Oracle, Verdict};
+use crate::check::{Oracle, Outcome, Verdict};
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::SpecSet;
 use crate::target::{Request, Response, Target};
 
-/// A failed case, saved for replay.
+/// The format [`SavedFailure::save`] writes.
+pub const SAVED_FORMAT: u32 = 2;
+
+/// A failed check, saved for replay.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SavedFailure {
     pub format: u32,
-    pub row: String,
-    pub vendor: String,
     pub seed: u64,
+    /// The run prefix of created entities.
     pub prefix: String,
-    pub choices: Vec<u64>,
     pub strict: bool,
     /// The OAuth 1.0a convention the case was signed with (vendors whose auth is `oauth1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth1: Option<Convention>,
-    /// What was sent and answered when it failed (for people; replay regenerates).
-    pub setup: Vec<Exchange>,
-    pub request: Request,
-    pub response: Response,
-    pub mismatches: Vec<crate::check::Mismatch>,
+    /// Cases per row of the run.
+    pub cases: u32,
+    /// The failed check as the run reported it: what was sent and answered is kept for
+    /// people; replay regenerates it.
+    pub check: CheckResult,
+}
+
+/// The saved form of format 1 (failed rows only), still read.
+#[derive(Deserialize)]
+struct SavedRow {
+    row: String,
+    vendor: String,
+    seed: u64,
+    prefix: String,
+    choices: Vec<u64>,
+    strict: bool,
+    setup: Vec<Exchange>,
+    request: Request,
+    response: Response,
+    mismatches: Vec<crate::check::Mismatch>,
+}
+
+impl From<SavedRow> for SavedFailure {
+    fn from(old: SavedRow) -> Self {
+        let mut check = CheckResult::row(&old.vendor, &old.row, old.row.clone());
+        check.verdict = RowVerdict::Failed;
+        check.evidence = Some(Evidence {
+            mismatches: old.mismatches,
+            reading: old.row.clone(),
+            looks_like: None,
+            request: old.request,
+            response: old.response,
+            setup: old.setup,
+            choices: old.choices,
+            shrunk: false,
+            reproduced: true,
+        });
+        SavedFailure {
+            format: 1,
+            oauth1: None,
+            seed: old.seed,
+            prefix: old.prefix,
+            strict: old.strict,
+            cases: RunOptions::default().cases,
+            check,
+        }
+    }
 }
 
 impl SavedFailure {
-    /// Builds the saved form of a failed row; `None` when the row has no evidence.
-    pub fn from_row(row: &RowResult, seed: u64, prefix: &str, strict: bool) -> Option<Self> {
-        let e: &Evidence = row.evidence.as_ref()?;
+    /// The saved form of a failed check of a run with this seed, prefix, strictness and cases
+    /// per row; `None` when the check did not fail, or failed without anything to replay (a
+    /// row or valid-request check without a minimal case).
+    pub fn from_check(
+        check: &CheckResult,
+        seed: u64,
+        prefix: &str,
+        strict: bool,
+        cases: u32,
+    ) -> Option<Self> {
+        if check.verdict != RowVerdict::Failed {
+            return None;
+        }
+        match check.kind {
+            CheckKind::Row | CheckKind::Valid if check.evidence.is_none() => return None,
+            CheckKind::Row | CheckKind::Valid | CheckKind::Property => {}
+        }
         Some(SavedFailure {
-            format: 1,
-            row: row.id.clone(),
-            vendor: row.vendor.clone(),
+            format: SAVED_FORMAT,
             seed,
             prefix: prefix.to_string(),
-            choices: e.choices.clone(),
             strict,
             oauth1: None,
-            setup: e.setup.clone(),
-            request: e.request.clone(),
-            response: e.response.clone(),
-            mismatches: e.mismatches.clone(),
+            cases,
+            check: check.clone(),
         })
     }
 
-    /// Writes it as `DIR/<row id>.json`; returns the path.
+    /// Writes it as `DIR/<check id>.json`; returns the path.
     pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(dir)?;
-        let path = dir.join(format!("{}.json", self.row));
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&path, text + "\n")?;
-        Ok(path)
+        let value = serde_json::to_value(self).map_err(std::io::Error::other)?;
+        save_new(dir, &self.check.id, &value)
     }
 
-    /// Reads a saved failure, naming the file and line on error.
+    /// Reads a saved failure (format 1 or 2), naming the file and line on error.
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::spec::load::read_limited(path, MAX_SAVED_BYTES)
             .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| {
+        let not_saved = |e: serde_json::Error| {
             format!(
                 "{}:{}: not a saved failure: {e}\n  fix: pass a file written by `confuzz run --save-failures DIR`",
                 path.display(),
                 e.line()
             )
-        })
+        };
+        let value: Value = serde_json::from_str(&text).map_err(not_saved)?;
+        match value.get("format").and_then(Value::as_u64) {
+            Some(1) => serde_json::from_str::<SavedRow>(&text)
+                .map(SavedFailure::from)
+                .map_err(not_saved),
+            Some(f) if f == u64::from(SAVED_FORMAT) => {
+                serde_json::from_str(&text).map_err(not_saved)
+            }
+            Some(other) => Err(format!(
+                "{}: saved-failure format {other} is not one this confuzz reads (1 or {SAVED_FORMAT})\n  fix: replay it with the confuzz that saved it, or save the failure again",
+                path.display()
+            )),
+            None => Err(format!(
+                "{}: not a saved failure: it has no `format`\n  fix: pass a file written by `confuzz run --save-failures DIR`",
+                path.display()
+            )),
+        }
     }
 }
 
-/// The outcome of a replay.
-#[derive(Debug, Clone)]
-pub struct Replayed {
-    pub verdict: Verdict,
-    pub request: Request,
-    pub response: Response,
-    pub setup: Vec<Exchange>,
+/// The largest saved failure read (a saved answer may hold a body of up to 64 MiB).
+pub const MAX_SAVED_BYTES: u64 = 256 << 20;
+
+/// Writes `value` as `dir/<name>.json` in a file that did not exist (never replacing one,
+/// never following a link planted at that name): `<name>-2.json` and on when taken.
+pub fn save_new(dir: &Path, name: &str, value: &serde_json::Value) -> std::io::Result<PathBuf> {
+    use std::io::Write as _;
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)? + "\n";
+    for n in 1..=1000u32 {
+        let file = if n == 1 {
+            format!("{name}.json")
+        } else {
+            format!("{name}-{n}.json")
+        };
+        let path = dir.join(file);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(text.as_bytes())?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "1000 files named {name}*.json already exist in {}",
+        dir.display()
+    )))
 }
 
-/// Rebuilds and re-sends a saved case, and judges the answer again.
+/// Where and how a replay sends its requests.
+pub struct ReplayTarget<'a> {
+    pub target: &'a dyn Target,
+    pub fixtures: &'a Map<String, Value>,
+    /// Scheme and authority the target sees (OAuth signatures).
+    pub url_base: &'a str,
+    pub host: Option<&'a str>,
+    /// The faults the target supports; `None`: every fault a spec declares.
+    pub faults: Option<&'a [String]>,
+}
+
+/// A fresh number for the rebuilt case: the target may still hold the entities of the first.
+fn fresh_attempt() -> u32 {
+    2 + (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0)
+        % 1_000_000)
+}
+
+/// Replays a saved failure against `to` and judges it again: the result is the check as it
+/// stands now (`failed` when it still fails), with fresh evidence.
 pub fn replay(
     saved: &SavedFailure,
     set: &SpecSet,
-    target: &dyn Target,
-    fixtures: &Map<String, Value>,
-    url_base: &str,
-    host: Option<&str>,
-) -> Result<Replayed, String> {
+    to: &ReplayTarget<'_>,
+) -> Result<CheckResult, String> {
+    let check = &saved.check;
     let spec = set
-        .vendor(&saved.vendor)
-        .ok_or_else(|| format!("no spec for vendor `{}` is loaded", saved.vendor))?;
-    let row = spec
-        .row(&saved.row)
-        .ok_or_else(|| format!("row `{}` is not in the loaded spec", saved.row))?;
-    let pool = Pool::new(fixtures);
+        .vendor(&check.vendor)
+        .ok_or_else(|| format!("no spec for vendor `{}` is loaded", check.vendor))?;
+    let oracle = Oracle::new(set);
+    let pool = Pool::new(to.fixtures);
     let unique = UniqueCounter::new();
-    // A fresh attempt number: the target may still hold the entities of the original case.
-    let attempt = 2
-        + (std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0)
-            % 1_000_000);
-    let prefix = super::runner::case_prefix(&saved.prefix, &saved.row, &saved.choices, attempt);
+    let attempt = fresh_attempt();
+    let choices = check
+        .evidence
+        .as_ref()
+        .map(|e| e.choices.clone())
+        .unwrap_or_default();
+    let prefix = case_prefix(&saved.prefix, &check.id, &choices, attempt);
     let signing: BTreeMap<String, Convention> = saved
         .oauth1
-        .map(|c| (saved.vendor.clone(), c))
+        .map(|c| (check.vendor.clone(), c))
         .into_iter()
         .collect();
     let env = CaseEnv {
-        target,
-        fixtures,
+        target: to.target,
+        fixtures: to.fixtures,
         run_prefix: &prefix,
         pool: &pool,
         unique: &unique,
-        url_base,
-        host,
-        faults: None,
-        now: chrono::Utc::now(),
+        url_base: to.url_base,
+        host: to.host,
+        faults: to.faults,
+        clock: crate::target::Clock::system(),
         signing: &signing,
     };
-    let run = execute(&env, spec, row, &saved.choices).map_err(|e| e.to_string())?;
-    let oracle = Oracle::new(set);
-    let verdict = oracle.check_row(spec, row, &run.record, &run.response, saved.strict);
-    Ok(Replayed {
-        verdict,
-        request: run.record.request,
-        response: run.response,
-        setup: run.setup,
-    })
+    // The check as it stands now, with the rebuilt case as its evidence whatever the verdict.
+    let judged = |run: CaseRun, verdict: Verdict, reason: Option<String>| {
+        let mut result = check.clone();
+        result.count = 1;
+        result.verdict = match verdict.outcome {
+            Outcome::Fail => RowVerdict::Failed,
+            Outcome::Warn => RowVerdict::Warned,
+            Outcome::Pass => RowVerdict::Passed,
+        };
+        result.reason = reason;
+        result.evidence = Some(Evidence {
+            mismatches: verdict.mismatches,
+            reading: verdict.reading,
+            looks_like: verdict.looks_like,
+            request: run.record.request,
+            response: run.response,
+            setup: run.setup,
+            choices: choices.clone(),
+            shrunk: false,
+            reproduced: true,
+        });
+        result
+    };
+    match check.kind {
+        CheckKind::Row => {
+            let row = spec
+                .row(&check.id)
+                .ok_or_else(|| format!("row `{}` is not in the loaded spec", check.id))?;
+            let run = execute(&env, spec, row, &choices).map_err(|e| e.to_string())?;
+            let verdict = super::runner::judge(&oracle, spec, row, &run, saved.strict);
+            let reason =
+                (verdict.outcome != Outcome::Pass).then(|| first_line(&verdict.mismatches));
+            Ok(judged(run, verdict, reason))
+        }
+        CheckKind::Valid => {
+            let name = check.endpoint.as_deref().unwrap_or_default();
+            let endpoint = spec
+                .endpoint(name)
+                .ok_or_else(|| format!("endpoint `{name}` is not in the loaded spec"))?;
+            let run = execute_valid(&env, spec, endpoint, &choices).map_err(|e| e.to_string())?;
+            let (verdict, reason) = match judge_valid(&oracle, spec, endpoint, &run.response) {
+                Some((verdict, reason)) => (verdict, Some(reason)),
+                None => (
+                    Verdict {
+                        outcome: Outcome::Pass,
+                        reading: check.id.clone(),
+                        mismatches: Vec::new(),
+                        looks_like: None,
+                    },
+                    None,
+                ),
+            };
+            Ok(judged(run, verdict, reason))
+        }
+        CheckKind::Property => {
+            let property = check.property.clone().unwrap_or_default();
+            let options = RunOptions {
+                cases: saved.cases,
+                seed: saved.seed,
+                strict: saved.strict,
+                jobs: 1,
+                rows: vec![check.id.clone()],
+                positive: false,
+                url_base: to.url_base.to_string(),
+                host: to.host.map(str::to_string),
+                faults: to.faults.map(<[String]>::to_vec),
+                prefix: Some(prefix),
+                properties: Some(vec![property]),
+                ..RunOptions::default()
+            };
+            let report =
+                run(set, to.target, to.fixtures, &options, &|_| {}).map_err(|e| e.to_string())?;
+            report
+                .check(&check.id)
+                .cloned()
+                .ok_or_else(|| format!("the spec no longer declares the property `{}`", check.id))
+        }
+    }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
@@ -15,15 +15,21 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::case::{
-    execute, execute_valid, is_success, variant_examples, CaseEnv, CaseError, CaseRun, Exchange,
+    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
 };
 use super::signing;
 use crate::auth::oauth1::Convention;
+use crate::check::result::{valid_id, Cause};
+pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
 use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::*;
-use crate::target::{Request, Response, Target, TargetError};
+pub use crate::target::RetryPolicy;
+use crate::target::{
+    Clock, Cutoff, RateLimited, Request, Response, Retry, RetryCounts, RetrySummary, StopHandle,
+    Target, TargetError,
+};
 
 /// How a run is configured.
 #[derive(Debug, Clone)]
@@ -50,15 +56,36 @@ pub struct RunOptions {
     pub faults: Option<Vec<String>>,
     /// The run-unique prefix of created entities; derived from the seed when `None`.
     pub prefix: Option<String>,
-    /// Retry 429 and 5xx answers (for rows that do not expect them) with backoff.
+    /// Retry 429, 502, 503, 504 and connection errors (except the statuses the check under
+    /// way expects) with backoff, for rows, valid-request checks and properties alike.
     pub retry: Option<RetryPolicy>,
-    /// The instant dated values (`x-future`, `x-past`, OAuth timestamps) are relative to;
-    /// `None`: when the run starts. The same seed builds byte-identical requests only against
-    /// the same clock, so pin it to compare two runs.
+    /// At most this many requests per second, across every check of the run.
+    pub rate: Option<u32>,
+    /// The run stops sending after this long and reports what it has.
+    pub max_duration: Option<Duration>,
+    /// Stops the run from outside (a signal handler); the report says why.
+    pub stop: Option<StopHandle>,
+    /// Pins the clock to one instant (dated values such as `x-future`, `x-past` and OAuth
+    /// timestamps are relative to it): the same seed builds byte-identical requests only
+    /// against the same clock, so pin it to compare two runs. `None`: `clock` is read.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the time of each request comes from when `now` is `None`: read each time a
+    /// request is built, right before it is sent (the system clock by default; a test can
+    /// move a [`Clock::manual`] between rows).
+    pub clock: Clock,
     /// The cross-request properties to check after the rows (`props::all` names them):
     /// `None` all of them, an empty list none. The row filters select their results too.
     pub properties: Option<Vec<String>>,
+}
+
+impl RunOptions {
+    /// The clock requests are built with: `now` pinned, or `clock`.
+    pub fn clock_in_use(&self) -> Clock {
+        match self.now {
+            Some(at) => Clock::fixed(at),
+            None => self.clock.clone(),
+        }
+    }
 }
 
 impl Default for RunOptions {
@@ -78,103 +105,14 @@ impl Default for RunOptions {
             faults: None,
             prefix: None,
             retry: None,
+            rate: None,
+            max_duration: None,
+            stop: None,
             now: None,
+            clock: Clock::system(),
             properties: None,
         }
     }
-}
-
-/// Truncated exponential backoff with jitter.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryPolicy {
-    pub attempts: u32,
-    pub base: Duration,
-    pub cap: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 3,
-            base: Duration::from_millis(100),
-            cap: Duration::from_secs(2),
-        }
-    }
-}
-
-/// A row's verdict over all its cases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RowVerdict {
-    Passed,
-    Warned,
-    Failed,
-    Untested,
-}
-
-impl RowVerdict {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RowVerdict::Passed => "passed",
-            RowVerdict::Warned => "warned",
-            RowVerdict::Failed => "failed",
-            RowVerdict::Untested => "untested",
-        }
-    }
-}
-
-/// The evidence of a failure or warning: the minimal case that shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub mismatches: Vec<Mismatch>,
-    /// The reading the answer was compared with.
-    pub reading: String,
-    /// The documented row the answer looks like instead, if any.
-    pub looks_like: Option<String>,
-    pub request: Request,
-    pub response: Response,
-    pub setup: Vec<Exchange>,
-    /// The choice sequence that rebuilds this case (with the run seed and prefix).
-    pub choices: Vec<u64>,
-    /// Whether the case was shrunk, and whether the minimal case reproduced on a re-run.
-    pub shrunk: bool,
-    pub reproduced: bool,
-}
-
-/// One row's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RowResult {
-    pub vendor: String,
-    pub id: String,
-    pub title: String,
-    pub verdict: RowVerdict,
-    /// Cases run (including shrinking re-runs not counted).
-    pub cases: u32,
-    /// One line: why it failed, warned or was untested.
-    pub reason: Option<String>,
-    pub evidence: Option<Evidence>,
-    /// Which reading the passing answers matched (the row, an alternative, or an accepted row).
-    pub readings: BTreeMap<String, u32>,
-}
-
-/// The answers to valid requests for one endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PositiveResult {
-    pub vendor: String,
-    pub endpoint: String,
-    pub verdict: RowVerdict,
-    pub cases: u32,
-    pub reason: Option<String>,
-    pub evidence: Option<Evidence>,
-}
-
-/// Counts per verdict.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub passed: usize,
-    pub warned: usize,
-    pub failed: usize,
-    pub untested: usize,
 }
 
 /// Everything a run found.
@@ -185,11 +123,9 @@ pub struct RunReport {
     pub target: String,
     pub strict: bool,
     pub cases: u32,
-    pub rows: Vec<RowResult>,
-    pub positive: Vec<PositiveResult>,
-    /// Cross-request property checks (see `props`).
-    #[serde(default)]
-    pub properties: Vec<crate::props::PropertyResult>,
+    /// Every check, in report order: the rows, the valid-request checks, the properties
+    /// ([`CheckKind::ALL`]). Read them with [`RunReport::checks`].
+    pub checks: Vec<CheckResult>,
     /// The OAuth 1.0a convention each vendor's requests were signed with, by vendor id
     /// (vendors whose auth is `oauth1`; found by `signing::detect` where the spec declares
     /// variants).
@@ -197,14 +133,84 @@ pub struct RunReport {
     pub signing: BTreeMap<String, Convention>,
     pub summary: Summary,
     pub elapsed_ms: u64,
+    /// The retries the transport policy made.
+    #[serde(default)]
+    pub transport: RetrySummary,
+    /// Why the run stopped before every check ran (`--max-duration`, a signal); the checks it
+    /// did not finish are untested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl RunReport {
-    /// Whether the target conforms: nothing failed (warnings count under `--strict`, where
-    /// they are already failures).
+    /// Whether the run shows the target conforms: nothing failed (warnings count under
+    /// `--strict`, where they are already failures), the harness carried out every check it
+    /// selected, every check ran (a stopped run proves nothing), and under `--strict` nothing
+    /// is untested at all.
     pub fn conforms(&self) -> bool {
-        self.summary.failed == 0
+        self.outcome() == RunOutcome::Conforms
     }
+
+    /// What the run shows, as `confuzz run` exits with it: non-conformance wins over a harness
+    /// error (a failure is a finding whatever else went wrong), which wins over the set-up.
+    pub fn outcome(&self) -> RunOutcome {
+        let untested = |cause: Cause| self.untested_because(cause).next().is_some();
+        if self.summary.failed > 0 {
+            RunOutcome::Fails
+        } else if self.stopped.is_some() {
+            RunOutcome::Stopped
+        } else if untested(Cause::Harness) {
+            RunOutcome::HarnessError
+        } else if self.strict && self.summary.untested > 0 {
+            RunOutcome::UntestedUnderStrict
+        } else {
+            RunOutcome::Conforms
+        }
+    }
+
+    /// The untested checks of one cause, in report order. A check untested without a cause
+    /// counts as the harness's: nothing may go untested unexplained.
+    pub fn untested_because(&self, cause: Cause) -> impl Iterator<Item = &CheckResult> {
+        self.checks().filter(move |c| {
+            c.verdict == RowVerdict::Untested && c.cause.unwrap_or(Cause::Harness) == cause
+        })
+    }
+
+    /// Every check of the run, in report order: the one way to read a report's results.
+    pub fn checks(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter()
+    }
+
+    /// The checks of one kind, in report order.
+    pub fn of_kind(&self, kind: CheckKind) -> impl Iterator<Item = &CheckResult> {
+        self.checks().filter(move |c| c.kind == kind)
+    }
+
+    /// The check with this id, if it ran.
+    pub fn check(&self, id: &str) -> Option<&CheckResult> {
+        self.checks().find(|c| c.id == id)
+    }
+}
+
+/// What a finished run shows, in order of precedence (see [`RunReport::outcome`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Nothing failed; whatever is untested is the set-up's or the target's doing, and the run
+    /// is not strict. `confuzz run` exits 0.
+    Conforms,
+    /// A check failed (exit 1).
+    Fails,
+    /// Under `--strict` (certification), a check is untested because of the set-up or the
+    /// target: the run cannot certify what it did not check (exit 1).
+    UntestedUnderStrict,
+    /// The harness could not carry out a check it selected (a request it could not build, a
+    /// pool it used up, a failure it could not rebuild): the verdict is incomplete by the
+    /// harness's fault (exit 2).
+    HarnessError,
+    /// The run stopped before every check ran (`--max-duration`, a signal) and found no
+    /// failure: it proves nothing either way (exit 2).
+    Stopped,
 }
 
 /// What reporters are told while a run goes on.
@@ -214,10 +220,18 @@ pub enum Event<'a> {
         rows: usize,
         endpoints: usize,
     },
-    RowFinished(&'a RowResult),
-    PositiveFinished(&'a PositiveResult),
-    /// One property result (they come after every row and valid-request check).
-    PropertyFinished(&'a crate::props::PropertyResult),
+    /// One check finished (properties come after every row and valid-request check).
+    Finished(&'a CheckResult),
+    /// A check begins: a row id, `vendor.valid.endpoint`, or `vendor.property` (a property is
+    /// announced once per vendor, whatever the number of its results).
+    CheckStarted(&'a str),
+    /// The properties begin, after every row and valid-request check: `checks` pairs of a
+    /// vendor and a property, each announced by `CheckStarted` and closed by `PropertyChecked`.
+    PropertiesStarted {
+        checks: usize,
+    },
+    /// One vendor's property is done (its results came as `Finished`).
+    PropertyChecked(&'a str),
 }
 
 /// A run that could not go on at all.
@@ -230,6 +244,70 @@ pub enum RunError {
     /// `--properties` names a property that does not exist.
     #[error("{0}")]
     UnknownProperty(String),
+    /// One filter (`--row`) selects nothing: a typo must not pass as a run of zero checks.
+    #[error("no row matches `{filter}` (nor any valid-request check or property result); {}; `confuzz list` shows the row ids", nearest_text(.nearest))]
+    NoMatch {
+        filter: String,
+        /// The known ids closest to the filter, nearest first.
+        nearest: Vec<String>,
+    },
+    /// A property named by `--properties` has no subject among the selected vendors and rows.
+    #[error("--properties {property} matches nothing: no selected vendor or row declares a subject for it; {}", nearest_text(.nearest))]
+    PropertyMatchesNothing {
+        property: String,
+        /// The property results the selection has instead (or the properties that have some).
+        nearest: Vec<String>,
+    },
+}
+
+fn nearest_text(nearest: &[String]) -> String {
+    if nearest.is_empty() {
+        "nothing is near it".to_string()
+    } else {
+        format!("the nearest: {}", nearest.join(", "))
+    }
+}
+
+/// Edit distance between two strings (characters inserted, removed or replaced).
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The (at most three) `candidates` nearest to `filter`, nearest first.
+pub(crate) fn nearest_ids<'c>(
+    filter: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Vec<String> {
+    let bare = filter.trim_end_matches('*');
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| {
+            // A filter is often a prefix: compare with the candidate cut to the filter's length
+            // too, and keep the better of the two.
+            let cut: String = c.chars().take(bare.chars().count()).collect();
+            (distance(bare, c).min(distance(bare, &cut) + 1), c)
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 /// FNV-1a: a stable hash, so seeds derive the same way on every platform and release.
@@ -300,6 +378,12 @@ pub(crate) fn selected(id: &str, filters: &[String]) -> bool {
         })
 }
 
+/// Whether a valid-request check or a property result `id` of `vendor` is selected by the
+/// filters: by its own id (or a prefix of it), or by the bare vendor id.
+pub(crate) fn check_selected(vendor: &str, id: &str, filters: &[String]) -> bool {
+    filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == vendor)
+}
+
 /// Whether the valid-request check of `endpoint` (`vendor.valid.endpoint`) is selected by the
 /// filters: by its own id, or by the bare vendor id.
 pub(crate) fn valid_check_selected(
@@ -307,14 +391,12 @@ pub(crate) fn valid_check_selected(
     endpoint: &Endpoint,
     filters: &[String],
 ) -> bool {
-    filters.is_empty()
-        || selected(&valid_check_id(spec, endpoint), filters)
-        || filters.iter().any(|f| f == &spec.vendor.id)
+    check_selected(&spec.vendor.id, &valid_check_id(spec, endpoint), filters)
 }
 
 /// The id of the valid-request check of `endpoint`: `vendor.valid.endpoint`.
 pub(crate) fn valid_check_id(spec: &VendorSpec, endpoint: &Endpoint) -> String {
-    format!("{}.valid.{}", spec.vendor.id, endpoint.id)
+    valid_id(&spec.vendor.id, &endpoint.id)
 }
 
 /// The statuses a row accepts (its own, its alternatives', its accepted rows').
@@ -330,47 +412,6 @@ fn expected_statuses(spec: &VendorSpec, row: &ErrorRow) -> Vec<u16> {
     v
 }
 
-/// A target wrapper that retries 429 and 5xx answers not expected by the row.
-struct Retrying<'a> {
-    inner: &'a dyn Target,
-    policy: RetryPolicy,
-    expected: Vec<u16>,
-}
-
-impl Target for Retrying<'_> {
-    fn send(&self, request: &Request) -> Result<Response, TargetError> {
-        let mut attempt = 0;
-        loop {
-            let response = self.inner.send(request)?;
-            let retryable = response.status == 429 || response.status >= 500;
-            if !retryable
-                || self.expected.contains(&response.status)
-                || attempt >= self.policy.attempts
-            {
-                return Ok(response);
-            }
-            // Truncated exponential backoff with full jitter.
-            let ceiling = self
-                .policy
-                .base
-                .saturating_mul(1u32 << attempt.min(16))
-                .min(self.policy.cap);
-            let jitter = fnv(&[
-                &request.body,
-                &attempt.to_le_bytes(),
-                request.path.as_bytes(),
-            ]);
-            let millis = ceiling.as_millis().max(1) as u64;
-            std::thread::sleep(Duration::from_millis(jitter % millis));
-            attempt += 1;
-        }
-    }
-
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-}
-
 struct Shared<'a> {
     target: &'a dyn Target,
     fixtures: &'a Map<String, Value>,
@@ -378,14 +419,43 @@ struct Shared<'a> {
     pool: Pool,
     options: &'a RunOptions,
     faults: Option<Vec<String>>,
-    now: chrono::DateTime<chrono::Utc>,
+    clock: Clock,
     fatal: Mutex<Option<TargetError>>,
     stop: AtomicBool,
+    /// The run's end, when `--max-duration` sets one.
+    deadline: Option<Instant>,
+    /// Retries of every check of the run.
+    retries: Arc<RetryCounts>,
     /// The OAuth 1.0a convention of each vendor's target (see `signing`).
     signing: BTreeMap<String, Convention>,
 }
 
 impl Shared<'_> {
+    /// The retry layer of one check, which expects the statuses `expected` (never retried).
+    fn retry(&self, expected: impl IntoIterator<Item = u16>) -> Option<Retry<&dyn Target>> {
+        self.options.retry.map(|policy| {
+            Retry::new(self.target, policy)
+                .except(expected)
+                .until(self.deadline)
+                .counting(self.retries.clone())
+        })
+    }
+
+    /// Records what a transport error means for the run: an unreachable target ends it (exit
+    /// 2), a stopped run ends it with what it has.
+    fn transport_error(&self, t: &TargetError) {
+        match t {
+            TargetError::Unreachable { .. } => {
+                if let Ok(mut f) = self.fatal.lock() {
+                    f.get_or_insert(t.clone());
+                }
+                self.stop.store(true, Ordering::Relaxed);
+            }
+            TargetError::Stopped { .. } => self.stop.store(true, Ordering::Relaxed),
+            _ => {}
+        }
+    }
+
     fn env<'s>(
         &'s self,
         target: &'s dyn Target,
@@ -401,7 +471,7 @@ impl Shared<'_> {
             url_base: &self.options.url_base,
             host: self.options.host.as_deref(),
             faults: self.faults.as_deref(),
-            now: self.now,
+            clock: self.clock.clone(),
             signing: &self.signing,
         }
     }
@@ -411,13 +481,14 @@ impl Shared<'_> {
 type FailureSignature = (String, Vec<String>);
 
 fn signature(v: &Verdict) -> FailureSignature {
-    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.clone()).collect();
+    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.to_string()).collect();
     whats.sort();
     whats.dedup();
     (v.reading.clone(), whats)
 }
 
-fn first_line(mismatches: &[Mismatch]) -> String {
+/// The mismatches of a verdict on one line: `what: expected X, got Y; ...`.
+pub(crate) fn first_line(mismatches: &[Mismatch]) -> String {
     mismatches
         .iter()
         .map(|m| format!("{}: expected {}, got {}", m.what, m.expected, m.observed))
@@ -445,40 +516,48 @@ fn evidence(
     }
 }
 
-fn untested(spec: &VendorSpec, row: &ErrorRow, cases: u32, reason: String) -> RowResult {
-    RowResult {
-        vendor: spec.vendor.id.clone(),
-        id: row.id.clone(),
-        title: row.title.clone(),
-        verdict: RowVerdict::Untested,
-        cases,
-        reason: Some(reason),
-        evidence: None,
-        readings: BTreeMap::new(),
+/// The verdict on one case of `row`: the oracle's, or a failure when a send the case depends on
+/// was refused (then the answer under test shows nothing about the row).
+pub(crate) fn judge(
+    oracle: &Oracle,
+    spec: &VendorSpec,
+    row: &ErrorRow,
+    run: &CaseRun,
+    strict: bool,
+) -> Verdict {
+    match &run.unmet {
+        Some(unmet) => Verdict {
+            outcome: Outcome::Fail,
+            reading: row.id.clone(),
+            mismatches: vec![unmet.clone()],
+            looks_like: oracle.classify(spec, &run.response),
+        },
+        None => oracle.check_row(spec, row, &run.record, &run.response, strict),
     }
 }
 
-fn case_error_reason(e: &CaseError) -> String {
-    match e {
-        CaseError::MissingFixture(f) => format!("needs fixture {f}"),
-        CaseError::MissingFault(f) => format!("needs fault hook {f}"),
-        CaseError::Setup { .. } | CaseError::SetupAnswer { .. } => format!("setup failed: {e}"),
-        other => other.to_string(),
-    }
+/// A row's result before its verdict: passed, with what every verdict shares.
+fn row_result(spec: &VendorSpec, row: &ErrorRow, cases: u32) -> CheckResult {
+    let mut result = CheckResult::row(&spec.vendor.id, &row.id, row.title.clone());
+    result.count = cases;
+    result
 }
 
-fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorRow) -> RowResult {
+fn untested(
+    spec: &VendorSpec,
+    row: &ErrorRow,
+    cases: u32,
+    reason: String,
+    cause: Cause,
+) -> CheckResult {
+    row_result(spec, row, cases).untested(reason, cause)
+}
+
+fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorRow) -> CheckResult {
     let options = shared.options;
-    let retrying;
-    let target: &dyn Target = match options.retry {
-        Some(policy) => {
-            retrying = Retrying {
-                inner: shared.target,
-                policy,
-                expected: expected_statuses(spec, row),
-            };
-            &retrying
-        }
+    let retry = shared.retry(expected_statuses(spec, row));
+    let target: &dyn Target = match &retry {
+        Some(retry) => retry,
         None => shared.target,
     };
     let config = Config {
@@ -491,6 +570,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     let mut runner = TestRunner::new_with_rng(config, rng_for(options.seed, &row.id));
     let case_error: Mutex<Option<CaseError>> = Mutex::new(None);
     let first_failure: Mutex<Option<(FailureSignature, Vec<u64>)>> = Mutex::new(None);
+    let first_run: Mutex<Option<(CaseRun, Verdict)>> = Mutex::new(None);
     let warning: Mutex<Option<(Verdict, CaseRun, Vec<u64>)>> = Mutex::new(None);
     let readings: Mutex<BTreeMap<String, u32>> = Mutex::new(BTreeMap::new());
     let ran = AtomicUsize::new(0);
@@ -514,12 +594,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
         let run = match execute(&env, spec, row, &choices) {
             Ok(run) => run,
             Err(CaseError::Target(t)) => {
-                if matches!(t, TargetError::Unreachable { .. }) {
-                    if let Ok(mut f) = shared.fatal.lock() {
-                        f.get_or_insert(t.clone());
-                    }
-                    shared.stop.store(true, Ordering::Relaxed);
-                }
+                shared.transport_error(&t);
                 if !shrinking() {
                     if let Ok(mut e) = case_error.lock() {
                         e.get_or_insert(CaseError::Target(t));
@@ -536,7 +611,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 return Ok(());
             }
         };
-        let verdict = oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+        let verdict = judge(oracle, spec, row, &run, options.strict);
         let mut first = first_failure.lock().expect("not poisoned");
         match verdict.outcome {
             Outcome::Fail => {
@@ -550,6 +625,13 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                     Some(_) => Err(TestCaseError::fail(first_line(&verdict.mismatches))),
                     None => {
                         *first = Some((sig, choices.clone()));
+                        if let Ok(mut f) = first_run.lock() {
+                            *f = Some((run.clone(), verdict.clone()));
+                        }
+                        // Shrink candidates see the target's own answers, never retried.
+                        if let Some(retry) = &retry {
+                            retry.pause(true);
+                        }
                         Err(TestCaseError::fail(first_line(&verdict.mismatches)))
                     }
                 }
@@ -595,7 +677,14 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     }
     let cases = ran.load(Ordering::Relaxed) as u32;
     if let Some(e) = case_error.into_inner().ok().flatten() {
-        return untested(spec, row, cases, case_error_reason(&e));
+        // A request without a usable answer fails the row: that is the target's doing.
+        if e.is_no_usable_answer() {
+            let mut result = row_result(spec, row, cases);
+            result.verdict = RowVerdict::Failed;
+            result.reason = Some(e.untested_reason());
+            return result;
+        }
+        return untested(spec, row, cases, e.untested_reason(), e.cause());
     }
     match result {
         Err(TestError::Fail(_, minimal)) => {
@@ -607,10 +696,14 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 let prefix = case_prefix(&shared.prefix, &row.id, choices, invocation);
                 let unique = UniqueCounter::new();
                 let env = shared.env(target, &prefix, &unique);
-                execute(&env, spec, row, choices)
+                let rerun = execute(&env, spec, row, choices);
+                if let Err(CaseError::Target(t)) = &rerun {
+                    shared.transport_error(t);
+                }
+                rerun
             };
             let rerun = rerun_case(&minimal).ok().map(|run| {
-                let v = oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+                let v = judge(oracle, spec, row, &run, options.strict);
                 (run, v)
             });
             let (run, verdict, choices, reproduced) = match (rerun, &original) {
@@ -621,27 +714,31 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 }
                 (_, Some((_, first_choices))) => {
                     match rerun_case(first_choices).ok().map(|run| {
-                        let v =
-                            oracle.check_row(spec, row, &run.record, &run.response, options.strict);
+                        let v = judge(oracle, spec, row, &run, options.strict);
                         (run, v)
                     }) {
                         Some((run, v)) if v.outcome == Outcome::Fail => {
                             (run, v, first_choices.clone(), false)
                         }
-                        _ => {
-                            return RowResult {
-                                vendor: spec.vendor.id.clone(),
-                                id: row.id.clone(),
-                                title: row.title.clone(),
-                                verdict: RowVerdict::Failed,
-                                cases: cases + 1,
-                                reason: Some(
+                        // The run stopped while this row shrank: the first failing case is
+                        // the evidence, as it was seen.
+                        _ => match shared
+                            .stop
+                            .load(Ordering::Relaxed)
+                            .then(|| first_run.lock().ok().and_then(|mut f| f.take()))
+                            .flatten()
+                        {
+                            Some((run, v)) => (run, v, first_choices.clone(), false),
+                            None => {
+                                let mut result = row_result(spec, row, cases + 1);
+                                result.verdict = RowVerdict::Failed;
+                                result.reason = Some(
                                     "failed once but did not fail again on a re-run (the target's answers change over time)".into(),
-                                ),
-                                evidence: None,
-                                readings: readings.into_inner().unwrap_or_default(),
-                            };
-                        }
+                                );
+                                result.readings = readings.into_inner().unwrap_or_default();
+                                return result;
+                            }
+                        },
                     }
                 }
                 _ => {
@@ -650,6 +747,7 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                         row,
                         cases,
                         "the failing case could not be rebuilt".into(),
+                        Cause::Harness,
                     );
                 }
             };
@@ -662,47 +760,66 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
                 .as_ref()
                 .map(|(_, c)| *c != choices)
                 .unwrap_or(false);
-            RowResult {
-                vendor: spec.vendor.id.clone(),
-                id: row.id.clone(),
-                title: row.title.clone(),
-                verdict: RowVerdict::Failed,
-                cases: cases + 1,
-                reason: Some(reason),
-                evidence: Some(evidence(&run, &verdict, choices, shrunk, reproduced)),
-                readings: readings.into_inner().unwrap_or_default(),
-            }
+            let mut result = row_result(spec, row, cases + 1);
+            result.verdict = RowVerdict::Failed;
+            result.reason = Some(reason);
+            result.evidence = Some(evidence(&run, &verdict, choices, shrunk, reproduced));
+            result.readings = readings.into_inner().unwrap_or_default();
+            result
         }
-        Err(TestError::Abort(why)) => untested(spec, row, cases, format!("aborted: {why}")),
+        Err(TestError::Abort(why)) => {
+            untested(spec, row, cases, format!("aborted: {why}"), Cause::Harness)
+        }
         Ok(()) => {
-            let readings = readings.into_inner().unwrap_or_default();
-            match warning.into_inner().ok().flatten() {
-                Some((verdict, run, choices)) => RowResult {
-                    vendor: spec.vendor.id.clone(),
-                    id: row.id.clone(),
-                    title: row.title.clone(),
-                    verdict: RowVerdict::Warned,
-                    cases,
-                    reason: Some(format!(
-                        "assumed expectation differs: {}",
-                        first_line(&verdict.mismatches)
-                    )),
-                    evidence: Some(evidence(&run, &verdict, choices, false, true)),
-                    readings,
-                },
-                None => RowResult {
-                    vendor: spec.vendor.id.clone(),
-                    id: row.id.clone(),
-                    title: row.title.clone(),
-                    verdict: RowVerdict::Passed,
-                    cases,
-                    reason: None,
-                    evidence: None,
-                    readings,
-                },
+            let mut result = row_result(spec, row, cases);
+            result.readings = readings.into_inner().unwrap_or_default();
+            if let Some((verdict, run, choices)) = warning.into_inner().ok().flatten() {
+                result.verdict = RowVerdict::Warned;
+                result.reason = Some(format!(
+                    "assumed expectation differs: {}",
+                    first_line(&verdict.mismatches)
+                ));
+                result.evidence = Some(evidence(&run, &verdict, choices, false, true));
             }
+            result
         }
     }
+}
+
+/// Judges the answer to a valid request of `endpoint`: `None` when it was accepted, else the
+/// failing verdict (the id of the check is its reading) and the one-line reason.
+pub(crate) fn judge_valid(
+    oracle: &Oracle,
+    spec: &VendorSpec,
+    endpoint: &Endpoint,
+    response: &Response,
+) -> Option<(Verdict, String)> {
+    if is_success(endpoint, response.status) {
+        return None;
+    }
+    let looks_like = oracle.classify(spec, response);
+    let expected = success_text(endpoint);
+    let reason = format!(
+        "a valid request was rejected: expected {expected}, got {}{}",
+        response.status,
+        looks_like
+            .as_deref()
+            .map(|r| format!(" (row {r})"))
+            .unwrap_or_else(|| " (an undocumented answer)".into())
+    );
+    let mismatch = Mismatch {
+        what: crate::check::MismatchKind::Status,
+        expected,
+        observed: response.status.to_string(),
+        documented: true,
+    };
+    let verdict = Verdict {
+        outcome: Outcome::Fail,
+        reading: valid_check_id(spec, endpoint),
+        mismatches: vec![mismatch],
+        looks_like,
+    };
+    Some((verdict, reason))
 }
 
 fn run_positive(
@@ -710,101 +827,49 @@ fn run_positive(
     oracle: &Oracle,
     spec: &VendorSpec,
     endpoint: &Endpoint,
-) -> PositiveResult {
-    let mut rng = rng_for(
-        shared.options.seed,
-        &format!("{}.valid.{}", spec.vendor.id, endpoint.id),
-    );
-    let cases = shared.options.cases.clamp(1, 8);
-    let mut done = 0;
+) -> CheckResult {
+    let mut result = CheckResult::valid(&spec.vendor.id, &endpoint.id);
+    let mut rng = rng_for(shared.options.seed, &result.id);
+    let cases = shared.options.cases.max(1);
+    let retry = shared.retry(endpoint.success.iter().copied());
+    let target: &dyn Target = match &retry {
+        Some(retry) => retry,
+        None => shared.target,
+    };
     for i in 0..cases {
         if shared.stop.load(Ordering::Relaxed) {
             break;
         }
         let choices: Vec<u64> = (0..64).map(|_| rand_u64(&mut rng)).collect();
-        let key = format!("{}.valid.{}", spec.vendor.id, endpoint.id);
-        let prefix = case_prefix(&shared.prefix, &key, &choices, i);
+        let prefix = case_prefix(&shared.prefix, &result.id, &choices, i);
         let unique = UniqueCounter::new();
-        let env = shared.env(shared.target, &prefix, &unique);
+        let env = shared.env(target, &prefix, &unique);
         match execute_valid(&env, spec, endpoint, &choices) {
             Ok(run) => {
-                done += 1;
-                if !is_success(endpoint, run.response.status) {
-                    let looks_like = oracle.classify(spec, &run.response);
-                    let expected = if endpoint.success.is_empty() {
-                        "2xx".to_string()
-                    } else {
-                        endpoint
-                            .success
-                            .iter()
-                            .map(u16::to_string)
-                            .collect::<Vec<_>>()
-                            .join(" or ")
-                    };
-                    let mismatch = Mismatch {
-                        what: "status".into(),
-                        expected: expected.clone(),
-                        observed: run.response.status.to_string(),
-                        documented: true,
-                    };
-                    let verdict = Verdict {
-                        outcome: Outcome::Fail,
-                        reading: format!("{}.valid.{}", spec.vendor.id, endpoint.id),
-                        mismatches: vec![mismatch],
-                        looks_like: looks_like.clone(),
-                    };
-                    return PositiveResult {
-                        vendor: spec.vendor.id.clone(),
-                        endpoint: endpoint.id.clone(),
-                        verdict: RowVerdict::Failed,
-                        cases: done,
-                        reason: Some(format!(
-                            "a valid request was rejected: expected {expected}, got {}{}",
-                            run.response.status,
-                            looks_like
-                                .map(|r| format!(" (row {r})"))
-                                .unwrap_or_else(|| " (an undocumented answer)".into())
-                        )),
-                        evidence: Some(evidence(&run, &verdict, choices, false, true)),
-                    };
+                result.count += 1;
+                if let Some((verdict, reason)) = judge_valid(oracle, spec, endpoint, &run.response)
+                {
+                    result.verdict = RowVerdict::Failed;
+                    result.reason = Some(reason);
+                    result.evidence = Some(evidence(&run, &verdict, choices, false, true));
+                    return result;
                 }
-            }
-            Err(CaseError::Target(t)) => {
-                if matches!(t, TargetError::Unreachable { .. }) {
-                    if let Ok(mut f) = shared.fatal.lock() {
-                        f.get_or_insert(t.clone());
-                    }
-                    shared.stop.store(true, Ordering::Relaxed);
-                }
-                return PositiveResult {
-                    vendor: spec.vendor.id.clone(),
-                    endpoint: endpoint.id.clone(),
-                    verdict: RowVerdict::Untested,
-                    cases: done,
-                    reason: Some(t.to_string()),
-                    evidence: None,
-                };
             }
             Err(e) => {
-                return PositiveResult {
-                    vendor: spec.vendor.id.clone(),
-                    endpoint: endpoint.id.clone(),
-                    verdict: RowVerdict::Untested,
-                    cases: done,
-                    reason: Some(case_error_reason(&e)),
-                    evidence: None,
+                if let CaseError::Target(t) = &e {
+                    shared.transport_error(t);
                 }
+                if e.is_no_usable_answer() {
+                    result.verdict = RowVerdict::Failed;
+                    result.reason = Some(e.untested_reason());
+                    return result;
+                }
+                let cause = e.cause();
+                return result.untested(e.untested_reason(), cause);
             }
         }
     }
-    PositiveResult {
-        vendor: spec.vendor.id.clone(),
-        endpoint: endpoint.id.clone(),
-        verdict: RowVerdict::Passed,
-        cases: done,
-        reason: None,
-        evidence: None,
-    }
+    result
 }
 
 /// How deep setup steps are followed when looking for pool draws (deeper setups fail anyway).
@@ -856,9 +921,83 @@ fn row_draws_from_pool(spec: &VendorSpec, row: &ErrorRow) -> bool {
             .is_some_and(|id| endpoint_draws_from_pool(spec, id, 0))
 }
 
+/// A layer that remembers the transport errors of the requests it passed on (the first few),
+/// so that a property's results can be judged by them.
+struct Watched<'a> {
+    inner: &'a dyn Target,
+    seen: Mutex<Vec<TargetError>>,
+}
+
+impl Watched<'_> {
+    /// The errors seen since the last call.
+    fn take(&self) -> Vec<TargetError> {
+        self.seen
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+}
+
+impl Target for Watched<'_> {
+    fn send(&self, request: &Request) -> Result<Response, TargetError> {
+        let outcome = self.inner.send(request);
+        if let Err(e) = &outcome {
+            if let Ok(mut seen) = self.seen.lock() {
+                if seen.len() < 16 && !seen.contains(e) {
+                    seen.push(e.clone());
+                }
+            }
+        }
+        outcome
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// A property result left untested because a request got no usable answer fails instead:
+/// the target did not answer. Results that passed, failed or went untested for another reason
+/// stay as they are (a stopped run's say why).
+fn judge_transport(mut result: CheckResult, seen: &[TargetError]) -> CheckResult {
+    if result.verdict != RowVerdict::Untested {
+        return result;
+    }
+    let reason = result.reason.clone().unwrap_or_default();
+    if let Some(t) = seen
+        .iter()
+        .find(|t| t.is_no_usable_answer() && reason.contains(&t.to_string()))
+    {
+        result.verdict = RowVerdict::Failed;
+        result.reason = Some(format!("no usable answer: {t}"));
+        result.cause = None;
+    } else if let Some(TargetError::Stopped { reason }) = seen
+        .iter()
+        .find(|t| matches!(t, TargetError::Stopped { .. }))
+    {
+        result.reason = Some(format!("not finished: {reason}"));
+        result.cause = Some(Cause::Harness);
+    }
+    result
+}
+
 pub(crate) fn rand_u64(rng: &mut TestRng) -> u64 {
     use proptest::prelude::Rng;
     rng.next_u64()
+}
+
+/// Every property subject the loaded specs declare, whatever the filters, without sending
+/// anything: (vendor, property name, result id).
+fn property_subjects(set: &SpecSet) -> Vec<(String, &'static str, String)> {
+    let mut all = Vec::new();
+    for loaded in &set.specs {
+        for property in crate::props::all() {
+            for id in (property.subjects)(&loaded.spec) {
+                all.push((loaded.spec.vendor.id.clone(), property.name, id));
+            }
+        }
+    }
+    all
 }
 
 /// Runs every selected row of `set` against `target`.
@@ -886,29 +1025,99 @@ pub fn run(
     } else {
         Vec::new()
     };
-    // A filter may name only property results (`vendor.property...`).
-    let names_property = options.rows.iter().any(|f| {
-        f.split('.')
-            .nth(1)
-            .is_some_and(|p| properties.iter().any(|q| q.name == p.trim_end_matches('*')))
-    });
-    if rows.is_empty() && endpoints.is_empty() && !names_property {
-        return Err(RunError::NoRows(options.rows.clone()));
+    // Every filter must select something (a row, a valid-request check or a property
+    // subject), and every property `--properties` names must have a subject among the
+    // selected vendors and rows: checked before anything is sent.
+    let subjects = property_subjects(set);
+    let known = || {
+        set.rows()
+            .map(|(_, r)| r.id.clone())
+            .chain(set.specs.iter().flat_map(|s| {
+                s.spec
+                    .endpoints
+                    .iter()
+                    .map(move |e| valid_check_id(&s.spec, e))
+            }))
+            .chain(subjects.iter().map(|(_, _, id)| id.clone()))
+            .collect::<Vec<String>>()
+    };
+    for filter in &options.rows {
+        let one = std::slice::from_ref(filter);
+        let matches = set.rows().any(|(_, r)| selected(&r.id, one))
+            || set.specs.iter().any(|s| {
+                s.spec
+                    .endpoints
+                    .iter()
+                    .any(|e| valid_check_selected(&s.spec, e, one))
+            })
+            || subjects.iter().any(|(_, _, id)| selected(id, one));
+        if !matches {
+            let known = known();
+            return Err(RunError::NoMatch {
+                filter: filter.clone(),
+                nearest: nearest_ids(filter, known.iter().map(String::as_str)),
+            });
+        }
+    }
+    for property in &properties {
+        let chosen = |(vendor, name, id): &&(String, &'static str, String)| {
+            *name == property.name
+                && (options.rows.is_empty()
+                    || selected(id, &options.rows)
+                    || options.rows.iter().any(|f| f == vendor))
+        };
+        if options.properties.is_some() && !subjects.iter().any(|s| chosen(&s)) {
+            let mut with: Vec<String> = subjects
+                .iter()
+                .filter(|(_, name, _)| *name == property.name)
+                .map(|(_, _, id)| id.clone())
+                .collect();
+            with.truncate(3);
+            return Err(RunError::PropertyMatchesNothing {
+                property: property.name.to_string(),
+                nearest: with,
+            });
+        }
     }
     let prefix = options
         .prefix
         .clone()
         .unwrap_or_else(|| prefix_for(options.seed));
+    // The transport policy, as layers around the target, the same for every kind of check:
+    // the run's cutoff (deadline, signals) outermost, then the rate; each check puts its own
+    // retry layer on top (it knows which statuses it expects).
+    let stop = options.stop.clone().unwrap_or_default();
+    let rated;
+    let paced: &dyn Target = match options.rate {
+        Some(n) => {
+            rated = RateLimited::new(target, n);
+            &rated
+        }
+        None => target,
+    };
+    let deadline = options.max_duration.map(|d| start + d);
+    let mut cutoff = Cutoff::new(paced, stop.clone());
+    if let (Some(at), Some(d)) = (deadline, options.max_duration) {
+        cutoff = cutoff.deadline(
+            at,
+            format!(
+                "the run reached its maximum duration ({} s)",
+                d.as_secs_f64()
+            ),
+        );
+    }
     let mut shared = Shared {
-        target,
+        target: &cutoff,
         fixtures,
         prefix: prefix.clone(),
         pool: Pool::new(fixtures),
         options,
         faults: options.faults.clone(),
-        now: options.now.unwrap_or_else(chrono::Utc::now),
+        clock: options.clock_in_use(),
         fatal: Mutex::new(None),
         stop: AtomicBool::new(false),
+        deadline,
+        retries: Arc::default(),
         signing: BTreeMap::new(),
     };
     on_event(&Event::Started {
@@ -935,7 +1144,7 @@ pub fn run(
         }
         let unique = UniqueCounter::new();
         let detection = signing::detect(
-            &shared.env(target, &prefix, &unique),
+            &shared.env(shared.target, &prefix, &unique),
             spec,
             options.seed,
             options.strict,
@@ -945,7 +1154,7 @@ pub fn run(
             .map_or(Convention::Rfc5849, |d| d.convention);
         shared.signing.insert(vendor.to_string(), convention);
         if let Some(d) = detection {
-            on_event(&Event::PropertyFinished(&d.result));
+            on_event(&Event::Finished(&d.result));
             interop.push(d.result);
         }
     }
@@ -966,22 +1175,21 @@ pub fn run(
         Job::Valid(spec, endpoint) => endpoint_draws_from_pool(spec, &endpoint.id, 0),
     });
     let next = AtomicUsize::new(0);
-    let row_results: Mutex<Vec<(usize, RowResult)>> = Mutex::new(Vec::new());
-    let positive_results: Mutex<Vec<(usize, PositiveResult)>> = Mutex::new(Vec::new());
-    let run_job = |i: usize| match &jobs[i] {
-        Job::Row(spec, row) => {
-            let result = run_row(&shared, &oracle, spec, row);
-            on_event(&Event::RowFinished(&result));
-            if let Ok(mut r) = row_results.lock() {
-                r.push((i, result));
-            }
-        }
-        Job::Valid(spec, endpoint) => {
-            let result = run_positive(&shared, &oracle, spec, endpoint);
-            on_event(&Event::PositiveFinished(&result));
-            if let Ok(mut r) = positive_results.lock() {
-                r.push((i, result));
-            }
+    let results: Mutex<Vec<(usize, CheckResult)>> = Mutex::new(Vec::new());
+    let run_job = |i: usize| {
+        on_event(&Event::CheckStarted(&match &jobs[i] {
+            Job::Row(_, row) => row.id.clone(),
+            Job::Valid(spec, endpoint) => valid_id(&spec.vendor.id, &endpoint.id),
+        }));
+        let started = Instant::now();
+        let mut result = match &jobs[i] {
+            Job::Row(spec, row) => run_row(&shared, &oracle, spec, row),
+            Job::Valid(spec, endpoint) => run_positive(&shared, &oracle, spec, endpoint),
+        };
+        result.time_ms = Some(started.elapsed().as_millis() as u64);
+        on_event(&Event::Finished(&result));
+        if let Ok(mut r) = results.lock() {
+            r.push((i, result));
         }
     };
     let threads = options.jobs.max(1).min(jobs.len().max(1));
@@ -1007,64 +1215,102 @@ pub fn run(
             });
         }
     });
-    if let Some(fatal) = shared.fatal.into_inner().ok().flatten() {
+    if let Some(fatal) = shared.fatal.lock().ok().and_then(|mut f| f.take()) {
         return Err(RunError::Target(fatal));
     }
-    let mut rows_out = row_results.into_inner().unwrap_or_default();
-    rows_out.sort_by_key(|(i, _)| *i);
-    let rows_out: Vec<RowResult> = rows_out.into_iter().map(|(_, r)| r).collect();
-    let mut positive = positive_results.into_inner().unwrap_or_default();
-    positive.sort_by_key(|(i, _)| *i);
-    let positive: Vec<PositiveResult> = positive.into_iter().map(|(_, r)| r).collect();
+    let mut checks = results.into_inner().unwrap_or_default();
+    // A stopped run reports the checks it did not reach as untested, never as passed.
+    if let Some(reason) = stop.reason() {
+        let why = format!("not run: {reason}");
+        for (i, job) in jobs.iter().enumerate() {
+            if checks.iter().any(|(j, _)| *j == i) {
+                continue;
+            }
+            let result = match job {
+                Job::Row(spec, row) => row_result(spec, row, 0),
+                Job::Valid(spec, endpoint) => CheckResult::valid(&spec.vendor.id, &endpoint.id),
+            };
+            checks.push((i, result.untested(why.clone(), Cause::Harness)));
+        }
+    }
+    checks.sort_by_key(|(i, _)| *i);
+    let mut checks: Vec<CheckResult> = checks.into_iter().map(|(_, r)| r).collect();
+    // The interop findings open the property results: they were found before any row.
+    checks.extend(interop);
     // The properties, one after another once the rows are done: each may change the target's
     // state in ways a row must not see, and pool draws stay in a fixed order.
-    let context = crate::props::Context {
-        set,
-        oracle: &oracle,
-        target,
-        fixtures,
-        pool: &shared.pool,
-        options,
-        prefix: &prefix,
-        faults: shared.faults.as_deref(),
-        now: shared.now,
-        signing: &shared.signing,
-    };
-    let mut property_results = interop;
+    on_event(&Event::PropertiesStarted {
+        checks: set.specs.len() * properties.len(),
+    });
     for loaded in &set.specs {
+        // A property judges any of its vendor's rows: the statuses they document are answers
+        // under test, never retried.
+        let expected: Vec<u16> = loaded
+            .spec
+            .rows
+            .iter()
+            .flat_map(|row| expected_statuses(&loaded.spec, row))
+            .collect();
+        let retry = shared.retry(expected);
+        let watched = Watched {
+            inner: match &retry {
+                Some(retry) => retry,
+                None => shared.target,
+            },
+            seen: Mutex::new(Vec::new()),
+        };
+        let context = crate::props::Context {
+            set,
+            oracle: &oracle,
+            target: &watched,
+            fixtures,
+            pool: &shared.pool,
+            options,
+            prefix: &prefix,
+            faults: shared.faults.as_deref(),
+            clock: shared.clock.clone(),
+            signing: &shared.signing,
+        };
         for property in &properties {
-            for result in (property.check)(&context, &loaded.spec) {
-                on_event(&Event::PropertyFinished(&result));
-                property_results.push(result);
+            if stop.is_stopped() {
+                break;
             }
+            let id = CheckKind::Property.id(&loaded.spec.vendor.id, property.name);
+            on_event(&Event::CheckStarted(&id));
+            let started = Instant::now();
+            let mut results = (property.check)(&context, &loaded.spec);
+            // A call that checked one subject timed that subject alone.
+            if let [only] = results.as_mut_slice() {
+                only.time_ms = Some(started.elapsed().as_millis() as u64);
+            }
+            let seen = watched.take();
+            if let Some(unreachable) = seen
+                .iter()
+                .find(|t| matches!(t, TargetError::Unreachable { .. }))
+            {
+                return Err(RunError::Target(unreachable.clone()));
+            }
+            for result in results {
+                let result = judge_transport(result, &seen);
+                on_event(&Event::Finished(&result));
+                checks.push(result);
+            }
+            on_event(&Event::PropertyChecked(&id));
         }
     }
-    let mut summary = Summary::default();
-    for v in rows_out
-        .iter()
-        .map(|r| r.verdict)
-        .chain(positive.iter().map(|p| p.verdict))
-        .chain(property_results.iter().map(|p| p.verdict))
-    {
-        match v {
-            RowVerdict::Passed => summary.passed += 1,
-            RowVerdict::Warned => summary.warned += 1,
-            RowVerdict::Failed => summary.failed += 1,
-            RowVerdict::Untested => summary.untested += 1,
-        }
-    }
+    let summary = Summary::of(&checks);
     Ok(RunReport {
         seed: options.seed,
         prefix,
         target: target.describe(),
         strict: options.strict,
         cases: options.cases,
-        rows: rows_out,
-        positive,
-        properties: property_results,
+        checks,
         signing: shared.signing,
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
+        transport: shared.retries.summary(),
+        stopped: stop.reason(),
     })
 }
 

@@ -20,9 +20,9 @@ use serde_json::Value;
 use super::case::{is_success, CaseEnv, CaseError, Exchange, Session};
 use super::runner::{case_prefix, rand_u64, rng_for, RowVerdict};
 use crate::auth::oauth1::{Convention, SIGNATURE_PARAM};
+use crate::check::result::{Cause, CheckResult};
 use crate::generate::choice::Choices;
 use crate::generate::UniqueCounter;
-use crate::props::PropertyResult;
 use crate::spec::{Auth, Endpoint, Op, ValueSpec, VendorSpec};
 use crate::target::{Request, Response};
 
@@ -38,7 +38,7 @@ pub struct Detection {
     pub convention: Convention,
     /// The interop finding: passed when the target verifies per RFC 5849, warned (failed
     /// under `--strict`) when it only accepts a variant, untested when no probe told.
-    pub result: PropertyResult,
+    pub result: CheckResult,
 }
 
 /// The suffixes of the probe parameters' names, after the spec's `extension_prefix`: a name
@@ -70,7 +70,7 @@ pub fn detect(env: &CaseEnv<'_>, spec: &VendorSpec, seed: u64, strict: bool) -> 
         return None;
     }
     let vendor = &spec.vendor.id;
-    let mut result = PropertyResult::new(
+    let mut result = CheckResult::property(
         vendor,
         INTEROP,
         SUBJECT,
@@ -79,7 +79,10 @@ pub fn detect(env: &CaseEnv<'_>, spec: &VendorSpec, seed: u64, strict: bool) -> 
     let Some(endpoint) = spec.endpoints.iter().find(|e| e.auth && e.method != "GET") else {
         return Some(Detection {
             convention: Convention::Rfc5849,
-            result: result.untested("no signed endpoint with a body to probe".to_string()),
+            result: result.untested(
+                "no signed endpoint with a body to probe".to_string(),
+                Cause::Harness,
+            ),
         });
     };
     let secret = match env.fixtures.get(consumer_secret) {
@@ -88,7 +91,7 @@ pub fn detect(env: &CaseEnv<'_>, spec: &VendorSpec, seed: u64, strict: bool) -> 
         None => {
             return Some(Detection {
                 convention: Convention::Rfc5849,
-                result: result.untested(format!("needs fixture {consumer_secret}")),
+                result: result.untested(format!("needs fixture {consumer_secret}"), Cause::Setup),
             })
         }
     };
@@ -100,7 +103,7 @@ pub fn detect(env: &CaseEnv<'_>, spec: &VendorSpec, seed: u64, strict: bool) -> 
                     .iter()
                     .map(|(name, value)| {
                         (
-                            format!("/{prefix}{name}"),
+                            crate::spec::Location::Body(format!("/{prefix}{name}")),
                             ValueSpec {
                                 value: Some(Value::String(value.to_string())),
                                 fixture: None,
@@ -135,20 +138,24 @@ pub fn detect(env: &CaseEnv<'_>, spec: &VendorSpec, seed: u64, strict: bool) -> 
             run_prefix: &prefix,
             unique: &unique,
             signing: &signing,
+            clock: env.clock.clone(),
             ..*env
         };
         match probe(&probe_env, spec, endpoint, &probe_ops, &choices) {
             Ok((request, response)) => {
-                result.requests += 1;
+                result.count += 1;
                 probes.push((*convention, Exchange { request, response }));
             }
             Err(e) => {
                 return Some(Detection {
                     convention: Convention::Rfc5849,
-                    result: result.untested(format!(
-                        "could not send the {} probe: {e}; requests are signed per RFC 5849",
-                        convention.name()
-                    )),
+                    result: result.untested(
+                        format!(
+                            "could not send the {} probe: {e}; requests are signed per RFC 5849",
+                            convention.name()
+                        ),
+                        Cause::Target,
+                    ),
                 });
             }
         }
@@ -184,6 +191,7 @@ pub fn detect(env: &CaseEnv<'_>, spec: &VendorSpec, seed: u64, strict: bool) -> 
                  use a secret with reserved characters, to tell them apart); requests are \
                  signed per RFC 5849"
                     .to_string(),
+                Cause::Setup,
             ),
         });
     }
@@ -222,14 +230,17 @@ pub fn detect(env: &CaseEnv<'_>, spec: &VendorSpec, seed: u64, strict: bool) -> 
             result,
         });
     }
-    result.evidence = evidence;
+    result.steps = evidence;
     result.exchanges = exchanges;
     Some(Detection {
         convention: rfc,
-        result: result.untested(format!(
-            "no convention's valid request was accepted ({}); requests are signed per RFC 5849",
-            answers.join(", ")
-        )),
+        result: result.untested(
+            format!(
+                "no convention's valid request was accepted ({}); requests are signed per RFC 5849",
+                answers.join(", ")
+            ),
+            Cause::Target,
+        ),
     })
 }
 

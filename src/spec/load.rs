@@ -175,7 +175,7 @@ pub fn load_path(path: &Path) -> Result<SpecSet, SpecErrors> {
     let mut set = SpecSet::default();
     let mut errors = Vec::new();
     for file in files {
-        match std::fs::read_to_string(&file) {
+        match read_limited(&file, MAX_SPEC_BYTES) {
             Ok(text) => match load_str(&file.display().to_string(), &text) {
                 Ok(spec) => set.specs.push(spec),
                 Err(mut e) => errors.append(&mut e.0),
@@ -210,6 +210,26 @@ fn is_spec_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     name != "spec.schema.json"
         && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+}
+
+/// The largest spec file read (the shipped ones are under 100 KiB).
+pub const MAX_SPEC_BYTES: u64 = 8 << 20;
+
+/// Reads a text file of at most `limit` bytes. A larger file (or an endless one such as
+/// `/dev/zero`) is refused after reading `limit + 1` bytes, never read whole.
+pub fn read_limited(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "the file is larger than {} bytes, the limit for this kind of file",
+            limit
+        )));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| std::io::Error::other(format!("the file is not UTF-8 text: {e}")))
 }
 
 fn io_error(path: &Path, reason: &str) -> SpecError {
@@ -1062,7 +1082,7 @@ fn check_op(
     match op {
         Op::Set(map) => {
             for (loc, v) in map {
-                value(v, format!("{path}/set/{}", escape(loc)));
+                value(v, format!("{path}/set/{}", escape(&loc.to_string())));
             }
         }
         Op::RawBody(RawBody::Template { vars, .. }) => {

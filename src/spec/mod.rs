@@ -6,10 +6,12 @@
 
 pub mod lint;
 pub mod load;
+mod location;
 pub mod model;
 pub mod template;
 
 pub use load::{
     load_embedded, load_path, load_str, LoadedSpec, SpecError, SpecErrorKind, SpecErrors, SpecSet,
 };
+pub use location::{Location, LocationError, SaveFrom, SaveFromError};
 pub use model::*;

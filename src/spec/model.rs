@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::location::{Location, SaveFrom};
+
 /// A whole spec file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,7 +68,7 @@ pub struct Vendor {
     pub faults: Vec<Fault>,
     #[serde(default)]
     pub limits: Vec<Limit>,
-    /// Decisions this spec made where the document and the contract are silent.
+    /// Decisions this spec made where the source document is silent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decisions: Vec<String>,
 }
@@ -276,9 +278,17 @@ pub enum Rule {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UniqueKey {
-    pub fields: Vec<String>,
+    pub fields: Vec<Location>,
     #[serde(default)]
     pub row: Option<String>,
+}
+
+impl UniqueKey {
+    /// The key's fields as written, joined by ` + `.
+    pub fn joined(&self) -> String {
+        let fields: Vec<String> = self.fields.iter().map(ToString::to_string).collect();
+        fields.join(" + ")
+    }
 }
 
 /// One documented error.
@@ -400,7 +410,7 @@ pub enum Binding {
     /// Exactly a case variable.
     Var { var: String },
     /// Exactly the value sent at a location.
-    Sent { sent: String },
+    Sent { sent: Location },
     /// Any text.
     Any { any: bool },
 }
@@ -473,9 +483,18 @@ pub enum StepExpect {
 #[serde(untagged, deny_unknown_fields)]
 pub enum SaveSource {
     /// `request:LOCATION` or `response:/pointer`.
-    Plain(String),
+    Plain(SaveFrom),
     /// A source and a regex whose first capture group is kept.
-    Regex { from: String, regex: String },
+    Regex { from: SaveFrom, regex: String },
+}
+
+impl SaveSource {
+    /// Where the value is read.
+    pub fn from(&self) -> &SaveFrom {
+        match self {
+            SaveSource::Plain(from) | SaveSource::Regex { from, .. } => from,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -551,10 +570,10 @@ pub enum OauthTamper {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Op {
-    Remove(Vec<String>),
-    RemoveSome(Vec<String>),
-    Set(BTreeMap<String, ValueSpec>),
-    WrongType(Vec<String>),
+    Remove(Vec<Location>),
+    RemoveSome(Vec<Location>),
+    Set(BTreeMap<Location, ValueSpec>),
+    WrongType(Vec<Location>),
     RawBody(RawBody),
     Method(String),
     Auth(AuthChange),

@@ -1,28 +1,35 @@
 //! The main type here is [`HttpTarget`]: a [`Target`] that sends each request over HTTP/1.1
 //! to a base URL, on a pool of keep-alive connections, and waits for the whole answer.
 //!
-//! The async client runs on a runtime the target owns, so [`Target::send`] is a plain
-//! blocking call that any number of threads may make at once.
+//! [`Target::send`] is a plain blocking call that any number of threads may make at once:
+//! each call takes an idle connection from the pool (or opens one), writes the request and
+//! reads the answer on the calling thread, and puts the connection back. Nothing is handed to
+//! another thread, so a request costs a write and a read or two, and the concurrency is the
+//! number of threads that send.
 //!
 //! Not for: TLS (put a TLS-terminating proxy in front of an `https` target), retries, or
-//! following redirects: a redirect is an answer like any other and the checks judge it.
+//! following redirects: a redirect is an answer like any other and the checks judge it. The one
+//! request sent again is one whose kept-alive connection turns out closed before any byte of
+//! an answer arrived (the server hung up an idle connection): it goes once more on a new
+//! connection.
 
-use std::error::Error as _;
 use std::fmt;
-use std::time::Duration;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-
-use super::runtime::BackgroundRuntime;
 use super::wire;
 use super::{Request, Response, Target, TargetError};
 
 /// How long an unused pooled connection is kept open.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most header lines an answer may have.
+const MAX_HEADERS: usize = 128;
+
+/// The most bytes an answer's status line and headers may take.
+const MAX_HEAD_BYTES: usize = 1 << 20;
 
 /// Why an [`HttpTarget`] could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -31,9 +38,6 @@ pub enum HttpTargetError {
     /// The base URL cannot be used.
     #[error("invalid target URL `{url}`: {reason}")]
     InvalidUrl { url: String, reason: String },
-    /// The runtime that drives the client could not be started.
-    #[error("cannot start the HTTP client runtime: {0}")]
-    Runtime(#[source] std::io::Error),
 }
 
 /// A target reached over HTTP/1.1 at a base URL such as `http://127.0.0.1:8080` or
@@ -63,9 +67,20 @@ pub struct HttpTarget {
     origin: String,
     /// The base path without a trailing `/`; empty for none.
     base_path: String,
+    /// What a request without a `Host` header says: the host, and the port unless it is 80.
+    host: String,
+    /// Where to connect: `host:port`.
+    authority: String,
     timeout: Duration,
-    client: Client<HttpConnector, Full<Bytes>>,
-    runtime: BackgroundRuntime,
+    max_idle: usize,
+    /// Idle keep-alive connections, the most recently used last.
+    idle: Mutex<Vec<Idle>>,
+}
+
+/// A kept-alive connection and when it was last used.
+struct Idle {
+    stream: TcpStream,
+    since: Instant,
 }
 
 impl HttpTarget {
@@ -80,21 +95,30 @@ impl HttpTarget {
     /// base path.
     ///
     /// Fails when the URL cannot be parsed, is not `http://` (`https://` is refused with a
-    /// hint), carries credentials, a query or a fragment, or when the client runtime cannot
-    /// start.
+    /// hint), carries credentials, a query or a fragment.
     pub fn new(url: &str) -> Result<Self, HttpTargetError> {
-        let (origin, base_path) =
-            parse_base_url(url).map_err(|reason| HttpTargetError::InvalidUrl {
-                url: url.to_string(),
-                reason,
-            })?;
-        let runtime = BackgroundRuntime::new("confuzz-http").map_err(HttpTargetError::Runtime)?;
+        let invalid = |reason| HttpTargetError::InvalidUrl {
+            url: url.to_string(),
+            reason,
+        };
+        let (origin, base_path) = parse_base_url(url).map_err(invalid)?;
+        let uri: http::Uri = origin.parse().map_err(|e| invalid(format!("{e}")))?;
+        let host_name = uri.host().unwrap_or_default().to_string();
+        let port = uri.port_u16().unwrap_or(80);
+        let host = match uri.port_u16() {
+            Some(p) if p != 80 => format!("{host_name}:{p}"),
+            _ => host_name.clone(),
+        };
+        // An IPv6 literal keeps its brackets in the URL; the resolver wants them too.
+        let authority = format!("{host_name}:{port}");
         Ok(HttpTarget {
             origin,
             base_path,
+            host,
+            authority,
             timeout: Self::DEFAULT_TIMEOUT,
-            client: build_client(usize::MAX),
-            runtime,
+            max_idle: usize::MAX,
+            idle: Mutex::new(Vec::new()),
         })
     }
 
@@ -108,7 +132,7 @@ impl HttpTarget {
     /// Sets how many idle keep-alive connections are kept open to the target. Unlimited by
     /// default; `0` opens a new connection for every request.
     pub fn max_idle_per_host(mut self, max: usize) -> Self {
-        self.client = build_client(max);
+        self.max_idle = max;
         self
     }
 
@@ -116,17 +140,454 @@ impl HttpTarget {
     pub fn base_url(&self) -> String {
         format!("{}{}", self.origin, self.base_path)
     }
+
+    /// An idle connection that has not been idle too long, if any.
+    fn take_idle(&self) -> Option<TcpStream> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(conn) = idle.pop() {
+            if conn.since.elapsed() < POOL_IDLE_TIMEOUT {
+                return Some(conn.stream);
+            }
+        }
+        None
+    }
+
+    /// Keeps a connection for the next request, unless the pool is full.
+    fn put_idle(&self, stream: TcpStream) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.max_idle {
+            idle.push(Idle {
+                stream,
+                since: Instant::now(),
+            });
+        }
+    }
+
+    /// Opens a connection to the target, trying each address the name resolves to.
+    fn connect(&self, deadline: Instant) -> Result<TcpStream, Failure> {
+        let addrs: Vec<SocketAddr> = self
+            .authority
+            .to_socket_addrs()
+            .map_err(|e| Failure::Connect(format!("cannot resolve {}: {e}", self.authority)))?
+            .collect();
+        let mut last = format!("{} resolves to no address", self.authority);
+        for addr in addrs {
+            let Some(left) = remaining(deadline) else {
+                return Err(Failure::Timeout);
+            };
+            match TcpStream::connect_timeout(&addr, left) {
+                Ok(stream) => {
+                    // Requests are written whole; waiting to coalesce them only adds latency.
+                    let _ = stream.set_nodelay(true);
+                    return Ok(stream);
+                }
+                Err(e) if is_timeout(&e) => return Err(Failure::Timeout),
+                Err(e) => last = format!("tcp connect error: {e}"),
+            }
+        }
+        Err(Failure::Connect(last))
+    }
+
+    /// One exchange: on a kept-alive connection when there is one (and once more on a new
+    /// connection if that one was closed before answering), else on a new connection.
+    fn exchange(&self, wire: &[u8], head_only: bool) -> Result<Response, Failure> {
+        let deadline = Instant::now() + self.timeout;
+        if let Some(mut stream) = self.take_idle() {
+            match exchange_on(&mut stream, wire, head_only, deadline) {
+                Err(Failure::Closed) => {}
+                Err(other) => return Err(other),
+                Ok((response, reusable)) => {
+                    if reusable {
+                        self.put_idle(stream);
+                    }
+                    return Ok(response);
+                }
+            }
+        }
+        let mut stream = self.connect(deadline)?;
+        match exchange_on(&mut stream, wire, head_only, deadline) {
+            Err(Failure::Closed) => Err(Failure::Exchange(
+                "the connection was closed before an answer arrived".to_string(),
+            )),
+            Err(other) => Err(other),
+            Ok((response, reusable)) => {
+                if reusable {
+                    self.put_idle(stream);
+                }
+                Ok(response)
+            }
+        }
+    }
+
+    /// The request's bytes on the wire: request line, headers (title case, `Host` added when
+    /// the request has none, framing computed from the body) and body.
+    fn serialize(&self, request: &Request, target: &str, url: &str) -> Result<Vec<u8>, String> {
+        let http_request = wire::to_http_request(request, url)?;
+        let (parts, _) = http_request.into_parts();
+        let mut out = Vec::with_capacity(256 + request.body.len());
+        out.extend_from_slice(parts.method.as_str().as_bytes());
+        out.push(b' ');
+        out.extend_from_slice(target.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        for (name, value) in &parts.headers {
+            write_title_case(&mut out, name.as_str());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if !parts.headers.contains_key(http::header::HOST) {
+            out.extend_from_slice(b"Host: ");
+            out.extend_from_slice(self.host.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        if !request.body.is_empty() {
+            out.extend_from_slice(format!("Content-Length: {}\r\n", request.body.len()).as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(&request.body);
+        Ok(out)
+    }
 }
 
-fn build_client(max_idle: usize) -> Client<HttpConnector, Full<Bytes>> {
-    let mut connector = HttpConnector::new();
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .pool_max_idle_per_host(max_idle)
-        .http1_title_case_headers(true)
-        .build(connector)
+/// `content-type` as `Content-Type`: what clients have always sent, though the case of a
+/// header name means nothing in HTTP.
+fn write_title_case(out: &mut Vec<u8>, name: &str) {
+    let mut upper = true;
+    for b in name.bytes() {
+        out.push(if upper { b.to_ascii_uppercase() } else { b });
+        upper = b == b'-';
+    }
+}
+
+/// The time left until `deadline`, or `None` once it has passed.
+fn remaining(deadline: Instant) -> Option<Duration> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// How one exchange failed, before it is turned into a [`TargetError`].
+enum Failure {
+    Connect(String),
+    Exchange(String),
+    TooLarge,
+    Timeout,
+    /// The connection was closed (or reset) before any byte of an answer: a kept-alive
+    /// connection the server had already let go.
+    Closed,
+}
+
+/// What frames an answer's body.
+enum Framing {
+    None,
+    Length(usize),
+    Chunked,
+    UntilClose,
+}
+
+/// Bytes read from a connection but not used yet, and the reading itself.
+struct Reader<'s> {
+    stream: &'s mut TcpStream,
+    buf: Vec<u8>,
+    /// Where the unused bytes start in `buf`.
+    at: usize,
+    deadline: Instant,
+    /// Whether any byte came back at all.
+    answered: bool,
+}
+
+impl Reader<'_> {
+    fn unread(&self) -> &[u8] {
+        &self.buf[self.at..]
+    }
+
+    /// Reads more bytes; `Ok(0)` at the end of the stream.
+    fn fill(&mut self) -> Result<usize, Failure> {
+        if self.at > 0 && self.at == self.buf.len() {
+            self.buf.clear();
+            self.at = 0;
+        }
+        let Some(left) = remaining(self.deadline) else {
+            return Err(Failure::Timeout);
+        };
+        self.stream
+            .set_read_timeout(Some(left))
+            .map_err(|e| Failure::Exchange(format!("reading the answer: {e}")))?;
+        let len = self.buf.len();
+        self.buf.resize(len + 16 * 1024, 0);
+        let read = self.stream.read(&mut self.buf[len..]);
+        let n = *read.as_ref().unwrap_or(&0);
+        self.buf.truncate(len + n);
+        match read {
+            Ok(n) => {
+                self.answered |= n > 0;
+                Ok(n)
+            }
+            Err(e) if is_timeout(&e) => Err(Failure::Timeout),
+            Err(e) if !self.answered && closed_kind(&e) => Err(Failure::Closed),
+            Err(e) => Err(Failure::Exchange(format!("reading the answer: {e}"))),
+        }
+    }
+
+    /// Fills until at least `n` unread bytes are there; an early end is an error.
+    fn need(&mut self, n: usize) -> Result<(), Failure> {
+        while self.unread().len() < n {
+            if self.fill()? == 0 {
+                return Err(Failure::Exchange(
+                    "the connection closed in the middle of the answer".to_string(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// One CRLF-terminated line (without the CRLF), for chunk sizes and trailers.
+    fn line(&mut self) -> Result<Vec<u8>, Failure> {
+        loop {
+            if let Some(end) = self.unread().windows(2).position(|w| w == b"\r\n") {
+                let line = self.unread()[..end].to_vec();
+                self.at += end + 2;
+                return Ok(line);
+            }
+            if self.unread().len() > MAX_HEAD_BYTES {
+                return Err(Failure::Exchange("a chunk line is too long".to_string()));
+            }
+            if self.fill()? == 0 {
+                return Err(Failure::Exchange(
+                    "the connection closed in the middle of the answer".to_string(),
+                ));
+            }
+        }
+    }
+
+    /// Moves up to `n` unread bytes into `body` (refusing to keep more than the cap).
+    fn take(&mut self, n: usize, body: &mut Vec<u8>) -> Result<(), Failure> {
+        if body.len().saturating_add(n) > HttpTarget::MAX_RESPONSE_BYTES {
+            return Err(Failure::TooLarge);
+        }
+        self.need(n)?;
+        body.extend_from_slice(&self.buf[self.at..self.at + n]);
+        self.at += n;
+        Ok(())
+    }
+}
+
+fn closed_kind(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::UnexpectedEof
+    )
+}
+
+/// The head of an answer: status, headers, and what it says about the body and the
+/// connection.
+struct Head {
+    status: u16,
+    headers: http::HeaderMap,
+    keep_alive: bool,
+}
+
+/// Reads the head of the final answer (interim 1xx answers are skipped).
+fn read_head(reader: &mut Reader<'_>) -> Result<Head, Failure> {
+    loop {
+        let parsed = {
+            let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            let mut response = httparse::Response::new(&mut slots);
+            match response.parse(reader.unread()) {
+                Ok(httparse::Status::Complete(len)) => {
+                    let status = response.code.unwrap_or(0);
+                    let version = response.version.unwrap_or(0);
+                    let mut headers = http::HeaderMap::with_capacity(response.headers.len());
+                    for header in response.headers.iter() {
+                        let name = http::header::HeaderName::from_bytes(header.name.as_bytes())
+                            .map_err(|_| {
+                                Failure::Exchange(format!(
+                                    "the answer has an invalid header name `{}`",
+                                    header.name
+                                ))
+                            })?;
+                        let value =
+                            http::header::HeaderValue::from_bytes(header.value).map_err(|_| {
+                                Failure::Exchange(format!(
+                                    "the answer has an invalid value for header `{}`",
+                                    header.name
+                                ))
+                            })?;
+                        headers.append(name, value);
+                    }
+                    Some((len, status, version, headers))
+                }
+                Ok(httparse::Status::Partial) => None,
+                Err(e) => {
+                    return Err(Failure::Exchange(format!(
+                        "the answer is not HTTP/1.1: {e}"
+                    )))
+                }
+            }
+        };
+        match parsed {
+            Some((len, status, version, headers)) => {
+                reader.at += len;
+                if (100..200).contains(&status) && status != 101 {
+                    continue;
+                }
+                let close = headers
+                    .get_all(http::header::CONNECTION)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .any(|token| token.trim().eq_ignore_ascii_case("close"));
+                return Ok(Head {
+                    status,
+                    headers,
+                    keep_alive: version == 1 && !close && status != 101,
+                });
+            }
+            None => {
+                if reader.unread().len() > MAX_HEAD_BYTES {
+                    return Err(Failure::Exchange(format!(
+                        "the answer's head is larger than {MAX_HEAD_BYTES} bytes"
+                    )));
+                }
+                if reader.fill()? == 0 {
+                    return Err(if reader.answered {
+                        Failure::Exchange(
+                            "the connection closed in the middle of the answer".into(),
+                        )
+                    } else {
+                        Failure::Closed
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// How the body of an answer to a request (`HEAD` or not) is framed (RFC 9112, section 6.3).
+fn framing(head: &Head, head_only: bool) -> Result<Framing, Failure> {
+    if head_only || (100..200).contains(&head.status) || head.status == 204 || head.status == 304 {
+        return Ok(Framing::None);
+    }
+    let codings: Vec<String> = head
+        .headers
+        .get_all(http::header::TRANSFER_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|c| c.trim().to_ascii_lowercase())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Some(last) = codings.last() {
+        return Ok(if last == "chunked" {
+            Framing::Chunked
+        } else {
+            Framing::UntilClose
+        });
+    }
+    let lengths: Vec<&http::HeaderValue> = head
+        .headers
+        .get_all(http::header::CONTENT_LENGTH)
+        .iter()
+        .collect();
+    let Some(first) = lengths.first() else {
+        return Ok(Framing::UntilClose);
+    };
+    let parse =
+        |v: &http::HeaderValue| v.to_str().ok().and_then(|s| s.trim().parse::<usize>().ok());
+    match parse(first) {
+        Some(n) if lengths.iter().all(|v| parse(v) == Some(n)) => Ok(Framing::Length(n)),
+        _ => Err(Failure::Exchange(
+            "the answer has an invalid Content-Length".to_string(),
+        )),
+    }
+}
+
+/// Writes the request and reads the whole answer on `stream`; says whether the connection
+/// can carry another request.
+fn exchange_on(
+    stream: &mut TcpStream,
+    wire: &[u8],
+    head_only: bool,
+    deadline: Instant,
+) -> Result<(Response, bool), Failure> {
+    let Some(left) = remaining(deadline) else {
+        return Err(Failure::Timeout);
+    };
+    stream
+        .set_write_timeout(Some(left))
+        .map_err(|e| Failure::Exchange(format!("sending the request: {e}")))?;
+    if let Err(e) = stream.write_all(wire) {
+        return Err(if is_timeout(&e) {
+            Failure::Timeout
+        } else if closed_kind(&e) {
+            Failure::Closed
+        } else {
+            Failure::Exchange(format!("sending the request: {e}"))
+        });
+    }
+    let mut reader = Reader {
+        stream,
+        buf: Vec::new(),
+        at: 0,
+        deadline,
+        answered: false,
+    };
+    let head = read_head(&mut reader)?;
+    let mut body = Vec::new();
+    let mut reusable = head.keep_alive;
+    match framing(&head, head_only)? {
+        Framing::None => {}
+        Framing::Length(n) => reader.take(n, &mut body)?,
+        Framing::Chunked => loop {
+            let line = reader.line()?;
+            let size = std::str::from_utf8(&line)
+                .ok()
+                .map(|l| l.split(';').next().unwrap_or("").trim())
+                .and_then(|hex| usize::from_str_radix(hex, 16).ok())
+                .ok_or_else(|| Failure::Exchange("the answer has an invalid chunk size".into()))?;
+            if size == 0 {
+                // Trailers, up to the empty line.
+                while !reader.line()?.is_empty() {}
+                break;
+            }
+            reader.take(size, &mut body)?;
+            if !reader.line()?.is_empty() {
+                return Err(Failure::Exchange(
+                    "the answer has a chunk longer than its size".into(),
+                ));
+            }
+        },
+        Framing::UntilClose => {
+            reusable = false;
+            body.extend_from_slice(reader.unread());
+            reader.at = reader.buf.len();
+            while reader.fill()? > 0 {
+                if body.len() + reader.unread().len() > HttpTarget::MAX_RESPONSE_BYTES {
+                    return Err(Failure::TooLarge);
+                }
+                body.extend_from_slice(reader.unread());
+                reader.at = reader.buf.len();
+            }
+        }
+    }
+    // Bytes past the answer mean the two sides disagree on framing: start afresh next time.
+    reusable &= reader.unread().is_empty();
+    let mut response = http::Response::new(());
+    *response.status_mut() = http::StatusCode::from_u16(head.status)
+        .map_err(|_| Failure::Exchange(format!("the answer has status {}", head.status)))?;
+    *response.headers_mut() = head.headers;
+    let (parts, ()) = response.into_parts();
+    Ok((wire::from_http_response(&parts, body), reusable))
 }
 
 /// Splits `http://host:port/base/` into (`http://host:port`, `/base`), or says what is wrong
@@ -163,92 +624,35 @@ fn parse_base_url(url: &str) -> Result<(String, String), String> {
     Ok((format!("http://{authority}"), base_path))
 }
 
-/// The error and its causes on one line.
-fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    // Error chains are short; the bound only guards against a cycle.
-    for _ in 0..16 {
-        let Some(cause) = source else { break };
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p == &text) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ").replace(['\r', '\n'], " ")
-}
-
-/// How one exchange failed, before it is turned into a [`TargetError`].
-enum Failure {
-    Connect(String),
-    Exchange(String),
-    TooLarge,
-}
-
 impl Target for HttpTarget {
     fn send(&self, request: &Request) -> Result<Response, TargetError> {
-        let url = format!(
-            "{}{}",
-            self.origin,
-            wire::path_and_query(request, &self.base_path)
-        );
-        let http_request =
-            wire::to_http_request(request, &url).map_err(|reason| TargetError::Transport {
-                url: url.clone(),
-                reason: format!("cannot send the request: {reason}"),
-            })?;
-        let client = self.client.clone();
-        let timeout = self.timeout;
-        let exchange = async move {
-            let answer = tokio::time::timeout(timeout, async move {
-                let response = client.request(http_request).await.map_err(|e| {
-                    // The top level only names the kind ("client error (Connect)"); the
-                    // causes say what happened.
-                    let reason = e.source().map_or_else(|| e.to_string(), one_line);
-                    if e.is_connect() {
-                        Failure::Connect(reason)
-                    } else {
-                        Failure::Exchange(reason)
-                    }
+        let target = wire::path_and_query(request, &self.base_path);
+        let url = format!("{}{}", self.origin, target);
+        let bytes =
+            self.serialize(request, &target, &url)
+                .map_err(|reason| TargetError::Unsendable {
+                    url: url.clone(),
+                    reason,
                 })?;
-                let (parts, body) = response.into_parts();
-                let body =
-                    wire::read_body(body, Self::MAX_RESPONSE_BYTES, Self::MAX_RESPONSE_BYTES)
-                        .await
-                        .map_err(|e| {
-                            Failure::Exchange(format!("reading the body: {}", one_line(&e)))
-                        })?;
-                if !body.complete {
-                    return Err(Failure::TooLarge);
-                }
-                Ok(wire::from_http_response(&parts, body.bytes))
-            })
-            .await;
-            answer.ok()
-        };
-        match self.runtime.wait(exchange) {
-            Some(Some(Ok(response))) => Ok(response),
-            Some(Some(Err(Failure::Connect(reason)))) => {
-                Err(TargetError::Unreachable { url, reason })
-            }
-            Some(Some(Err(Failure::Exchange(reason)))) => {
-                Err(TargetError::Transport { url, reason })
-            }
-            Some(Some(Err(Failure::TooLarge))) => Err(TargetError::Transport {
+        let head_only = request.method.eq_ignore_ascii_case("HEAD");
+        match self.exchange(&bytes, head_only) {
+            Ok(response) => Ok(response),
+            Err(Failure::Connect(reason)) => Err(TargetError::Unreachable { url, reason }),
+            Err(Failure::Exchange(reason)) => Err(TargetError::Transport { url, reason }),
+            Err(Failure::Closed) => Err(TargetError::Transport {
+                url,
+                reason: "the connection was closed before an answer arrived".to_string(),
+            }),
+            Err(Failure::TooLarge) => Err(TargetError::Transport {
                 url,
                 reason: format!(
                     "the answer is larger than {} bytes",
                     Self::MAX_RESPONSE_BYTES
                 ),
             }),
-            Some(None) => Err(TargetError::Timeout {
+            Err(Failure::Timeout) => Err(TargetError::Timeout {
                 url,
                 millis: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
-            }),
-            None => Err(TargetError::Transport {
-                url,
-                reason: "the client task stopped before answering".to_string(),
             }),
         }
     }
@@ -287,7 +691,6 @@ mod tests {
     fn unusable_urls_are_refused_with_a_reason() {
         let reason = |url: &str| match HttpTarget::new(url) {
             Err(HttpTargetError::InvalidUrl { reason, .. }) => reason,
-            Err(other) => panic!("unexpected error for {url}: {other}"),
             Ok(_) => panic!("{url} was accepted"),
         };
         assert!(reason("https://example.test").contains("https is not supported"));

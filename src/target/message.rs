@@ -5,6 +5,7 @@
 //! Not for: parsing or judging. Generators build requests, targets answer them, checks judge
 //! the answers.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::{Deserialize, Serialize};
 
 /// One HTTP request as confuzz sends it.
@@ -175,7 +176,6 @@ impl Response {
 
 /// RFC 3986 percent-encoding: everything but `A-Z a-z 0-9 - . _ ~` is escaped.
 pub fn percent_encode(s: &str) -> String {
-    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
     const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'.')
@@ -244,6 +244,44 @@ mod body_text {
                 .map_err(serde::de::Error::custom),
         }
     }
+}
+
+/// Bytes that stay literal in a path: RFC 3986 `pchar` and `/`, minus `%`, which is always
+/// escaped so that a decoded path survives the round trip.
+const PATH_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@')
+    .remove(b'/');
+
+/// The request's path and query as they go on the wire (the HTTP target and `curl`
+/// reproducers alike), after `base_path` (which is used
+/// as given: it comes from a URL and is already encoded).
+pub fn path_and_query(request: &Request, base_path: &str) -> String {
+    let mut out = String::from(base_path);
+    if !request.path.starts_with('/') {
+        out.push('/');
+    }
+    out.extend(utf8_percent_encode(&request.path, PATH_ESCAPE));
+    if !request.query.is_empty() {
+        out.push('?');
+        out.push_str(&encode_form(&request.query));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,14 +1,20 @@
 //! The main type here is the [`Target`] trait: the one seam between the engine and whatever
 //! answers its requests. The embedded reference, a plain closure, a `tower::Service` and a
 //! remote URL (`HttpTarget`, with the `http` feature) are implementations of it; nothing
-//! upstream knows which one it talks to. [`RateLimited`] wraps any of them to cap the rate.
+//! upstream knows which one it talks to. Transport policy is layers around any of them:
+//! [`RateLimited`] caps the rate, [`Retry`] retries "not now" answers, [`Cutoff`] stops a run at
+//! its deadline or on a signal.
 //!
 //! Not for: judging answers (that is `check`) or deciding what to send (that is `generate`).
 
+mod clock;
+mod cutoff;
+mod hooks;
 #[cfg(feature = "http")]
 mod http;
 mod message;
 mod rate;
+mod retry;
 #[cfg(feature = "http")]
 pub(crate) mod runtime;
 #[cfg(feature = "http")]
@@ -20,8 +26,12 @@ pub(crate) mod wire;
 pub use self::http::{HttpTarget, HttpTargetError};
 #[cfg(feature = "http")]
 pub use self::tower::TowerTarget;
-pub use message::{decode_form, encode_form, percent_encode, Request, Response};
+pub use clock::Clock;
+pub use cutoff::{Cutoff, StopHandle};
+pub use hooks::{CAPABILITIES_PATH, FAULT_HEADER, MAX_BODY_BYTES};
+pub use message::{decode_form, encode_form, path_and_query, percent_encode, Request, Response};
 pub use rate::RateLimited;
+pub use retry::{retry_after, Retry, RetryCounts, RetryPolicy, RetrySummary, RETRIED_STATUSES};
 
 use std::fmt;
 
@@ -33,11 +43,30 @@ pub enum TargetError {
     #[error("cannot reach {url}: {reason}")]
     Unreachable { url: String, reason: String },
     /// The target did not answer within the per-request timeout.
-    #[error("no answer from {url} within {millis} ms")]
+    #[error("no answer within {millis} ms (from {url})")]
     Timeout { url: String, millis: u64 },
-    /// Anything else the transport reports.
-    #[error("transport error talking to {url}: {reason}")]
+    /// Anything else the transport reports (an answer that is not HTTP, cut short, too large).
+    #[error("{reason} (from {url})")]
     Transport { url: String, reason: String },
+    /// The harness could not put the request on the wire (a value no HTTP request can carry):
+    /// the harness's own inability, not the target's.
+    #[error("cannot send the request to {url}: {reason}")]
+    Unsendable { url: String, reason: String },
+    /// The run was stopped (its deadline passed, or it was interrupted) before this request.
+    #[error("not sent: {reason}")]
+    Stopped { reason: String },
+}
+
+impl TargetError {
+    /// Whether the target failed to give a usable answer (it timed out, or what came back was
+    /// not a whole HTTP answer): the check that sent the request fails. Unreachable targets,
+    /// unsendable requests and stopped runs are not the check's verdict.
+    pub fn is_no_usable_answer(&self) -> bool {
+        matches!(
+            self,
+            TargetError::Timeout { .. } | TargetError::Transport { .. }
+        )
+    }
 }
 
 /// Something that answers requests.
@@ -81,6 +110,17 @@ where
 
     fn describe(&self) -> String {
         self.name.clone()
+    }
+}
+
+/// A reference to a target is a target, so layers can wrap a borrowed one.
+impl<T: Target + ?Sized> Target for &T {
+    fn send(&self, request: &Request) -> Result<Response, TargetError> {
+        (**self).send(request)
+    }
+
+    fn describe(&self) -> String {
+        (**self).describe()
     }
 }
 

@@ -133,9 +133,9 @@ where
         let uri = wire::path_and_query(request, "");
         let url = format!("{}{}", self.name, uri);
         let mut http_request =
-            wire::to_http_request(request, &uri).map_err(|reason| TargetError::Transport {
+            wire::to_http_request(request, &uri).map_err(|reason| TargetError::Unsendable {
                 url: url.clone(),
-                reason: format!("cannot send the request: {reason}"),
+                reason,
             })?;
         if !request.body.is_empty() {
             http_request

@@ -21,51 +21,11 @@ use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, TRANSFER_ENCODING};
 use http::{Method, StatusCode, Uri};
 use http_body::Body;
 use http_body_util::{BodyExt, Full};
-use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::percent_decode_str;
 
-use super::{decode_form, percent_encode, Request, Response};
+use super::{decode_form, Request, Response};
 
-/// Bytes that stay literal in a path: RFC 3986 `pchar` and `/`, minus `%`, which is always
-/// escaped so that a decoded path survives the round trip.
-const PATH_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'!')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')')
-    .remove(b'*')
-    .remove(b'+')
-    .remove(b',')
-    .remove(b';')
-    .remove(b'=')
-    .remove(b':')
-    .remove(b'@')
-    .remove(b'/');
-
-/// The request's path and query as they go on the wire, after `base_path` (which is used
-/// as given: it comes from a URL and is already encoded).
-pub(crate) fn path_and_query(request: &Request, base_path: &str) -> String {
-    let mut out = String::from(base_path);
-    if !request.path.starts_with('/') {
-        out.push('/');
-    }
-    out.extend(utf8_percent_encode(&request.path, PATH_ESCAPE));
-    if !request.query.is_empty() {
-        out.push('?');
-        let pairs: Vec<String> = request
-            .query
-            .iter()
-            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
-            .collect();
-        out.push_str(&pairs.join("&"));
-    }
-    out
-}
+pub(crate) use super::message::path_and_query;
 
 /// Builds an `http::Request` for `uri` from the request's method, headers and body.
 ///

@@ -6,9 +6,10 @@
 // Each test binary uses its own part of this module.
 #![allow(dead_code)]
 
+use confuzz::check::CheckResult;
 use confuzz::check::Mismatch;
 use confuzz::reference::{Config, Reference};
-use confuzz::run::{run, PositiveResult, RowResult, RowVerdict, RunOptions, RunReport};
+use confuzz::run::{run, RowVerdict, RunOptions, RunReport};
 use confuzz::spec::{ErrorRow, SpecSet, VendorSpec};
 use confuzz::{FnTarget, Request, Response, Target};
 use serde_json::{Map, Value};
@@ -164,25 +165,23 @@ pub fn run_rows(target: &dyn Target, rows: &[&str], strict: bool) -> RunReport {
 }
 
 /// The result of one row.
-pub fn row<'a>(report: &'a RunReport, id: &str) -> &'a RowResult {
+pub fn row<'a>(report: &'a RunReport, id: &str) -> &'a CheckResult {
     report
-        .rows
-        .iter()
+        .of_kind(confuzz::check::CheckKind::Row)
         .find(|r| r.id == id)
         .unwrap_or_else(|| panic!("row {id} is not in the report"))
 }
 
 /// The result of one valid-request check.
-pub fn positive<'a>(report: &'a RunReport, endpoint: &str) -> &'a PositiveResult {
+pub fn positive<'a>(report: &'a RunReport, endpoint: &str) -> &'a CheckResult {
     report
-        .positive
-        .iter()
-        .find(|p| p.endpoint == endpoint)
+        .of_kind(confuzz::check::CheckKind::Valid)
+        .find(|p| p.endpoint.as_deref() == Some(endpoint))
         .unwrap_or_else(|| panic!("endpoint {endpoint} is not in the report"))
 }
 
 /// The row's only failing or warning reading: asserts its verdict and returns its mismatches.
-pub fn mismatches(result: &RowResult, verdict: RowVerdict) -> &[Mismatch] {
+pub fn mismatches(result: &CheckResult, verdict: RowVerdict) -> &[Mismatch] {
     assert_eq!(
         result.verdict, verdict,
         "{}: {:?} ({:?})",
@@ -199,12 +198,12 @@ pub fn mismatches(result: &RowResult, verdict: RowVerdict) -> &[Mismatch] {
 pub fn mismatch<'a>(mismatches: &'a [Mismatch], what: &str) -> &'a Mismatch {
     mismatches
         .iter()
-        .find(|m| m.what == what)
+        .find(|m| m.what.to_string() == what)
         .unwrap_or_else(|| panic!("no `{what}` mismatch in {mismatches:#?}"))
 }
 
 /// Asserts a row passed and returns which readings its answers matched.
-pub fn assert_passed(result: &RowResult) {
+pub fn assert_passed(result: &CheckResult) {
     assert_eq!(
         result.verdict,
         RowVerdict::Passed,
@@ -213,7 +212,7 @@ pub fn assert_passed(result: &RowResult) {
         result.reason,
         result.evidence
     );
-    assert!(result.cases > 0, "{} ran no case", result.id);
+    assert!(result.count > 0, "{} ran no case", result.id);
 }
 
 /// The embedded reference behind a function that may rewrite each answer.

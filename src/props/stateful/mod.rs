@@ -1,5 +1,5 @@
 //! The `stateful` property: random sequences of API calls against a model of each resource a
-//! spec declares under `models`. The main function is [`check`]: one [`PropertyResult`] per
+//! spec declares under `models`. The main function is [`check`]: one [`CheckResult`] per
 //! vendor with a model (`<vendor>.stateful.sequences`).
 //!
 //! A model says how a record is created (and which variables name it), how it is read,
@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::check::Oracle;
 use crate::generate::Pool;
-use crate::props::PropertyResult;
+use crate::props::CheckResult;
 use crate::report::run::Redactor;
 use crate::run::{case_prefix, prefix_for, RowVerdict, RunOptions};
 use crate::spec::SpecSet;
@@ -47,7 +47,16 @@ pub const PROPERTY: &str = "stateful";
 
 /// The id of the property for one vendor.
 pub fn property_id(vendor: &str) -> String {
-    format!("{vendor}.{PROPERTY}.sequences")
+    crate::check::result::property_id(vendor, PROPERTY, "sequences")
+}
+
+/// The id of the stateful result of one vendor, when its spec declares models.
+pub fn subjects(spec: &crate::spec::VendorSpec) -> Vec<String> {
+    if spec.models.is_empty() {
+        Vec::new()
+    } else {
+        vec![property_id(&spec.vendor.id)]
+    }
 }
 
 /// Runs random call sequences against `target` for every vendor of `specs` that declares a
@@ -57,7 +66,7 @@ pub fn check(
     target: &dyn Target,
     fixtures: &Map<String, Value>,
     options: &RunOptions,
-) -> Vec<PropertyResult> {
+) -> Vec<CheckResult> {
     let oracle = Oracle::new(specs);
     let redactor = Redactor::new(specs, fixtures);
     specs
@@ -74,7 +83,7 @@ pub fn check(
                 fixtures,
                 pool: Pool::new(fixtures),
                 options,
-                now: options.now.unwrap_or_else(chrono::Utc::now),
+                clock: options.clock_in_use(),
                 signing: Default::default(),
             };
             check_vendor(&context, &redactor)
@@ -87,7 +96,7 @@ pub fn check(
 pub fn check_spec(
     run: &crate::props::Context<'_>,
     spec: &crate::spec::VendorSpec,
-) -> Vec<PropertyResult> {
+) -> Vec<CheckResult> {
     if spec.models.is_empty() || !run.selected(spec, &property_id(&spec.vendor.id)) {
         return Vec::new();
     }
@@ -99,7 +108,7 @@ pub fn check_spec(
         fixtures: run.fixtures,
         pool: Pool::new(run.fixtures),
         options: run.options,
-        now: run.now,
+        clock: run.clock.clone(),
         signing: run.signing.clone(),
     };
     vec![check_vendor(&context, &redactor)]
@@ -122,7 +131,7 @@ fn rng_for(seed: u64, vendor: &str) -> proptest::test_runner::TestRng {
     proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &bytes)
 }
 
-fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
+fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> CheckResult {
     let spec = context.spec;
     let options = context.options;
     let id = property_id(&spec.vendor.id);
@@ -209,7 +218,7 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
     );
     // The numbered `curl` lines are the evidence itself (each followed by the call and its
     // answer), so the result's exchanges stay empty.
-    let mut out = PropertyResult::new(&spec.vendor.id, PROPERTY, "sequences", title);
+    let mut out = CheckResult::property(&spec.vendor.id, PROPERTY, "sequences", title);
     match result {
         Err(TestError::Fail(_, (_, minimal, _))) => {
             // Re-run the minimal sequence: it must fail the same way again, or the report
@@ -230,7 +239,7 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
             match played {
                 Some(played) => {
                     out.reason = Some(played.reason());
-                    out.evidence = played.evidence(&options.url_base, redactor);
+                    out.steps = played.evidence(&options.url_base, redactor);
                 }
                 None => out.reason = Some("a sequence failed but its calls were lost".into()),
             }
@@ -238,19 +247,21 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> PropertyResult {
         Err(TestError::Abort(why)) => {
             out.verdict = RowVerdict::Untested;
             out.reason = Some(format!("aborted: {why}"));
+            out.cause = Some(crate::check::result::Cause::Harness);
         }
         Ok(()) => {
             if let Some(reason) = untested.into_inner().ok().flatten() {
                 out.verdict = RowVerdict::Untested;
                 out.reason = Some(reason);
+                out.cause = Some(crate::check::result::Cause::Target);
             } else if let Some(played) = warned.into_inner().ok().flatten() {
                 out.verdict = RowVerdict::Warned;
                 out.reason = played.warning.clone();
-                out.evidence = played.evidence(&options.url_base, redactor);
+                out.steps = played.evidence(&options.url_base, redactor);
             }
         }
     }
-    out.requests = requests.load(Ordering::Relaxed);
+    out.count = requests.load(Ordering::Relaxed);
     let kinds = played_kinds.into_inner().unwrap_or_default();
     if !kinds.is_empty() {
         out.notes.push(format!(

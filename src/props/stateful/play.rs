@@ -27,7 +27,7 @@ pub(super) struct Context<'a> {
     pub fixtures: &'a Map<String, Value>,
     pub pool: Pool,
     pub options: &'a RunOptions,
-    pub now: chrono::DateTime<chrono::Utc>,
+    pub clock: crate::target::Clock,
     /// The OAuth 1.0a convention of each vendor's target (see `run::signing`).
     pub signing: BTreeMap<String, crate::auth::oauth1::Convention>,
 }
@@ -167,7 +167,7 @@ pub(super) fn play(
         url_base: &cx.options.url_base,
         host: cx.options.host.as_deref(),
         faults: cx.options.faults.as_deref(),
-        now: cx.now,
+        clock: cx.clock.clone(),
         signing: &cx.signing,
     };
     let models = &cx.spec.models;

@@ -89,7 +89,7 @@ pub fn create(
     };
     let materials = read_materials(&body, &work_type)?;
 
-    if !state.courses.contains_key(course_id) {
+    if state.course(course_id).is_none() {
         return Err(errors::not_found());
     }
 

@@ -86,7 +86,7 @@ pub fn create(state: &mut State, ctx: &Ctx, request: &Request) -> Result<Value, 
         teachers: Vec::new(),
     };
     let answer = course.to_json();
-    state.courses.insert(id, course);
+    state.add_course(course);
     Ok(answer)
 }
 
@@ -180,7 +180,7 @@ pub fn patch(
     let body = body::object(request)?;
     let patch = CoursePatch::read(&mask, &body)?;
 
-    let course = state.courses.get(course_id).ok_or_else(errors::not_found)?;
+    let course = state.course(course_id).ok_or_else(errors::not_found)?;
     let from = course.state;
     let to = patch.state.unwrap_or(from);
     if !from.may_become(to) {
@@ -210,35 +210,35 @@ pub fn patch(
         }
     };
 
-    let course = state
-        .courses
-        .get_mut(course_id)
-        .ok_or_else(errors::not_found)?;
-    if let Some(name) = patch.name {
-        course.name = name;
-    }
-    if let Some(section) = patch.section {
-        course.section = section;
-    }
-    if let Some(heading) = patch.description_heading {
-        course.description_heading = heading;
-    }
-    if let Some(description) = patch.description {
-        course.description = description;
-    }
-    if let Some(room) = patch.room {
-        course.room = room;
-    }
-    course.state = to;
-    if let Some(owner_id) = new_owner {
-        if owner_id != course.owner_id {
-            course.teachers.retain(|t| t != &owner_id);
-            let previous = std::mem::replace(&mut course.owner_id, owner_id);
-            course.teachers.push(previous);
-        }
-    }
-    course.update_time = state::now();
-    Ok(course.to_json())
+    state
+        .update_course(course_id, |course| {
+            if let Some(name) = patch.name {
+                course.name = name;
+            }
+            if let Some(section) = patch.section {
+                course.section = section;
+            }
+            if let Some(heading) = patch.description_heading {
+                course.description_heading = heading;
+            }
+            if let Some(description) = patch.description {
+                course.description = description;
+            }
+            if let Some(room) = patch.room {
+                course.room = room;
+            }
+            course.state = to;
+            if let Some(owner_id) = new_owner {
+                if owner_id != course.owner_id {
+                    course.teachers.retain(|t| t != &owner_id);
+                    let previous = std::mem::replace(&mut course.owner_id, owner_id);
+                    course.teachers.push(previous);
+                }
+            }
+            course.update_time = state::now();
+            course.to_json()
+        })
+        .ok_or_else(errors::not_found)
 }
 
 /// The fields of the required `updateMask` query parameter (comma separated).

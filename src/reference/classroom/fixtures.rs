@@ -185,7 +185,7 @@ pub fn drive_files() -> Vec<DriveFile> {
     ]
 }
 
-/// The fixture document: every `classroom.*` name of the contract, with the limits in force.
+/// The fixture document: every `classroom.*` name of the spec, with the limits in force.
 pub fn fixtures(limits: &Limits) -> Map<String, Value> {
     let mut map = Map::new();
     map.insert("classroom.token".into(), json!(ADMIN_TOKEN));

@@ -95,7 +95,7 @@ pub fn create(state: &mut State, ctx: &Ctx, request: &Request) -> Result<Value, 
         return Err(error);
     }
     if let Some(course_id) = &course_id {
-        if !state.courses.contains_key(course_id) {
+        if state.course(course_id).is_none() {
             return Err(errors::not_found());
         }
     }
@@ -112,7 +112,7 @@ pub fn create(state: &mut State, ctx: &Ctx, request: &Request) -> Result<Value, 
         "cloudPubsubTopic": {"topicName": topic_name},
         "expiryTime": state::days_from_now(7),
     });
-    state.registrations.push(registration.clone());
+    state.add_registration(registration.clone());
     Ok(registration)
 }
 

@@ -82,7 +82,7 @@ fn add(
     };
 
     let limits = ctx.limits;
-    let course = state.courses.get(course_id).ok_or_else(errors::not_found)?;
+    let course = state.course(course_id).ok_or_else(errors::not_found)?;
     let user = state
         .user(ctx.resolve_me(&user_ref))
         .ok_or_else(errors::not_found)?;
@@ -138,14 +138,12 @@ fn add(
         ));
     }
 
-    let course = state
-        .courses
-        .get_mut(course_id)
+    state
+        .update_course(course_id, |course| match role {
+            Role::Student => course.students.push(user_id.clone()),
+            Role::Teacher => course.teachers.push(user_id.clone()),
+        })
         .ok_or_else(errors::not_found)?;
-    match role {
-        Role::Student => course.students.push(user_id.clone()),
-        Role::Teacher => course.teachers.push(user_id.clone()),
-    }
     if is_join {
         *state.joins.entry(user_id.clone()).or_insert(0) += 1;
     }
@@ -166,20 +164,20 @@ pub fn remove_teacher(
     user_ref: &str,
 ) -> Result<Value, ApiError> {
     let user_id = state.user(ctx.resolve_me(user_ref)).map(|u| u.id.clone());
-    let course = state
-        .courses
-        .get_mut(course_id)
-        .ok_or_else(errors::not_found)?;
+    let course = state.course(course_id).ok_or_else(errors::not_found)?;
     let user_id = user_id.ok_or_else(errors::not_found)?;
     if course.owner_id == user_id {
         return Err(errors::failed_precondition(
             "@CannotRemoveCourseOwner The primary teacher of the course cannot be removed.",
         ));
     }
-    let before = course.teachers.len();
-    course.teachers.retain(|t| t != &user_id);
-    if course.teachers.len() == before {
+    if !course.teachers.contains(&user_id) {
         return Err(errors::not_found());
     }
+    state
+        .update_course(course_id, |course| {
+            course.teachers.retain(|t| t != &user_id)
+        })
+        .ok_or_else(errors::not_found)?;
     Ok(json!({}))
 }

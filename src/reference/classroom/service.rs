@@ -110,7 +110,7 @@ impl Classroom {
         Classroom {
             config: config.clone(),
             limits: Limits::from_config(config),
-            state: Mutex::new(State::new()),
+            state: Mutex::new(State::new(config.retain)),
         }
     }
 
@@ -197,7 +197,7 @@ fn authenticate(request: &Request) -> Result<Principal, ApiError> {
 /// Counts one request against the token's per-minute quota.
 ///
 /// Only the low-quota token has a quota small enough to matter; the others are not limited.
-/// The window opens at the token's first request and, as the contract decides, does not roll
+/// The window opens at the token's first request and, as the spec decides, does not roll
 /// over while the instance lives: once the quota is spent every further request of that token
 /// is refused, so a limit check gives the same answer however slowly it runs.
 fn spend_quota(state: &mut State, principal: &Principal, limit: u64) -> Result<(), ApiError> {

@@ -6,7 +6,7 @@
 //!
 //! Not for: request parsing or error answers.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -101,6 +101,12 @@ impl Course {
         self.students.iter().any(|u| u == user_id) || self.teachers.iter().any(|u| u == user_id)
     }
 
+    /// Every membership of the course (a user listed twice counts twice, as `is_member`
+    /// would find it in either list).
+    fn members(&self) -> impl Iterator<Item = &String> {
+        self.students.iter().chain(&self.teachers)
+    }
+
     /// The Course resource.
     pub fn to_json(&self) -> Value {
         let mut course = serde_json::Map::new();
@@ -140,15 +146,24 @@ impl Course {
 }
 
 /// Everything the reference remembers.
+///
+/// Courses change only through [`State::add_course`] and [`State::update_course`], which keep
+/// the membership counts of the courses-per-user limit in step. At most `retain` courses are
+/// kept (the oldest is forgotten with its course work), and as many registrations.
 #[derive(Debug)]
 pub struct State {
     users: Vec<UserProfile>,
     drive: Vec<DriveFile>,
-    pub courses: BTreeMap<String, Course>,
+    courses: BTreeMap<String, Course>,
+    /// Course ids, oldest first: which course is forgotten when one more would pass `retain`.
+    created: VecDeque<String>,
+    /// Memberships (student or non-owner teacher) per user id, over every kept course.
+    memberships: HashMap<String, u64>,
+    retain: usize,
     /// Course work per course id (the created resources, as answered).
     pub course_work: BTreeMap<String, Vec<Value>>,
     /// Push-notification registrations, as answered.
-    pub registrations: Vec<Value>,
+    registrations: VecDeque<Value>,
     /// Successful self-joins per user. The day never rolls over while the instance lives.
     pub joins: HashMap<String, u64>,
     /// Requests counted against the per-minute quota, per token.
@@ -156,21 +171,19 @@ pub struct State {
     serial: u64,
 }
 
-impl Default for State {
-    fn default() -> Self {
-        State::new()
-    }
-}
-
 impl State {
-    /// The built-in world: the directory and Drive of [`fixtures`], no courses yet.
-    pub fn new() -> Self {
+    /// The built-in world: the directory and Drive of [`fixtures`], no courses yet; at most
+    /// `retain` courses and registrations are kept.
+    pub fn new(retain: usize) -> Self {
         State {
             users: fixtures::directory(),
             drive: fixtures::drive_files(),
             courses: BTreeMap::new(),
+            created: VecDeque::new(),
+            memberships: HashMap::new(),
+            retain: retain.max(1),
             course_work: BTreeMap::new(),
-            registrations: Vec::new(),
+            registrations: VecDeque::new(),
             joins: HashMap::new(),
             quota_used: HashMap::new(),
             serial: 0,
@@ -202,10 +215,68 @@ impl State {
 
     /// How many courses the user is a member of (student or teacher; ownership not counted).
     pub fn memberships(&self, user_id: &str) -> u64 {
-        self.courses
-            .values()
-            .filter(|c| c.is_member(user_id))
-            .count() as u64
+        self.memberships.get(user_id).copied().unwrap_or(0)
+    }
+
+    /// The course with that id.
+    pub fn course(&self, id: &str) -> Option<&Course> {
+        self.courses.get(id)
+    }
+
+    fn count_members(&mut self, course: &Course, up: bool) {
+        for user in course.members() {
+            let count = self.memberships.entry(user.clone()).or_insert(0);
+            *count = if up {
+                *count + 1
+            } else {
+                count.saturating_sub(1)
+            };
+            if *count == 0 {
+                self.memberships.remove(user);
+            }
+        }
+    }
+
+    /// Stores a new course; past `retain` courses the oldest is forgotten with its course
+    /// work.
+    pub fn add_course(&mut self, course: Course) {
+        self.count_members(&course, true);
+        self.created.push_back(course.id.clone());
+        if let Some(old) = self.courses.insert(course.id.clone(), course) {
+            self.count_members(&old, false);
+        }
+        while self.created.len() > self.retain {
+            let Some(oldest) = self.created.pop_front() else {
+                break;
+            };
+            if let Some(old) = self.courses.remove(&oldest) {
+                self.count_members(&old, false);
+            }
+            self.course_work.remove(&oldest);
+        }
+    }
+
+    /// Changes the course with that id (its roster included); the membership counts follow.
+    /// `None` when there is no such course.
+    pub fn update_course<R>(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&mut Course) -> R,
+    ) -> Option<R> {
+        let mut course = self.courses.remove(id)?;
+        self.count_members(&course, false);
+        let out = change(&mut course);
+        self.count_members(&course, true);
+        self.courses.insert(id.to_string(), course);
+        Some(out)
+    }
+
+    /// Stores a registration; past `retain` the oldest is forgotten.
+    pub fn add_registration(&mut self, registration: Value) {
+        self.registrations.push_back(registration);
+        while self.registrations.len() > self.retain {
+            self.registrations.pop_front();
+        }
     }
 
     /// How many courses the user joined by themselves.

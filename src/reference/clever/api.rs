@@ -3,7 +3,7 @@
 //! request:
 //!
 //! 1. routing: an unknown path answers 404; a known path with a method it does not support
-//!    answers 405 with an empty body, before authentication [doc: seed, contract §6];
+//!    answers 405 with an empty body, before authentication [doc: seed; spec decision];
 //! 2. authentication: no `Authorization` header answers 401 `No authorization provided`, any
 //!    other token than the district-app token answers 403 `Could not authorize token` [doc];
 //! 3. path: an unknown section answers 404 `Section not found` (undocumented), an
@@ -120,7 +120,7 @@ impl CleverReference {
     pub fn new(config: &Config) -> Self {
         CleverReference {
             config: config.clone(),
-            store: Mutex::new(Store::new()),
+            store: Mutex::new(Store::new(config.retain)),
         }
     }
 
@@ -150,7 +150,7 @@ fn body_error(config: &Config, error: BodyError) -> Response {
         BodyError::Empty => message(400, "request body is required, but was empty"),
         // The invalid string escape is documented with a plain-text body, Go's error as is
         // (the seed capitalises it; this is Go's own lowercase text, matched
-        // case-insensitively per the contract).
+        // case-insensitively, as the spec decides).
         BodyError::Syntax(e)
             if e.context == "in string escape code"
                 && !config.mutant_is("clever.invalid-escape-json") =>
@@ -405,7 +405,7 @@ impl CleverReference {
             Ok(body) => body,
             Err(e) => return body_error(&self.config, e),
         };
-        // Exactly the missing ones, in the order title, description, due_date [contract §5].
+        // Exactly the missing ones, in the order title, description, due_date [spec decision].
         let mut missing = body.missing_required();
         if self.config.mutant_is("clever.missing-fields-reversed") {
             missing.reverse();
@@ -454,7 +454,7 @@ impl CleverReference {
             last_modified: now,
         };
         let answer = assignment.to_json();
-        store.assignments.insert(
+        store.add_assignment(
             id,
             AssignmentRecord {
                 assignment,
@@ -510,7 +510,7 @@ impl CleverReference {
             return body_error(&self.config, e);
         }
         // An impossible day answers `parsing time "<due_date>": day out of range` [doc]. The
-        // contract accepts either row for a well-formed past date; this answers "due_date must
+        // spec accepts either row for a well-formed past date; this answers "due_date must
         // be in the future", the row whose text says so.
         let due = match body
             .due_date

@@ -6,7 +6,7 @@
 //! and does every check-and-change under one lock.
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -29,7 +29,7 @@ pub const SECOND_STUDENT_ID: &str = "5f8a2b3c4d5e6f7a8b9c0d3c";
 /// (`clever.unenrolled_student_id`).
 pub const UNENROLLED_STUDENT_ID: &str = "5f8a2b3c4d5e6f7a8b9c0d4d";
 
-/// The built-in fixtures, by their contract names.
+/// The built-in fixtures, by their spec names.
 pub fn fixtures() -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("clever.token".into(), json!(TOKEN));
@@ -84,12 +84,15 @@ pub struct Store {
     pub assignments: BTreeMap<String, AssignmentRecord>,
     /// Deleted assignments, kept only by the `clever.deleted-revived-by-patch` mutant.
     pub deleted: BTreeMap<String, AssignmentRecord>,
+    /// Assignment ids in creation order: past `retain` of them, the oldest is forgotten.
+    created: VecDeque<String>,
+    retain: usize,
     ids_issued: u64,
 }
 
 impl Store {
-    /// The built-in district.
-    pub fn new() -> Self {
+    /// The built-in district; at most `retain` created assignments are kept.
+    pub fn new(retain: usize) -> Self {
         let section = Section {
             student_ids: [STUDENT_ID.to_string(), SECOND_STUDENT_ID.to_string()].into(),
         };
@@ -98,7 +101,23 @@ impl Store {
             teachers: [TEACHER_ID.to_string()].into(),
             assignments: BTreeMap::new(),
             deleted: BTreeMap::new(),
+            created: VecDeque::new(),
+            retain: retain.max(1),
             ids_issued: 0,
+        }
+    }
+
+    /// Stores a new assignment; past `retain` created ones the oldest is forgotten (deleted
+    /// or not).
+    pub fn add_assignment(&mut self, id: String, record: AssignmentRecord) {
+        self.created.push_back(id.clone());
+        self.assignments.insert(id, record);
+        while self.created.len() > self.retain {
+            let Some(oldest) = self.created.pop_front() else {
+                break;
+            };
+            self.assignments.remove(&oldest);
+            self.deleted.remove(&oldest);
         }
     }
 
@@ -162,7 +181,7 @@ mod tests {
 
     #[test]
     fn generated_ids_are_distinct_v4_uuids() {
-        let mut store = Store::new();
+        let mut store = Store::new(4);
         let ids: BTreeSet<String> = (0..1000).map(|_| store.new_assignment_id()).collect();
         assert_eq!(ids.len(), 1000);
         for id in &ids {

@@ -30,7 +30,7 @@ const SHARED_FIELDS: [&str; 4] = ["schoolID", "courseID", "addCode", "mappingID"
 pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> Outcome {
     let session = check_session(body, context, store, &[])?;
     let record = session.to_json();
-    store.sessions.push(session);
+    store.add_session(session);
     Ok(data(201, record))
 }
 
@@ -60,7 +60,9 @@ pub(super) fn create_bulk(body: &Body, context: &Context<'_>, store: &mut Store)
         batch.push(session);
     }
     let records: Vec<Value> = batch.iter().map(Session::to_json).collect();
-    store.sessions.extend(batch);
+    for session in batch {
+        store.add_session(session);
+    }
     Ok(data(201, Value::Array(records)))
 }
 
@@ -83,7 +85,7 @@ pub(super) fn delete(body: &Body, context: &Context<'_>, store: &mut Store) -> O
         .config
         .mutant_is("coursekey.attendance-delete-not-persisted")
     {
-        let kept = store.sessions.get(found[0]).map(|s| s.to_json());
+        let kept = store.session_at(found[0]).map(|s| s.to_json());
         return Ok(data(200, kept.unwrap_or(Value::Null)));
     }
     let removed = remove(store, &found);
@@ -108,9 +110,9 @@ pub(super) fn delete_bulk(body: &Body, context: &Context<'_>, store: &mut Store)
     }
     check_mapping(body, context)?;
     let course = optional_course(body, context, store)?;
-    let mut doomed: Vec<usize> = Vec::new();
+    let mut doomed: Vec<u64> = Vec::new();
     for id in &ids {
-        let found: Vec<usize> = matching(store, id, course.as_ref(), context)
+        let found: Vec<u64> = matching(store, id, course.as_ref(), context)
             .into_iter()
             .filter(|i| !doomed.contains(i))
             .collect();
@@ -205,10 +207,8 @@ fn check_session(
     };
     let same_course = || {
         store
-            .sessions
-            .iter()
-            .chain(batch)
-            .filter(|s| s.course_id == session.course_id)
+            .sessions_of(&session.course_id)
+            .chain(batch.iter().filter(|s| s.course_id == session.course_id))
     };
     if same_course().any(|s| s.attendance_id == session.attendance_id) {
         return Err(ApiError::new(
@@ -274,19 +274,16 @@ fn optional_course(
     }
 }
 
-/// The stored sessions with that id: in the named course, or else in any course of a school
-/// the key is authorized for.
-fn matching(store: &Store, id: &str, course: Option<&Course>, context: &Context<'_>) -> Vec<usize> {
+/// The stored sessions with that id (their record numbers, oldest first): in the named course,
+/// or else in any course of a school the key is authorized for.
+fn matching(store: &Store, id: &str, course: Option<&Course>, context: &Context<'_>) -> Vec<u64> {
     store
-        .sessions
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.attendance_id == id)
+        .sessions_with_id(id)
         .filter(|(_, s)| match course {
             Some(course) => s.course_id == course.course_id,
             None => context.authorizes(&s.school_id),
         })
-        .map(|(i, _)| i)
+        .map(|(seq, _)| seq)
         .collect()
 }
 
@@ -294,17 +291,11 @@ fn attendance_does_not_exist(id: &str) -> ApiError {
     ApiError::new(400, Some(5), format!("AttendanceID {id} does not exist"))
 }
 
-/// Removes the sessions at those positions; returns them in store order.
-fn remove(store: &mut Store, positions: &[usize]) -> Vec<Value> {
-    let mut removed = Vec::new();
-    let mut index = 0;
-    store.sessions.retain(|session| {
-        let doomed = positions.contains(&index);
-        index += 1;
-        if doomed {
-            removed.push(session.to_json());
-        }
-        !doomed
-    });
-    removed
+/// Removes the sessions at those record numbers; returns them in store order.
+fn remove(store: &mut Store, seqs: &[u64]) -> Vec<Value> {
+    store
+        .remove_sessions(seqs)
+        .iter()
+        .map(Session::to_json)
+        .collect()
 }

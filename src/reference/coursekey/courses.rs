@@ -121,7 +121,7 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
         duration,
     };
     let record = course.to_json();
-    store.courses.push(course);
+    store.add_course(course);
     Ok(data(201, record))
 }
 
@@ -144,14 +144,12 @@ pub(super) fn update(body: &Body, context: &Context<'_>, store: &mut Store) -> O
     let school = check_school(&school_id, context)?;
 
     let by_id = body.text("courseID");
-    let found = store.courses.iter().position(|c| {
-        c.school_id == school_id
-            && match &by_id {
-                Some(id) => &c.course_id == id,
-                None => body.text("addCode").as_deref() == Some(c.add_code.as_str()),
-            }
-    });
-    let Some(stored) = found.and_then(|i| store.courses.get(i).cloned()) else {
+    let found = store.course_in_school(
+        &school_id,
+        by_id.as_deref(),
+        body.text("addCode").as_deref(),
+    );
+    let Some(stored) = found.and_then(|i| store.course_at(i).cloned()) else {
         return Err(ApiError::new(400, Some(10005), "Course does not exist."));
     };
 
@@ -192,22 +190,27 @@ pub(super) fn update(body: &Body, context: &Context<'_>, store: &mut Store) -> O
         (_, true) => Some(check_conversion(body, &strategy)?),
     };
 
-    let Some(course) = found.and_then(|i| store.courses.get_mut(i)) else {
+    let updated = found.and_then(|i| {
+        store.update_course(i, |course| {
+            course.name = body.text("name").unwrap_or_default();
+            course.add_code = add_code;
+            course.owner = owner;
+            course.admins = admins;
+            if let Some(setting) = setting {
+                course.attendance_name = Some(setting.name);
+                course.has_attendance_options = true;
+            }
+            course.conversion = conversion;
+            course.schedule = schedule;
+            course.days = days;
+            course.duration = duration;
+            course.to_json()
+        })
+    });
+    let Some(record) = updated else {
         return Err(ApiError::new(400, Some(10005), "Course does not exist."));
     };
-    course.name = body.text("name").unwrap_or_default();
-    course.add_code = add_code;
-    course.owner = owner;
-    course.admins = admins;
-    if let Some(setting) = setting {
-        course.attendance_name = Some(setting.name);
-        course.has_attendance_options = true;
-    }
-    course.conversion = conversion;
-    course.schedule = schedule;
-    course.days = days;
-    course.duration = duration;
-    Ok(data(200, course.to_json()))
+    Ok(data(200, record))
 }
 
 fn missing_required_parameter(missing: &[&str]) -> ApiError {
@@ -305,12 +308,7 @@ fn check_add_code(
             "AddCode must contain at least one non-numeric character.",
         ));
     }
-    let taken = store.courses.iter().any(|c| {
-        c.school_id == school_id
-            && c.add_code == code
-            && keep.is_none_or(|k| k.course_id != c.course_id)
-    });
-    if taken {
+    if store.add_code_taken(school_id, &code, keep.map(|k| k.course_id.as_str())) {
         return Err(ApiError::new(400, Some(10005), "addCode must be unique."));
     }
     Ok(code)
@@ -320,11 +318,7 @@ fn check_add_code(
 fn generated_add_code(school_id: &str, store: &mut Store) -> String {
     loop {
         let code = format!("CK{:06}", store.next_id());
-        if !store
-            .courses
-            .iter()
-            .any(|c| c.school_id == school_id && c.add_code == code)
-        {
+        if !store.add_code_taken(school_id, &code, None) {
             return code;
         }
     }

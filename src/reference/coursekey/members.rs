@@ -73,11 +73,7 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
         return Err(ApiError::new(400, Some(10005), "User does not exist."));
     };
     let user = user.id;
-    if store
-        .members
-        .iter()
-        .any(|m| m.user == user && m.course_id == course.course_id)
-    {
+    if store.is_enrolled(user, &course.course_id) {
         // Row "userID_courseID must be unique": its response line names userID_schoolID.
         return Err(ApiError::new(400, None, "userID_schoolID must be unique."));
     }
@@ -91,6 +87,6 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
         mapping_id,
     };
     let record = member.to_json();
-    store.members.push(member);
+    store.add_member(member);
     Ok(data(201, record))
 }

@@ -1,6 +1,6 @@
 //! The main type here is [`CourseKey`]: the reference implementation of the CourseKey
 //! rostering API (users, courses, course members, attendance sessions) as the CourseKey
-//! "API Integrations: Error Code Dictionary" and the contract describe it.
+//! "API Integrations: Error Code Dictionary" and the spec's decisions describe it.
 //!
 //! The files follow the request: `service` (routing, auth key, body, the store lock),
 //! then one module per record type, each in the vendor's processing order (`users`,

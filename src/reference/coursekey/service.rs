@@ -8,7 +8,8 @@
 //!
 //! Not for: the records' rules (the record modules) or the built-in world (`world`).
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
@@ -24,6 +25,75 @@ pub struct CourseKey {
     config: Config,
     directory: Directory,
     store: Mutex<Store>,
+    /// The `coursekey.racy-create` mutant's window between check and insert.
+    race: RaceWindow,
+}
+
+/// The window of the `coursekey.racy-create` mutant between a user create's checks and its
+/// insert. Creates that overlap meet in it: a create that passed its checks waits while
+/// another create is still checking, and until no create has arrived for [`RaceWindow::QUIET`];
+/// then every waiting create inserts. So creates sent together all pass the uniqueness checks
+/// however slowly each is scheduled once it has arrived, and a create alone pays the quiet
+/// time only.
+#[derive(Debug, Default)]
+struct RaceWindow {
+    state: Mutex<RaceState>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct RaceState {
+    /// Creates that arrived and have not finished their checks.
+    checking: usize,
+    /// When a create last arrived or finished its checks.
+    last_event: Option<Instant>,
+}
+
+impl RaceWindow {
+    /// How long the window stays open after the last create arrived at it.
+    const QUIET: Duration = Duration::from_millis(5);
+    /// The longest a create waits in all.
+    const MAX: Duration = Duration::from_secs(2);
+
+    fn state(&self) -> MutexGuard<'_, RaceState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A create arrives and starts its checks.
+    fn arrive(&self) {
+        let mut state = self.state();
+        state.checking += 1;
+        state.last_event = Some(Instant::now());
+        self.changed.notify_all();
+    }
+
+    /// A create finished its checks; one that passed them waits in the window.
+    fn checked(&self, passed: bool) {
+        let mut state = self.state();
+        state.checking = state.checking.saturating_sub(1);
+        state.last_event = Some(Instant::now());
+        self.changed.notify_all();
+        if !passed {
+            return;
+        }
+        let cap = Instant::now() + Self::MAX;
+        loop {
+            let now = Instant::now();
+            let quiet_until = state.last_event.unwrap_or(now) + Self::QUIET;
+            if now >= cap || (state.checking == 0 && now >= quiet_until) {
+                return;
+            }
+            let until = if state.checking > 0 {
+                cap
+            } else {
+                quiet_until.min(cap)
+            };
+            state = match self.changed.wait_timeout(state, until - now) {
+                Ok((state, _)) => state,
+                Err(e) => e.into_inner().0,
+            };
+        }
+    }
 }
 
 /// The deliberate deviations this reference can be started with (`Config::mutant`), each
@@ -163,7 +233,8 @@ impl CourseKey {
         CourseKey {
             config: config.clone(),
             directory: world::directory(),
-            store: Mutex::new(world::seed_store()),
+            store: Mutex::new(world::seed_store(config.retain)),
+            race: RaceWindow::default(),
         }
     }
 
@@ -174,17 +245,19 @@ impl CourseKey {
     }
 
     /// The `coursekey.racy-create` mutant's user create: the checks run on a copy of the
-    /// store, and the new user is inserted later without the lock held in between, so
-    /// concurrent identical creates all pass the uniqueness checks.
+    /// store, and the new user is inserted later without the lock held in between (the
+    /// [`RaceWindow`]), so concurrent identical creates all pass the uniqueness checks.
     fn racy_create(&self, body: &Body, context: &Context<'_>) -> Outcome {
+        self.race.arrive();
         let mut copy = self.store().clone();
-        let before = copy.users.len();
+        let before = copy.next_user_seq();
         let outcome = users::create(body, context, &mut copy);
+        self.race.checked(outcome.is_ok());
         if outcome.is_ok() {
-            // The window between check and insert, wide enough to be hit every time.
-            std::thread::sleep(std::time::Duration::from_millis(20));
             let mut store = self.store();
-            store.users.extend(copy.users.drain(before..));
+            for user in copy.users_since(before) {
+                store.add_user(user.clone());
+            }
         }
         outcome
     }
@@ -256,7 +329,7 @@ impl VendorReference for CourseKey {
             .and_then(bearer)
             .and_then(|key| self.directory.schools_of(key))
         else {
-            // Undocumented; the contract's assumed answer has no code and no info.
+            // Undocumented; the spec's assumed answer has no code and no info.
             return Response::json(401, &json!({"error": {"message": "Unauthorized"}}));
         };
         let body = match Body::parse(&request.body) {

@@ -87,11 +87,7 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
     }
     let user_id = body.text("userID");
     if let Some(sis) = &user_id {
-        let taken = store
-            .users
-            .iter()
-            .any(|u| u.school_id == school_id && u.user_id.as_deref() == Some(sis.as_str()));
-        if taken {
+        if store.user_in_school_by_sis(&school_id, sis).is_some() {
             return Err(ApiError::new(400, None, "userID_schoolID must be unique."));
         }
     }
@@ -116,7 +112,7 @@ pub(super) fn create(body: &Body, context: &Context<'_>, store: &mut Store) -> O
         is_teacher: flag(body.value("isTeacher")),
     };
     let record = user.to_json();
-    store.users.push(user);
+    store.add_user(user);
     if welcome_failed {
         // The create is not rolled back: the user stays although the request failed.
         return Err(ApiError::new(500, None, "template not found."));
@@ -149,14 +145,11 @@ pub(super) fn update(body: &Body, context: &Context<'_>, store: &mut Store) -> O
 
     let sis = body.text("userID");
     let email = body.text("email");
-    let found = store.users.iter().position(|u| {
-        u.school_id == school_id
-            && match (&sis, &email) {
-                (Some(sis), _) => u.user_id.as_deref() == Some(sis.as_str()),
-                (None, Some(email)) => u.email_is(email),
-                (None, None) => false,
-            }
-    });
+    let found = match (&sis, &email) {
+        (Some(sis), _) => store.user_in_school_by_sis(&school_id, sis),
+        (None, Some(email)) => store.user_in_school_by_email(&school_id, email),
+        (None, None) => None,
+    };
     let Some(index) = found else {
         if context
             .config
@@ -175,42 +168,40 @@ pub(super) fn update(body: &Body, context: &Context<'_>, store: &mut Store) -> O
                 "Validation isEmail on email failed.",
             ));
         }
-        let taken = store
-            .users
-            .iter()
-            .enumerate()
-            .any(|(i, u)| i != index && u.email_is(new_email));
-        if taken {
+        if store.email_taken(new_email, Some(index)) {
             return Err(ApiError::new(400, None, "Email must be unique"));
         }
     }
 
-    let Some(user) = store.users.get_mut(index) else {
+    let drops_email = context
+        .config
+        .mutant_is("coursekey.user-update-drops-email");
+    let updated = store.update_user(index, |user| {
+        if sis.is_some() {
+            if let Some(new_email) = email {
+                user.email = new_email;
+            } else if drops_email {
+                user.email = String::new();
+            }
+        }
+        if let Some(first) = body.text("firstName") {
+            user.first_name = first;
+        }
+        if let Some(last) = body.text("lastName") {
+            user.last_name = last;
+        }
+        if let Some(issued) = body.text("issuedID") {
+            user.issued_id = issued;
+        }
+        if body.value("isTeacher").is_some() {
+            user.is_teacher = flag(body.value("isTeacher"));
+        }
+        user.to_json()
+    });
+    let Some(record) = updated else {
         return Err(ApiError::new(400, Some(10009), "User not found."));
     };
-    if sis.is_some() {
-        if let Some(new_email) = email {
-            user.email = new_email;
-        } else if context
-            .config
-            .mutant_is("coursekey.user-update-drops-email")
-        {
-            user.email = String::new();
-        }
-    }
-    if let Some(first) = body.text("firstName") {
-        user.first_name = first;
-    }
-    if let Some(last) = body.text("lastName") {
-        user.last_name = last;
-    }
-    if let Some(issued) = body.text("issuedID") {
-        user.issued_id = issued;
-    }
-    if body.value("isTeacher").is_some() {
-        user.is_teacher = flag(body.value("isTeacher"));
-    }
-    Ok(data(200, user.to_json()))
+    Ok(data(200, record))
 }
 
 /// Steps shared by create and update: the auth key must be authorized for the body's school

@@ -1,5 +1,5 @@
 //! The built-in world of the CourseKey reference: the schools and auth keys, the users and
-//! courses that exist before any request, and the contract's fixture names for them.
+//! courses that exist before any request, and the spec's fixture names for them.
 //!
 //! Not for: records created through the API (`state::Store` holds those).
 
@@ -29,7 +29,7 @@ const TEACHER_EMAIL: &str = "m.alvarez@lakeside-college.edu";
 const STUDENT_EMAIL: &str = "j.nguyen@students.lakeside-college.edu";
 const FOREIGN_TEACHER_EMAIL: &str = "r.okafor@harborview-tech.edu";
 
-/// The fixtures by their contract names.
+/// The fixtures by their spec names.
 pub(super) fn fixtures() -> Map<String, Value> {
     let mut fixtures = Map::new();
     let mut put = |name: &str, value: &str| {
@@ -97,9 +97,10 @@ pub(super) fn directory() -> Directory {
     }
 }
 
-/// The users and courses that exist before any request.
-pub(super) fn seed_store() -> Store {
-    let mut store = Store::default();
+/// The users and courses that exist before any request (never forgotten), in a store that
+/// keeps at most `retain` created records of each kind.
+pub(super) fn seed_store(retain: usize) -> Store {
+    let mut store = Store::new(retain);
     // (school, SIS id, first name, last name, email, teacher)
     let users = [
         (
@@ -129,7 +130,7 @@ pub(super) fn seed_store() -> Store {
     ];
     for (school, sis, first, last, email, teacher) in users {
         let id = store.next_id();
-        store.users.push(User {
+        store.add_user(User {
             id,
             user_id: Some(sis.into()),
             school_id: school.into(),
@@ -155,7 +156,7 @@ pub(super) fn seed_store() -> Store {
             days: Some("Monday Wednesday Friday".into()),
             duration: Some(50),
         };
-    store.courses.push(course(
+    store.add_course(course(
         FOREIGN_COURSE_ID,
         FOREIGN_SCHOOL_ID,
         "Introduction to Biology",
@@ -163,7 +164,7 @@ pub(super) fn seed_store() -> Store {
         FOREIGN_TEACHER_EMAIL,
         true,
     ));
-    store.courses.push(course(
+    store.add_course(course(
         NO_OPTIONS_COURSE_ID,
         SCHOOL_ID,
         "Developmental English",
@@ -171,5 +172,6 @@ pub(super) fn seed_store() -> Store {
         TEACHER_EMAIL,
         false,
     ));
+    store.pin();
     store
 }

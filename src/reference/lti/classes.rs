@@ -6,7 +6,7 @@
 //! store's lock from the linkage lookup to the enrolment, so N racing first launches of one
 //! course create exactly one class.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{json, Value};
 
@@ -44,6 +44,10 @@ pub(super) enum EnrollmentRole {
 }
 
 /// Course linkages, classes and enrolments.
+///
+/// At most `retain` classes created by launches are kept (the oldest is forgotten with its
+/// linkage and enrolments), and as many enrolments created by launches; the built-in class and
+/// its instructor stay.
 #[derive(Debug)]
 pub(super) struct ClassStore {
     next_id: u64,
@@ -52,17 +56,25 @@ pub(super) struct ClassStore {
     classes: BTreeMap<String, Class>,
     /// (class id, lower-cased email) -> role.
     enrollments: BTreeMap<(String, String), EnrollmentRole>,
+    /// Classes and enrolments created by launches, oldest first.
+    created_classes: VecDeque<String>,
+    created_enrollments: VecDeque<(String, String)>,
+    retain: usize,
 }
 
 impl ClassStore {
     /// The store with the fixture course `LAUNCHED_COURSE_ID` already launched by
-    /// `INSTRUCTOR_EMAIL`.
-    pub fn built_in() -> Self {
+    /// `INSTRUCTOR_EMAIL`, keeping at most `retain` classes and enrolments that launches
+    /// create.
+    pub fn built_in(retain: usize) -> Self {
         let mut store = ClassStore {
             next_id: 1,
             linkages: BTreeMap::new(),
             classes: BTreeMap::new(),
             enrollments: BTreeMap::new(),
+            created_classes: VecDeque::new(),
+            created_enrollments: VecDeque::new(),
+            retain: retain.max(1),
         };
         let id = store.create_class(
             CONSUMER_KEY,
@@ -71,7 +83,36 @@ impl ClassStore {
             INSTRUCTOR_EMAIL,
         );
         store.get_or_create_enrollment(&id, INSTRUCTOR_EMAIL, EnrollmentRole::Instructor);
+        // The built-in records are never forgotten.
+        store.created_classes.clear();
+        store.created_enrollments.clear();
         store
+    }
+
+    /// Forgets the oldest created classes and enrolments past `retain`.
+    fn trim(&mut self) {
+        while self.created_classes.len() > self.retain {
+            let Some(id) = self.created_classes.pop_front() else {
+                break;
+            };
+            if let Some(class) = self.classes.remove(&id) {
+                self.linkages.remove(&(class.consumer_key, class.course_id));
+            }
+            let enrolled: Vec<(String, String)> = self
+                .enrollments
+                .range((id.clone(), String::new())..)
+                .take_while(|((class, _), _)| *class == id)
+                .map(|(key, _)| key.clone())
+                .collect();
+            for key in enrolled {
+                self.enrollments.remove(&key);
+            }
+        }
+        while self.created_enrollments.len() > self.retain {
+            if let Some(key) = self.created_enrollments.pop_front() {
+                self.enrollments.remove(&key);
+            }
+        }
     }
 
     /// The class linked to an LMS course, if an instructor has launched it.
@@ -106,6 +147,8 @@ impl ClassStore {
             (consumer_key.to_string(), course_id.to_string()),
             id.clone(),
         );
+        self.created_classes.push_back(id.clone());
+        self.trim();
         id
     }
 
@@ -116,10 +159,14 @@ impl ClassStore {
         email: &str,
         role: EnrollmentRole,
     ) -> EnrollmentRole {
-        *self
-            .enrollments
-            .entry((class_id.to_string(), email.to_lowercase()))
-            .or_insert(role)
+        let key = (class_id.to_string(), email.to_lowercase());
+        if let Some(existing) = self.enrollments.get(&key) {
+            return *existing;
+        }
+        self.enrollments.insert(key.clone(), role);
+        self.created_enrollments.push_back(key);
+        self.trim();
+        role
     }
 
     /// A class of this consumer key, for editing.
@@ -136,7 +183,7 @@ mod tests {
 
     #[test]
     fn the_fixture_course_is_linked_and_enrolments_are_reused() {
-        let mut store = ClassStore::built_in();
+        let mut store = ClassStore::built_in(4);
         let id = store.linked_class(CONSUMER_KEY, LAUNCHED_COURSE_ID);
         assert_eq!(id.as_deref(), Some("1"));
         assert_eq!(

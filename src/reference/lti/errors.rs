@@ -4,7 +4,7 @@
 //!
 //! Code, name and (where the table prints a whole sentence) message are the table's own words,
 //! including its spellings (`PRIVLEGED_`, `DEFERED_`) and its typographic apostrophes. The
-//! statuses are the contract's choice; the table gives none. The table truncates the
+//! statuses are the spec's choice; the table gives none. The table truncates the
 //! descriptions of 1006, 1007, 1009 and 1011: their messages continue the printed fragment
 //! with an assumed ending.
 //!

@@ -119,7 +119,7 @@ impl ClassLti {
             config: config.clone(),
             records: Records::built_in(),
             validator: Validator::new(config),
-            classes: Mutex::new(ClassStore::built_in()),
+            classes: Mutex::new(ClassStore::built_in(config.retain)),
         }
     }
 

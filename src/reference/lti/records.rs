@@ -97,7 +97,7 @@ impl Records {
         self.zoom.get(&email.to_lowercase()).copied()
     }
 
-    /// The fixtures, by their contract names.
+    /// The fixtures, by their spec names.
     pub fn fixtures() -> Map<String, Value> {
         let mut fixtures = Map::new();
         for (name, value) in [

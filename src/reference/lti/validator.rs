@@ -17,7 +17,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::auth::oauth1;
 use crate::reference::Config;
@@ -89,7 +88,7 @@ pub(super) enum Message {
 /// answers every one of them with 1001.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Rejection {
-    /// "Invalid LTI parameters" (and the OAuth parameters the contract requires).
+    /// "Invalid LTI parameters" (and the OAuth parameters the spec requires).
     Parameter,
     /// "Invalid Signature", including a consumer key that was never issued.
     Signature,
@@ -158,7 +157,7 @@ impl Validator {
         }
 
         // 3. Nonce, then timestamp.
-        let now = unix_now();
+        let now = self.config.clock.unix_seconds();
         if !lock(&self.nonces).record(key, nonce, now)
             && !self.config.mutant_is("lti.nonce-reuse-accepted")
         {
@@ -173,14 +172,11 @@ impl Validator {
     }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 /// The nonces seen per consumer key within the last [`EXPIRE_IN_SEC`] seconds.
+///
+/// Each nonce is kept as a 64-bit digest, not as its text: a long run sends tens of thousands
+/// of launches within one window, and two different nonces sharing a digest is as unlikely as
+/// guessing a nonce.
 #[derive(Debug, Default)]
 struct NonceStore {
     by_key: HashMap<String, SeenNonces>,
@@ -188,15 +184,24 @@ struct NonceStore {
 
 #[derive(Debug, Default)]
 struct SeenNonces {
-    seen: HashSet<String>,
-    /// (time seen, nonce), oldest first: what to forget once the window has passed.
-    order: VecDeque<(i64, String)>,
+    seen: HashSet<u64>,
+    /// (time seen, nonce digest), oldest first: what to forget once the window has passed.
+    order: VecDeque<(i64, u64)>,
+}
+
+/// The digest a nonce is remembered by (the same in every instance and run).
+fn nonce_digest(nonce: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    nonce.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl NonceStore {
     /// Records `nonce` for `key` at `now`. False when it was already seen within the window.
     /// The check and the insert happen in one call, under the caller's lock.
     fn record(&mut self, key: &str, nonce: &str, now: i64) -> bool {
+        let nonce = nonce_digest(nonce);
         let nonces = self.by_key.entry(key.to_string()).or_default();
         while let Some((at, _)) = nonces.order.front() {
             if now.saturating_sub(*at) <= EXPIRE_IN_SEC {
@@ -206,10 +211,10 @@ impl NonceStore {
                 nonces.seen.remove(&old);
             }
         }
-        if !nonces.seen.insert(nonce.to_string()) {
+        if !nonces.seen.insert(nonce) {
             return false;
         }
-        nonces.order.push_back((now, nonce.to_string()));
+        nonces.order.push_back((now, nonce));
         true
     }
 }

@@ -120,6 +120,8 @@ pub struct Context<'a> {
     pub clock: crate::target::Clock,
     /// The ids of the checks this part of a split run runs (`--partition`); `None`: all.
     pub only: Option<&'a std::collections::BTreeSet<String>>,
+    /// The OAuth 1.0a convention of each vendor's target (see `run::signing`).
+    pub signing: &'a std::collections::BTreeMap<String, crate::auth::oauth1::Convention>,
 }
 
 impl<'a> Context<'a> {
@@ -153,6 +155,7 @@ impl<'a> Context<'a> {
             host: self.options.host.as_deref(),
             faults: self.faults,
             clock: self.clock.clone(),
+            signing: self.signing,
         }
     }
 

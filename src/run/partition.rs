@@ -308,6 +308,8 @@ pub fn combine<'r>(parts: impl IntoIterator<Item = &'r RunReport>, set: &SpecSet
         elapsed_ms: parts.iter().map(|p| p.elapsed_ms).max().unwrap_or(0),
         transport,
         stopped: (!reasons.is_empty()).then(|| reasons.into_iter().collect::<Vec<_>>().join("; ")),
+        // The conventions every part found, by vendor.
+        signing: parts.iter().flat_map(|p| p.signing.clone()).collect(),
         spec: first.and_then(|r| r.spec.clone()),
         options: first.and_then(|r| r.options.clone()),
         partition: first.and_then(|r| r.partition),

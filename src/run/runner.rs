@@ -18,6 +18,8 @@ use super::case::{
     execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
 };
 use super::partition::{assign, fingerprint, Partition, RunSettings};
+use super::signing;
+use crate::auth::oauth1::Convention;
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
@@ -128,6 +130,11 @@ pub struct RunReport {
     /// Every check, in report order: the rows, the valid-request checks, the properties
     /// ([`CheckKind::ALL`]). Read them with [`RunReport::checks`].
     pub checks: Vec<CheckResult>,
+    /// The OAuth 1.0a convention each vendor's requests were signed with, by vendor id
+    /// (vendors whose auth is `oauth1`; found by `signing::detect` where the spec declares
+    /// variants).
+    #[serde(default)]
+    pub signing: BTreeMap<String, Convention>,
     pub summary: Summary,
     pub elapsed_ms: u64,
     /// The retries the transport policy made.
@@ -432,6 +439,8 @@ struct Shared<'a> {
     deadline: Option<Instant>,
     /// Retries of every check of the run.
     retries: Arc<RetryCounts>,
+    /// The OAuth 1.0a convention of each vendor's target (see `signing`).
+    signing: BTreeMap<String, Convention>,
 }
 
 impl Shared<'_> {
@@ -476,6 +485,7 @@ impl Shared<'_> {
             host: self.options.host.as_deref(),
             faults: self.faults.as_deref(),
             clock: self.clock.clone(),
+            signing: &self.signing,
         }
     }
 }
@@ -1004,7 +1014,8 @@ fn property_subjects(set: &SpecSet) -> Vec<(String, &'static str, String)> {
 }
 
 /// The id of every check the loaded specs declare, whatever the filters, in report order:
-/// the rows, the valid-request checks, the property subjects.
+/// the rows, the valid-request checks, the OAuth 1.0a interop findings, the property
+/// subjects.
 pub(crate) fn report_order(set: &SpecSet) -> Vec<String> {
     set.rows()
         .map(|(_, r)| r.id.clone())
@@ -1014,16 +1025,28 @@ pub(crate) fn report_order(set: &SpecSet) -> Vec<String> {
                 .iter()
                 .map(move |e| valid_check_id(&s.spec, e))
         }))
+        .chain(
+            set.specs
+                .iter()
+                .filter(|s| matches!(s.spec.vendor.auth, Auth::Oauth1 { .. }))
+                .map(|s| interop_id(&s.spec.vendor.id)),
+        )
         .chain(property_subjects(set).into_iter().map(|(_, _, id)| id))
         .collect()
+}
+
+/// The id of a vendor's OAuth 1.0a interop finding (`signing`).
+fn interop_id(vendor: &str) -> String {
+    crate::check::result::property_id(vendor, signing::INTEROP, signing::SUBJECT)
 }
 
 /// Every selected check, in report order, with the key of its group for a split run: checks
 /// that share a target's state share a key, so that they run in one part. A vendor's shared
 /// state is what its property subjects (which run one after another in a run), its limit rows
-/// (a limit fills once per target) and its checks that draw `x-pool` elements (in one order)
-/// touch; any other check is a group of its own.
+/// (a limit fills once per target), its checks that draw `x-pool` elements (in one order)
+/// and its OAuth 1.0a interop finding touch; any other check is a group of its own.
 fn group_keys(
+    set: &SpecSet,
     rows: &[(&VendorSpec, &ErrorRow)],
     endpoints: &[(&VendorSpec, &Endpoint)],
     subjects: &[(String, &'static str, String)],
@@ -1057,6 +1080,16 @@ fn group_keys(
     for (vendor, name, id) in subjects {
         if properties.iter().any(|p| p.name == *name) && check_selected(vendor, id, &options.rows) {
             keys.push((id.clone(), shared(vendor)));
+        }
+    }
+    // A vendor signed with OAuth 1.0a that has a check in the run: its interop finding.
+    for loaded in &set.specs {
+        let vendor = &loaded.spec.vendor;
+        let own = format!("{}.", vendor.id);
+        if matches!(vendor.auth, Auth::Oauth1 { .. })
+            && keys.iter().any(|(id, _)| id.starts_with(&own))
+        {
+            keys.push((interop_id(&vendor.id), shared(&vendor.id)));
         }
     }
     keys
@@ -1133,7 +1166,7 @@ pub fn run(
     // A part of a split run keeps only its own checks; the filters above were checked
     // against the whole run, which every part sees alike.
     let only: Option<BTreeSet<String>> = options.partition.map(|p| {
-        let keys = group_keys(&rows, &endpoints, &subjects, &properties, options);
+        let keys = group_keys(set, &rows, &endpoints, &subjects, &properties, options);
         assign(&keys, p.count)
             .into_iter()
             .filter(|(_, k)| *k == p.index)
@@ -1174,7 +1207,7 @@ pub fn run(
             ),
         );
     }
-    let shared = Shared {
+    let mut shared = Shared {
         target: &cutoff,
         fixtures,
         prefix: prefix.clone(),
@@ -1186,11 +1219,56 @@ pub fn run(
         stop: AtomicBool::new(false),
         deadline,
         retries: Arc::default(),
+        signing: BTreeMap::new(),
     };
     on_event(&Event::Started {
         rows: rows.len(),
         endpoints: endpoints.len(),
     });
+    // Before any row: which OAuth 1.0a convention each checked vendor's target verifies with.
+    let mut interop = Vec::new();
+    for loaded in &set.specs {
+        let spec = &loaded.spec;
+        if !matches!(spec.vendor.auth, Auth::Oauth1 { .. }) {
+            continue;
+        }
+        let vendor = spec.vendor.id.as_str();
+        let checked = rows.iter().any(|(s, _)| s.vendor.id == vendor)
+            || endpoints.iter().any(|(s, _)| s.vendor.id == vendor)
+            || (!properties.is_empty() && selected(vendor, &options.rows))
+            || options
+                .rows
+                .iter()
+                .any(|f| f == vendor || f.starts_with(&format!("{vendor}.")));
+        if !checked {
+            continue;
+        }
+        let unique = UniqueCounter::new();
+        // Every part of a split run needs the convention, one reports the finding: the others
+        // probe with choices of their own (another seed), so that parts at once never send
+        // the same probe (its nonce would be used twice).
+        let reports_finding = owned(&interop_id(vendor));
+        let probe_seed = match options.partition {
+            Some(p) if !reports_finding => options
+                .seed
+                .wrapping_add(u64::from(p.index).wrapping_mul(0x9e37_79b9_7f4a_7c15)),
+            _ => options.seed,
+        };
+        let detection = signing::detect(
+            &shared.env(shared.target, &prefix, &unique),
+            spec,
+            probe_seed,
+            options.strict,
+        );
+        let convention = detection
+            .as_ref()
+            .map_or(Convention::Rfc5849, |d| d.convention);
+        shared.signing.insert(vendor.to_string(), convention);
+        if let Some(d) = detection.filter(|_| reports_finding) {
+            on_event(&Event::Finished(&d.result));
+            interop.push(d.result);
+        }
+    }
     enum Job<'s> {
         Row(&'s VendorSpec, &'s ErrorRow),
         Valid(&'s VendorSpec, &'s Endpoint),
@@ -1268,6 +1346,8 @@ pub fn run(
     }
     checks.sort_by_key(|(i, _)| *i);
     let mut checks: Vec<CheckResult> = checks.into_iter().map(|(_, r)| r).collect();
+    // The interop findings open the property results: they were found before any row.
+    checks.extend(interop);
     // The properties, one after another once the rows are done: each may change the target's
     // state in ways a row must not see, and pool draws stay in a fixed order.
     on_event(&Event::PropertiesStarted {
@@ -1301,6 +1381,7 @@ pub fn run(
             faults: shared.faults.as_deref(),
             clock: shared.clock.clone(),
             only: only.as_ref(),
+            signing: &shared.signing,
         };
         for property in &properties {
             if stop.is_stopped() {
@@ -1337,6 +1418,7 @@ pub fn run(
         strict: options.strict,
         cases: options.cases,
         checks,
+        signing: shared.signing,
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
         transport: shared.retries.summary(),

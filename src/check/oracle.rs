@@ -318,6 +318,44 @@ impl Oracle {
         response: &Response,
         strict: bool,
     ) -> Verdict {
+        let (outcome, reading, mismatches) = self.judge_row(spec, row, record, response, strict);
+        let looks_like = if outcome == Outcome::Fail {
+            self.classify(spec, response)
+                .filter(|id| id != &row.id && !row.also_accept.contains(id))
+        } else {
+            None
+        };
+        Verdict {
+            outcome,
+            reading,
+            mismatches,
+            looks_like,
+        }
+    }
+
+    /// The outcome of [`Oracle::check_row`] alone: whether the answer passes, warns or fails
+    /// for `row`, without looking for the row a failing answer is instead (which compares the
+    /// answer with every row of the vendor).
+    pub fn row_outcome(
+        &self,
+        spec: &VendorSpec,
+        row: &ErrorRow,
+        record: &CaseRecord,
+        response: &Response,
+        strict: bool,
+    ) -> Outcome {
+        self.judge_row(spec, row, record, response, strict).0
+    }
+
+    /// The best reading of `row` for the answer: its outcome, label and mismatches.
+    fn judge_row(
+        &self,
+        spec: &VendorSpec,
+        row: &ErrorRow,
+        record: &CaseRecord,
+        response: &Response,
+        strict: bool,
+    ) -> (Outcome, String, Vec<Mismatch>) {
         let mut best: Option<(usize, usize, String, Vec<Mismatch>)> = None;
         for reading in self.readings(spec, row) {
             let mismatches = self.compare(spec, &reading, record, response);
@@ -340,18 +378,7 @@ impl Oracle {
         } else {
             Outcome::Pass
         };
-        let looks_like = if outcome == Outcome::Fail {
-            self.classify(spec, response)
-                .filter(|id| id != &row.id && !row.also_accept.contains(id))
-        } else {
-            None
-        };
-        Verdict {
-            outcome,
-            reading,
-            mismatches,
-            looks_like,
-        }
+        (outcome, reading, mismatches)
     }
 
     fn compare(

@@ -169,8 +169,7 @@ impl<'a> Context<'a> {
         response: &Response,
     ) -> bool {
         self.oracle
-            .check_row(spec, row, record, response, self.options.strict)
-            .outcome
+            .row_outcome(spec, row, record, response, self.options.strict)
             != Outcome::Fail
     }
 

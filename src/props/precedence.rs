@@ -150,22 +150,23 @@ pub fn compatible(a: &ErrorRow, b: &ErrorRow) -> bool {
 /// seeded sample of compatible triples.
 fn combinations<'s>(ctx: &Context<'_>, key: &str, rows: &[&'s ErrorRow]) -> Vec<Vec<&'s ErrorRow>> {
     let n = rows.len();
-    let mut pairs = Vec::new();
-    for i in 0..n {
-        for j in i + 1..n {
-            if compatible(rows[i], rows[j]) {
-                pairs.push((i, j));
-            }
-        }
-    }
-    let mut triples = Vec::new();
-    for &(i, j) in &pairs {
-        for k in j + 1..n {
-            if compatible(rows[i], rows[k]) && compatible(rows[j], rows[k]) {
-                triples.push((i, j, k));
-            }
-        }
-    }
+    // Each pair is judged once: the triples read the same table.
+    let ok: Vec<Vec<bool>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| i < j && compatible(rows[i], rows[j]))
+                .collect()
+        })
+        .collect();
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .filter(|&(i, j)| ok[i][j])
+        .collect();
+    let triples: Vec<(usize, usize, usize)> = pairs
+        .iter()
+        .flat_map(|&(i, j)| (j + 1..n).map(move |k| (i, j, k)))
+        .filter(|&(i, j, k)| ok[i][k] && ok[j][k])
+        .collect();
     let mut rng = rng_for(ctx.options.seed, key);
     let mut sample = |len: usize, keep: usize| -> Vec<usize> {
         let mut idx: Vec<usize> = (0..len).collect();

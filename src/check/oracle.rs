@@ -333,22 +333,10 @@ impl Oracle {
         }
     }
 
-    /// The outcome of [`Oracle::check_row`] alone: whether the answer passes, warns or fails
-    /// for `row`, without looking for the row a failing answer is instead (which compares the
-    /// answer with every row of the vendor).
-    pub fn row_outcome(
-        &self,
-        spec: &VendorSpec,
-        row: &ErrorRow,
-        record: &CaseRecord,
-        response: &Response,
-        strict: bool,
-    ) -> Outcome {
-        self.judge_row(spec, row, record, response, strict).0
-    }
-
-    /// The best reading of `row` for the answer: its outcome, label and mismatches.
-    fn judge_row(
+    /// The best reading of `row` for the answer: its outcome, label and mismatches. It is
+    /// [`Oracle::check_row`] without looking for the row a failing answer is instead (which
+    /// compares the answer with every row of the vendor).
+    pub fn judge_row(
         &self,
         spec: &VendorSpec,
         row: &ErrorRow,

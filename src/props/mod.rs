@@ -169,7 +169,8 @@ impl<'a> Context<'a> {
         response: &Response,
     ) -> bool {
         self.oracle
-            .row_outcome(spec, row, record, response, self.options.strict)
+            .judge_row(spec, row, record, response, self.options.strict)
+            .0
             != Outcome::Fail
     }
 

@@ -58,6 +58,7 @@
 pub mod auth;
 pub mod certify;
 pub mod check;
+pub mod exec;
 #[cfg(feature = "reference")]
 pub mod fuzzing;
 pub mod generate;

@@ -1,7 +1,6 @@
 //! The runner: cases, seeds, parallelism, shrinking. The main function is [`run`]; one case is
-//! [`case::execute`]; the mutation score of the checks is [`mutants::score`].
+//! [`crate::exec::case::execute`]; the mutation score of the checks is [`mutants::score`].
 
-pub mod case;
 pub mod fixtures;
 #[cfg(feature = "reference")]
 pub mod mutants;

@@ -14,14 +14,14 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, Test
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::case::{
-    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
-};
 use super::signing;
 use crate::auth::oauth1::Convention;
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
+use crate::exec::case::{
+    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
+};
 use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::*;

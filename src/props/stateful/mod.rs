@@ -6,7 +6,7 @@
 //! updated and deleted, which documented row answers a duplicate of a live record, and which
 //! row answers a call on a deleted or unknown record. `proptest-state-machine` generates the
 //! sequences from the model's state ([`machine`]); each call is built like any case
-//! (`run::case`, the spec's endpoints and operators), sent, and its answer judged against what
+//! (`exec::case`, the spec's endpoints and operators), sent, and its answer judged against what
 //! the model predicts ([`play`]): a success (and, for reads, the record's values echoed), or a
 //! documented row, judged by the oracle. A failing sequence shrinks to a minimal one, reported
 //! as numbered `curl` lines with secrets redacted.

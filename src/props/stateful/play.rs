@@ -1,5 +1,5 @@
 //! Plays one sequence of calls against the target: builds each request from the spec (through
-//! `run::case::Session`, with the record's saved variables bound), sends it, and judges the
+//! `exec::case::Session`, with the record's saved variables bound), sends it, and judges the
 //! answer against the model's prediction. The first answer that differs ends the sequence.
 //!
 //! Not for: choosing the calls (see `machine`).
@@ -12,9 +12,9 @@ use serde_json::{Map, Value};
 use super::machine::{allowed, next, Action, Call, Life, On, State};
 use crate::check::oracle::echo_text;
 use crate::check::{Oracle, Outcome};
+use crate::exec::case::{is_success, save_values, CaseEnv, Exchange, Session};
 use crate::generate::{Pool, UniqueCounter};
 use crate::report::run::{curl, Redactor};
-use crate::run::case::{is_success, save_values, CaseEnv, Exchange, Session};
 use crate::run::RunOptions;
 use crate::spec::{Model, ModelCall, VendorSpec};
 use crate::target::{Response, Target};

@@ -63,6 +63,8 @@ pub mod exec;
 pub mod fuzzing;
 pub mod generate;
 mod harness;
+#[cfg(feature = "reference")]
+pub mod mutants;
 pub mod props;
 #[cfg(feature = "reference")]
 pub mod reference;

@@ -19,11 +19,12 @@ pub mod unique;
 
 use serde_json::{Map, Value};
 
+use crate::check::result::check_selected;
 use crate::check::{CheckResult, Oracle, Outcome};
 use crate::exec::case::{CaseEnv, CaseError, Exchange, Session};
+use crate::exec::options::RunOptions;
+use crate::exec::seed::{case_prefix, rand_u64, rng_for};
 use crate::generate::{Pool, UniqueCounter};
-use crate::run::runner::{case_prefix, check_selected, rand_u64, rng_for};
-use crate::run::RunOptions;
 use crate::spec::{ErrorRow, Location, Rule, SpecSet, VendorSpec};
 use crate::target::{Request, Response, Target};
 

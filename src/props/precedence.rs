@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use super::{plain_ops, send, CheckResult, Context, Trace};
 use crate::check::result::Cause;
 use crate::exec::case::Session;
+use crate::exec::seed::{rand_u64, rng_for};
 use crate::generate::choice::Choices;
-use crate::run::runner::{rand_u64, rng_for};
 use crate::spec::*;
 use crate::target::Response;
 

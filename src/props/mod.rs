@@ -6,7 +6,7 @@
 //! A property is one entry of [`all`]: a name and a function from one vendor's spec to its
 //! results (one per declared subject: an endpoint, a uniqueness key, a limit). The runner calls
 //! every selected entry after the rows, one after another (a property that needs concurrency
-//! makes its own threads). Requests are built by `run::case::Session`, the machinery of the
+//! makes its own threads). Requests are built by `exec::case::Session`, the machinery of the
 //! rows' cases, and answers are judged by the oracle.
 //!
 //! Not for: single-row checks (see `run::runner`), or judging one answer (see `check`).
@@ -19,11 +19,12 @@ pub mod unique;
 
 use serde_json::{Map, Value};
 
+use crate::check::result::check_selected;
 use crate::check::{CheckResult, Oracle, Outcome};
+use crate::exec::case::{CaseEnv, CaseError, Exchange, Session};
+use crate::exec::options::RunOptions;
+use crate::exec::seed::{case_prefix, rand_u64, rng_for};
 use crate::generate::{Pool, UniqueCounter};
-use crate::run::case::{CaseEnv, CaseError, Exchange, Session};
-use crate::run::runner::{case_prefix, check_selected, rand_u64, rng_for};
-use crate::run::RunOptions;
 use crate::spec::{ErrorRow, Location, Rule, SpecSet, VendorSpec};
 use crate::target::{Request, Response, Target};
 
@@ -86,19 +87,14 @@ pub fn all() -> Vec<Property> {
 
 /// The properties `names` selects: `None` all, an empty list none. An unknown name is an error
 /// naming the known ones.
-pub fn select(names: Option<&[String]>) -> Result<Vec<Property>, String> {
+pub fn select(names: Option<&[String]>) -> Result<Vec<Property>, crate::spec::UnknownName> {
     let known = all();
     let Some(names) = names else {
         return Ok(known);
     };
-    for name in names {
-        if !known.iter().any(|p| p.name == name) {
-            return Err(format!(
-                "unknown property `{name}`; the properties are: {} (or `none`)",
-                known.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-            ));
-        }
-    }
+    let mut known_names: Vec<String> = known.iter().map(|p| p.name.to_string()).collect();
+    known_names.push("none".to_string());
+    crate::spec::check_names("property", "the properties are", names, &known_names)?;
     Ok(known
         .into_iter()
         .filter(|p| names.iter().any(|n| n == p.name))
@@ -321,7 +317,10 @@ mod tests {
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].name, "unique");
         let err = select(Some(&["uniq".to_string()])).err().unwrap();
-        assert!(err.contains("unknown property `uniq`") && err.contains("precedence"));
+        assert_eq!((err.what, err.name.as_str()), ("property", "uniq"));
+        assert!(err.known.iter().any(|k| k == "precedence"));
+        let text = err.to_string();
+        assert!(text.contains("unknown property `uniq`") && text.contains("precedence"));
     }
 
     #[test]

@@ -14,51 +14,16 @@
 //! Not for: running checks (see `runner`), or rendering a report (see `report::run`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::runner::{RunOptions, RunReport};
+use super::runner::RunOptions;
+use super::runner::RunReport;
 use crate::check::result::Summary;
+pub use crate::exec::options::Partition;
 use crate::spec::SpecSet;
 use crate::target::RetrySummary;
-
-/// One part of a split run: `index` (1-based) of `count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Partition {
-    pub index: u32,
-    pub count: u32,
-}
-
-impl fmt::Display for Partition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.index, self.count)
-    }
-}
-
-impl std::str::FromStr for Partition {
-    type Err = String;
-
-    /// `K/N` with `1 <= K <= N`, e.g. `2/3`.
-    fn from_str(text: &str) -> Result<Self, String> {
-        let hint = "write K/N with 1 <= K <= N, e.g. --partition 2/3 for the second of three parts";
-        let (k, n) = text
-            .trim()
-            .split_once('/')
-            .ok_or_else(|| format!("`{text}` is not a partition: {hint}"))?;
-        let number = |s: &str| -> Result<u32, String> {
-            s.trim().parse::<u32>().map_err(|_| {
-                format!("`{text}` is not a partition (`{s}` is not a whole number): {hint}")
-            })
-        };
-        let (index, count) = (number(k)?, number(n)?);
-        if count == 0 || index == 0 || index > count {
-            return Err(format!("`{text}` is not a partition: {hint}"));
-        }
-        Ok(Partition { index, count })
-    }
-}
 
 /// What decides the requests of a run besides its seed, prefix, cases and strictness (which
 /// the report carries on their own): reports of one split run have equal options.

@@ -449,26 +449,12 @@ pub(crate) fn save_values(
 /// The statuses that count as success for `endpoint`, as a report says them: `2xx`, or its
 /// declared statuses joined by `or`.
 pub fn success_text(endpoint: &Endpoint) -> String {
-    if endpoint.success.is_empty() {
-        "2xx".to_string()
-    } else {
-        endpoint
-            .success
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ")
-    }
+    endpoint.success_text()
 }
 
-/// Whether a status is a success for this endpoint: one of its declared `success` statuses,
-/// or any 2xx when it declares none.
+/// Whether a status is a success for this endpoint (see [`Endpoint::is_success`]).
 pub fn is_success(endpoint: &Endpoint, status: u16) -> bool {
-    if endpoint.success.is_empty() {
-        (200..300).contains(&status)
-    } else {
-        endpoint.success.contains(&status)
-    }
+    endpoint.is_success(status)
 }
 
 fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> Option<Value> {

@@ -17,8 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::runner::{
-    case_prefix, first_line, judge_valid, run, CheckKind, CheckResult, Evidence, RowVerdict,
-    RunOptions,
+    case_prefix, first_line, run, CheckKind, CheckResult, Evidence, RowVerdict, RunOptions,
 };
 use crate::auth::oauth1::Convention;
 use crate::check::{Oracle, Outcome, Verdict};
@@ -289,7 +288,7 @@ pub fn replay(
                 .endpoint(name)
                 .ok_or_else(|| format!("endpoint `{name}` is not in the loaded spec"))?;
             let run = execute_valid(&env, spec, endpoint, &choices).map_err(|e| e.to_string())?;
-            let (verdict, reason) = match judge_valid(&oracle, spec, endpoint, &run.response) {
+            let (verdict, reason) = match oracle.check_valid(spec, endpoint, &run.response) {
                 Some((verdict, reason)) => (verdict, Some(reason)),
                 None => (
                     Verdict {

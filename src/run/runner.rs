@@ -20,9 +20,7 @@ pub(crate) use crate::check::result::{check_selected, selected};
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
-use crate::exec::case::{
-    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
-};
+use crate::exec::case::{execute, execute_valid, variant_examples, CaseEnv, CaseError, CaseRun};
 pub use crate::exec::options::RunOptions;
 pub use crate::exec::seed::{case_prefix, prefix_for};
 pub(crate) use crate::exec::seed::{rand_u64, rng_for};
@@ -632,42 +630,6 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     }
 }
 
-/// Judges the answer to a valid request of `endpoint`: `None` when it was accepted, else the
-/// failing verdict (the id of the check is its reading) and the one-line reason.
-pub(crate) fn judge_valid(
-    oracle: &Oracle,
-    spec: &VendorSpec,
-    endpoint: &Endpoint,
-    response: &Response,
-) -> Option<(Verdict, String)> {
-    if is_success(endpoint, response.status) {
-        return None;
-    }
-    let looks_like = oracle.classify(spec, response);
-    let expected = success_text(endpoint);
-    let reason = format!(
-        "a valid request was rejected: expected {expected}, got {}{}",
-        response.status,
-        looks_like
-            .as_deref()
-            .map(|r| format!(" (row {r})"))
-            .unwrap_or_else(|| " (an undocumented answer)".into())
-    );
-    let mismatch = Mismatch {
-        what: crate::check::MismatchKind::Status,
-        expected,
-        observed: response.status.to_string(),
-        documented: true,
-    };
-    let verdict = Verdict {
-        outcome: Outcome::Fail,
-        reading: valid_check_id(spec, endpoint),
-        mismatches: vec![mismatch],
-        looks_like,
-    };
-    Some((verdict, reason))
-}
-
 fn run_positive(
     shared: &Shared<'_>,
     oracle: &Oracle,
@@ -693,8 +655,7 @@ fn run_positive(
         match execute_valid(&env, spec, endpoint, &choices) {
             Ok(run) => {
                 result.count += 1;
-                if let Some((verdict, reason)) = judge_valid(oracle, spec, endpoint, &run.response)
-                {
+                if let Some((verdict, reason)) = oracle.check_valid(spec, endpoint, &run.response) {
                     result.verdict = RowVerdict::Failed;
                     result.reason = Some(reason);
                     result.evidence = Some(evidence(&run, &verdict, choices, false, true));

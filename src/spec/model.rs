@@ -223,6 +223,31 @@ pub struct Endpoint {
     pub after_delete: Vec<AfterDelete>,
 }
 
+impl Endpoint {
+    /// Whether a status is a success for this endpoint: one of its declared `success`
+    /// statuses, or any 2xx when it declares none.
+    pub fn is_success(&self, status: u16) -> bool {
+        if self.success.is_empty() {
+            (200..300).contains(&status)
+        } else {
+            self.success.contains(&status)
+        }
+    }
+
+    /// The success statuses in words: `201`, `200 or 204`, or `2xx`.
+    pub fn success_text(&self) -> String {
+        if self.success.is_empty() {
+            "2xx".to_string()
+        } else {
+            self.success
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        }
+    }
+}
+
 /// A request to `endpoint` about a deleted record, answered by `row`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

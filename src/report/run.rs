@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use crate::check::result::{Cause, CheckKind, CheckResult, Evidence, Exchange, RowVerdict};
+use crate::run::pools::FEWER_CASES;
 use crate::run::RunReport;
 use crate::target::Request;
 
@@ -303,6 +304,20 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         let _ = writeln!(
             out,
             "stopped early: {reason}; the checks it did not finish are untested"
+        );
+    }
+    let fewer: Vec<&str> = report
+        .checks()
+        .filter(|c| c.notes.iter().any(|n| n.starts_with(FEWER_CASES)))
+        .map(|c| c.id.as_str())
+        .collect();
+    if !fewer.is_empty() {
+        let _ = writeln!(
+            out,
+            "fewer cases: {} checks that draw from a pool ran fewer than {} cases, since the pool cannot serve more (their notes say which pool; -v shows them): {}",
+            fewer.len(),
+            report.cases,
+            fewer.join(", ")
         );
     }
     out.push_str(&untested_text(report, redactor));

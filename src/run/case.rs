@@ -132,9 +132,18 @@ impl From<DraftError> for CaseError {
 
 const MAX_SETUP_DEPTH: usize = 4;
 
+/// A request built but not sent yet, and what it does to the pools when it succeeds: (pool,
+/// value, whether it gives a use back).
+type PoolEffects = (Request, Vec<(String, Value, bool)>);
+
 struct Runner<'e, 'a> {
     env: &'e CaseEnv<'a>,
     spec: &'e VendorSpec,
+    /// The run's pools seen from this case: its draws are distinct and held until it ends.
+    pool: Pool,
+    /// What each built request not yet sent does to a pool once it succeeds: (pool, value,
+    /// gives the use back).
+    pool_effects: std::sync::Mutex<Vec<PoolEffects>>,
     vars: BTreeMap<String, Value>,
     setup: Vec<Exchange>,
     nonce_counter: u64,
@@ -147,6 +156,8 @@ impl<'e, 'a> Runner<'e, 'a> {
         Runner {
             env,
             spec,
+            pool: env.pool.scoped(),
+            pool_effects: std::sync::Mutex::default(),
             vars: BTreeMap::new(),
             setup: Vec::new(),
             nonce_counter: 0,
@@ -166,7 +177,7 @@ impl<'e, 'a> Runner<'e, 'a> {
                 vars,
                 run_prefix: self.env.run_prefix,
                 now: self.now,
-                pool: self.env.pool,
+                pool: &self.pool,
                 unique: self.env.unique,
             },
             faults: self.env.faults,
@@ -199,7 +210,49 @@ impl<'e, 'a> Runner<'e, 'a> {
         self.tick();
         let draft = self.valid(endpoint, ch)?;
         let draft = self.mutate(draft, ops, ch)?;
-        self.finish(draft)
+        let (request, draft) = self.finish(draft)?;
+        self.note_pool_effects(endpoint, ops, &request, &draft);
+        Ok((request, draft))
+    }
+
+    /// Remembers which pool values `request` uses (where `endpoint` draws them) and gives back
+    /// (where the spec says a success releases one), for when it is sent.
+    fn note_pool_effects(
+        &mut self,
+        endpoint: &Endpoint,
+        ops: &[Op],
+        request: &Request,
+        draft: &Draft,
+    ) {
+        let record = CaseRecord {
+            vars: draft
+                .path_params
+                .iter()
+                .map(|(k, v)| (format!("path:{k}"), Value::String(v.clone())))
+                .collect(),
+            request: request.clone(),
+        };
+        let consumed = crate::run::pools::consumed_at(endpoint)
+            .into_iter()
+            .chain(
+                crate::run::pools::op_draws(ops)
+                    .into_iter()
+                    .map(|(pool, at, _)| (pool, at)),
+            )
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|(pool, at)| (pool, at, false));
+        let released = crate::run::pools::released_at(self.spec, &endpoint.id)
+            .into_iter()
+            .map(|(pool, at)| (pool, at, true));
+        let effects: Vec<(String, Value, bool)> = consumed
+            .chain(released)
+            .filter_map(|(pool, at, release)| record.sent(&at).map(|v| (pool, v, release)))
+            .collect();
+        if !effects.is_empty() {
+            let mut pending = self.pool_effects.lock().unwrap_or_else(|p| p.into_inner());
+            pending.push((request.clone(), effects));
+        }
     }
 
     /// A valid draft of `endpoint` with the current variables.
@@ -253,7 +306,24 @@ impl<'e, 'a> Runner<'e, 'a> {
     }
 
     fn send(&self, request: &Request) -> Result<Response, CaseError> {
-        self.env.target.send(request).map_err(CaseError::Target)
+        let response = self.env.target.send(request).map_err(CaseError::Target)?;
+        let effects = {
+            let mut pending = self.pool_effects.lock().unwrap_or_else(|p| p.into_inner());
+            let i = pending.iter().position(|(r, _)| r == request);
+            i.map(|i| pending.swap_remove(i).1)
+        };
+        if let Some(effects) = effects {
+            if (200..300).contains(&response.status) {
+                for (pool, value, release) in effects {
+                    if release {
+                        self.pool.release(&pool, &value);
+                    } else {
+                        self.pool.charge(&pool, &value);
+                    }
+                }
+            }
+        }
+        Ok(response)
     }
 
     fn run_endpoint_setup(
@@ -297,7 +367,12 @@ impl<'e, 'a> Runner<'e, 'a> {
         };
         for _ in 0..times {
             self.run_endpoint_setup(endpoint, ch, depth)?;
-            let (request, _) = self.build(endpoint, &step.ops, ch)?;
+            // A value the step keeps for later requests is drawn fresh (`pools::keeps_draw`).
+            let keep = crate::run::pools::keeps_draw(step, endpoint);
+            self.pool.set_fresh(keep);
+            let built = self.build(endpoint, &step.ops, ch);
+            self.pool.set_fresh(false);
+            let (request, _) = built?;
             let response = self.send(&request)?;
             let ok = match step.expect {
                 StepExpect::Any => true,
@@ -660,8 +735,12 @@ impl<'e, 'a> Session<'e, 'a> {
         self.runner.tick();
         let draft = self.runner.valid(endpoint, ch)?;
         let mutated = self.runner.mutate(draft.clone(), ops, ch)?;
-        let (valid, _) = self.runner.finish(draft)?;
-        let (mutated, _) = self.runner.finish(mutated)?;
+        let (valid, valid_draft) = self.runner.finish(draft)?;
+        let (mutated, mutated_draft) = self.runner.finish(mutated)?;
+        self.runner
+            .note_pool_effects(endpoint, &[], &valid, &valid_draft);
+        self.runner
+            .note_pool_effects(endpoint, ops, &mutated, &mutated_draft);
         Ok((valid, mutated))
     }
 

@@ -5,6 +5,7 @@ pub mod case;
 pub mod fixtures;
 #[cfg(feature = "reference")]
 pub mod mutants;
+pub mod pools;
 pub mod replay;
 pub mod runner;
 

@@ -92,9 +92,21 @@ fn the_reference_is_certified_and_its_bundle_holds() {
         SEED,
     );
     let c = &manifest.certification;
-    assert!(c.certified, "{}", c.text());
     assert_eq!(c.vendors.len(), 4);
-    assert!(c.vendors.iter().all(|v| v.certified && v.checks > 0));
+    // The LTI reference verifies launches as its vendor's `ims-lti` validator does, which
+    // rejects some launches signed per RFC 5849: certification fails it on that interop
+    // finding alone. Every other check of every vendor passes.
+    for v in &c.vendors {
+        assert!(v.checks > 0, "{}", c.text());
+        if v.vendor == "lti" {
+            assert!(!v.certified, "{}", c.text());
+            assert_eq!(v.failed_checks, ["lti.interop.oauth1"], "{}", c.text());
+            assert_eq!(v.untested, 0, "{}", c.text());
+        } else {
+            assert!(v.certified, "{}", c.text());
+        }
+    }
+    assert!(!c.certified, "{}", c.text());
     // Every row of the four tables is a requirement, with the valid requests and properties.
     assert_eq!(report.of_kind(CheckKind::Row).count(), 101);
     assert!(report.of_kind(CheckKind::Valid).count() > 0);
@@ -102,7 +114,7 @@ fn the_reference_is_certified_and_its_bundle_holds() {
     assert!(report.strict);
     let page = html(&dir);
     assert!(
-        page.contains("id=\"verdict\">CERTIFIED<"),
+        page.contains("id=\"verdict\">NOT CERTIFIED<"),
         "verdict at the top"
     );
     for id in every_id(&report) {
@@ -398,7 +410,7 @@ fn parts_of_one_certification_merge_into_one_bundle() {
     let target = reference();
     let fixtures = target.fixtures();
     let clever = scratch("certify", "part-clever");
-    let lti = scratch("certify", "part-lti");
+    let coursekey = scratch("certify", "part-coursekey");
     certify_into(
         &clever,
         &["clever"],
@@ -408,8 +420,8 @@ fn parts_of_one_certification_merge_into_one_bundle() {
         SEED,
     );
     certify_into(
-        &lti,
-        &["lti"],
+        &coursekey,
+        &["coursekey"],
         &reference(),
         &fixtures,
         "http://localhost",
@@ -417,10 +429,10 @@ fn parts_of_one_certification_merge_into_one_bundle() {
     );
     let parts = vec![
         certify::read(&clever).unwrap(),
-        certify::read(&lti).unwrap(),
+        certify::read(&coursekey).unwrap(),
     ];
     let (report, manifest) = certify::merge(&parts, &specs()).unwrap();
-    assert_eq!(manifest.options.vendors, ["clever", "lti"]);
+    assert_eq!(manifest.options.vendors, ["clever", "coursekey"]);
     assert!(
         manifest.certification.certified,
         "{}",
@@ -441,7 +453,7 @@ fn parts_of_one_certification_merge_into_one_bundle() {
 
     // Parts of different certifications are refused: another seed, or overlapping checks.
     let other_seed = clever_bundle("part-other-seed", SEED + 1);
-    let refused = merge_refused(&[&other_seed, &lti]);
+    let refused = merge_refused(&[&other_seed, &coursekey]);
     assert!(refused.0.contains("seeds differ"), "{refused}");
     let refused = merge_refused(&[&clever, &clever]);
     assert!(refused.0.contains("overlap"), "{refused}");
@@ -655,10 +667,14 @@ fn the_command_merges_parts_and_refuses_other_certifications() {
         exits(&o, 0);
         out.display().to_string()
     };
-    let (clever, lti, lti_other) = (part("clever", "3"), part("lti", "3"), part("lti", "4"));
+    let (clever, coursekey, coursekey_other) = (
+        part("clever", "3"),
+        part("coursekey", "3"),
+        part("coursekey", "4"),
+    );
     let merged = dir.join("merged").display().to_string();
     let text = exits(
-        &confuzz(&["certify", "merge", &clever, &lti, "--out", &merged]),
+        &confuzz(&["certify", "merge", &clever, &coursekey, "--out", &merged]),
         0,
     );
     assert!(text.contains("merged 2 bundles"), "{text}");
@@ -668,13 +684,13 @@ fn the_command_merges_parts_and_refuses_other_certifications() {
             .unwrap();
     assert_eq!(
         manifest["options"]["vendors"],
-        serde_json::json!(["clever", "lti"])
+        serde_json::json!(["clever", "coursekey"])
     );
     let o = confuzz(&[
         "certify",
         "merge",
         &clever,
-        &lti_other,
+        &coursekey_other,
         "--out",
         &dir.join("refused").display().to_string(),
     ]);

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use common::*;
+use confuzz::auth::oauth1::Convention;
 use confuzz::check::Oracle;
 use confuzz::generate::draft::{valid_draft, Draft, DraftEnv};
 use confuzz::generate::{choices_strategy, Choices, GenContext, Pool, UniqueCounter};
@@ -23,6 +24,8 @@ struct Shared {
     fixtures: Map<String, Value>,
     oracle: Oracle,
     now: chrono::DateTime<chrono::Utc>,
+    /// The OAuth 1.0a convention the reference verifies each vendor's requests with.
+    signing: BTreeMap<String, Convention>,
 }
 
 fn shared() -> &'static Shared {
@@ -30,11 +33,22 @@ fn shared() -> &'static Shared {
     SHARED.get_or_init(|| {
         let set = specs();
         let oracle = Oracle::new(&set);
+        let reference = reference();
+        let signing = set
+            .specs
+            .iter()
+            .map(|s| {
+                let id = s.spec.vendor.id.clone();
+                let convention = reference.oauth1_convention(&id);
+                (id, convention)
+            })
+            .collect();
         Shared {
-            fixtures: reference().fixtures(),
+            fixtures: reference.fixtures(),
             oracle,
             set,
             now: chrono::Utc::now(),
+            signing,
         }
     })
 }
@@ -80,6 +94,7 @@ fn valid_request(
         host: Some("localhost"),
         faults: None,
         clock: confuzz::target::Clock::fixed(s.now),
+        signing: &s.signing,
     };
     execute_valid(&env, spec, endpoint, choices)
         .unwrap_or_else(|e| panic!("{}.{}: {e}", spec.vendor.id, endpoint.id))
@@ -155,6 +170,7 @@ fn draft_request(
             unique: &unique,
         },
         faults: None,
+        oauth1: s.signing.get(&spec.vendor.id).copied().unwrap_or_default(),
     };
     let draft = valid_draft(endpoint, &env, &mut Choices::new(choices))
         .unwrap_or_else(|e| panic!("{}.{}: {e}", spec.vendor.id, endpoint.id));

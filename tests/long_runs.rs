@@ -63,9 +63,12 @@ fn lti_run_with_moving_clock() -> confuzz::run::RunReport {
 #[test]
 fn a_clock_moved_by_hours_between_checks_raises_no_false_alarm() {
     let report = lti_run_with_moving_clock();
+    // The interop finding says how the reference verifies signatures (as the `ims-lti`
+    // validator does: a warning), whatever the clock; everything else must pass.
     let not_passed: Vec<String> = report
         .checks()
         .filter(|c| c.verdict != RowVerdict::Passed)
+        .filter(|c| !(c.id == "lti.interop.oauth1" && c.verdict == RowVerdict::Warned))
         .map(|c| format!("{}: {} {:?}", c.id, c.verdict.as_str(), c.reason))
         .collect();
     assert!(not_passed.is_empty(), "{not_passed:#?}");

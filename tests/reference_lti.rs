@@ -12,6 +12,9 @@ use confuzz::reference::{Config, Reference, CAPABILITIES_PATH, FAULT_HEADER};
 use confuzz::{Request, Response};
 use serde_json::Value;
 
+/// The reference verifies as the `ims-lti` validator does.
+const IMS_LTI: oauth1::Convention = oauth1::Convention::ImsLti;
+
 const LAUNCH: &str = "/lti/launch";
 const CLASS_DETAILS: &str = "/lti/class-details";
 
@@ -87,7 +90,7 @@ fn signed(path: &str, fields: &Params, key: &str, secret: &str) -> Request {
 }
 
 fn signed_at(path: &str, fields: &Params, key: &str, secret: &str, timestamp: u64) -> Request {
-    let params = oauth1::sign(
+    let params = IMS_LTI.sign(
         "POST",
         &url(path),
         fields,
@@ -219,7 +222,7 @@ fn launch_signed_for_the_host_header_is_accepted() {
         &unique("HIST-300"),
         "Instructor",
     );
-    let params = oauth1::sign(
+    let params = IMS_LTI.sign(
         "POST",
         "http://class.example.test:8080/lti/launch",
         &fields,
@@ -251,7 +254,7 @@ fn query_parameters_are_signed_too() {
     );
     let mut covered = fields.clone();
     covered.push(("section".to_string(), "b".to_string()));
-    let signed = oauth1::sign(
+    let signed = IMS_LTI.sign(
         "POST",
         &url(LAUNCH),
         &covered,
@@ -360,7 +363,7 @@ fn row_1001_failed_imslti_validation() {
         ),
         ("signature method PLAINTEXT", {
             let params = set(
-                oauth1::sign(
+                IMS_LTI.sign(
                     "POST",
                     &url(LAUNCH),
                     &valid,
@@ -372,7 +375,7 @@ fn row_1001_failed_imslti_validation() {
                 "oauth_signature_method",
                 "PLAINTEXT",
             );
-            Request::new("POST", LAUNCH).with_form(&oauth1::with_signature(
+            Request::new("POST", LAUNCH).with_form(&IMS_LTI.with_signature(
                 "POST",
                 &url(LAUNCH),
                 &params,
@@ -381,7 +384,7 @@ fn row_1001_failed_imslti_validation() {
         }),
         ("oauth_version 2.0", {
             let params = set(
-                oauth1::sign(
+                IMS_LTI.sign(
                     "POST",
                     &url(LAUNCH),
                     &valid,
@@ -393,7 +396,7 @@ fn row_1001_failed_imslti_validation() {
                 "oauth_version",
                 "2.0",
             );
-            Request::new("POST", LAUNCH).with_form(&oauth1::with_signature(
+            Request::new("POST", LAUNCH).with_form(&IMS_LTI.with_signature(
                 "POST",
                 &url(LAUNCH),
                 &params,
@@ -402,7 +405,7 @@ fn row_1001_failed_imslti_validation() {
         }),
         ("missing oauth_nonce", {
             let params = without(
-                oauth1::sign(
+                IMS_LTI.sign(
                     "POST",
                     &url(LAUNCH),
                     &valid,
@@ -413,7 +416,7 @@ fn row_1001_failed_imslti_validation() {
                 ),
                 "oauth_nonce",
             );
-            Request::new("POST", LAUNCH).with_form(&oauth1::with_signature(
+            Request::new("POST", LAUNCH).with_form(&IMS_LTI.with_signature(
                 "POST",
                 &url(LAUNCH),
                 &params,
@@ -423,7 +426,7 @@ fn row_1001_failed_imslti_validation() {
         (
             "missing oauth_signature",
             Request::new("POST", LAUNCH).with_form(&without(
-                oauth1::sign(
+                IMS_LTI.sign(
                     "POST",
                     &url(LAUNCH),
                     &valid,
@@ -493,7 +496,7 @@ fn row_1001_stale_missing_or_malformed_timestamp() {
     assert_1001(&r.handle(&signed_at(LAUNCH, &fields, &key, &secret, now() - 301)));
     assert_1001(&r.handle(&signed_at(LAUNCH, &fields, &key, &secret, 0)));
     for broken in [None, Some("soon"), Some("")] {
-        let params = oauth1::sign(
+        let params = IMS_LTI.sign(
             "POST",
             &url(LAUNCH),
             &fields,
@@ -506,7 +509,7 @@ fn row_1001_stale_missing_or_malformed_timestamp() {
             None => without(params, "oauth_timestamp"),
             Some(value) => set(params, "oauth_timestamp", value),
         };
-        let params = oauth1::with_signature("POST", &url(LAUNCH), &params, &secret);
+        let params = IMS_LTI.with_signature("POST", &url(LAUNCH), &params, &secret);
         assert_1001(&r.handle(&Request::new("POST", LAUNCH).with_form(&params)));
     }
     // Within the window, and in the future, the timestamp is fine.
@@ -524,7 +527,7 @@ fn nonces_are_scoped_per_consumer_key() {
     );
     let nonce = unique("shared-nonce");
     let sign_with = |key: &str, secret: &str| {
-        Request::new("POST", LAUNCH).with_form(&oauth1::sign(
+        Request::new("POST", LAUNCH).with_form(&IMS_LTI.sign(
             "POST",
             &url(LAUNCH),
             &fields,

@@ -55,12 +55,19 @@ fn a_full_run_passes_every_row_and_endpoint() {
         .of_kind(confuzz::check::CheckKind::Property)
         .next()
         .is_some());
+    // Every property passes; the one warning is the interop finding of the LTI reference,
+    // which verifies as the `ims-lti` validator does (tests/oauth1_interop.rs).
     for p in report.of_kind(confuzz::check::CheckKind::Property) {
-        assert_eq!(p.verdict, RowVerdict::Passed, "{}: {:?}", p.id, p.reason);
+        let expected = if p.id == "lti.interop.oauth1" {
+            RowVerdict::Warned
+        } else {
+            RowVerdict::Passed
+        };
+        assert_eq!(p.verdict, expected, "{}: {:?}", p.id, p.reason);
     }
     assert_eq!(
         report.summary.passed,
-        rows.len() + endpoints + report.of_kind(confuzz::check::CheckKind::Property).count()
+        rows.len() + endpoints + report.of_kind(confuzz::check::CheckKind::Property).count() - 1
     );
     assert_eq!(
         (
@@ -68,7 +75,7 @@ fn a_full_run_passes_every_row_and_endpoint() {
             report.summary.warned,
             report.summary.untested
         ),
-        (0, 0, 0)
+        (0, 1, 0)
     );
     assert!(report.conforms());
     assert_eq!(report.seed, options.seed);

@@ -427,6 +427,11 @@ pub fn merge(parts: &[Bundle], set: &SpecSet) -> Result<(RunReport, Manifest), B
                 .collect();
             (!reasons.is_empty()).then(|| reasons.join("; "))
         },
+        // The conventions every part found, by vendor.
+        signing: parts
+            .iter()
+            .flat_map(|p| p.report.signing.clone())
+            .collect(),
     };
     let vendor_rank = |v: &str| vendors.iter().position(|x| x == v).unwrap_or(usize::MAX);
     // A stable sort: within a vendor and kind, valid-request checks and properties keep the

@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::auth::oauth1;
+use crate::auth::oauth1::{self, Convention};
 use crate::check::{CaseRecord, Oracle, Outcome};
 use crate::reference::{self, Config, Reference};
 use crate::spec::template::{Case, Template};
@@ -166,41 +166,49 @@ fn template(data: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// OAuth 1.0a: what `sign` signs `verify` accepts; another secret, an added parameter or
-/// another parameter order never change that verdict wrongly.
+/// OAuth 1.0a, under every convention: what `sign` signs `verify` accepts; another secret,
+/// an added parameter or another parameter order never change that verdict wrongly.
 fn oauth(data: &[u8]) -> Result<(), String> {
     let input = codec::decode_oauth(data);
-    let signed = oauth1::sign(
-        &input.method,
-        &input.url,
-        &input.params,
-        &input.consumer_key,
-        &input.consumer_secret,
-        &input.nonce,
-        input.timestamp,
-    );
-    let verify = |params: &[(String, String)], secret: &str| {
-        oauth1::verify(&input.method, &input.url, params, secret, "")
-    };
-    // Whatever the fuzzer put in the parameters (its own signature included) is judged.
-    let _ = verify(&input.params, &input.consumer_secret);
-    if !verify(&signed, &input.consumer_secret) {
-        return Err(format!("a signed request does not verify: {input:?}"));
-    }
-    if input.other_secret != input.consumer_secret && verify(&signed, &input.other_secret) {
-        return Err(format!("a request verifies with another secret: {input:?}"));
-    }
-    let mut reversed = signed.clone();
-    reversed.reverse();
-    if !verify(&reversed, &input.consumer_secret) {
-        return Err(format!(
-            "the parameter order changes the signature: {input:?}"
-        ));
-    }
-    let mut tampered = signed.clone();
-    tampered.push(("confuzz_added".into(), input.nonce.clone()));
-    if verify(&tampered, &input.consumer_secret) {
-        return Err(format!("an added parameter still verifies: {input:?}"));
+    for convention in Convention::ALL {
+        let signed = convention.sign(
+            &input.method,
+            &input.url,
+            &input.params,
+            &input.consumer_key,
+            &input.consumer_secret,
+            &input.nonce,
+            input.timestamp,
+        );
+        let verify = |params: &[(String, String)], secret: &str| {
+            convention.verify(&input.method, &input.url, params, secret, "")
+        };
+        // Whatever the fuzzer put in the parameters (its own signature included) is judged.
+        let _ = verify(&input.params, &input.consumer_secret);
+        if !verify(&signed, &input.consumer_secret) {
+            return Err(format!(
+                "a request signed per {convention} does not verify: {input:?}"
+            ));
+        }
+        if input.other_secret != input.consumer_secret && verify(&signed, &input.other_secret) {
+            return Err(format!(
+                "a request signed per {convention} verifies with another secret: {input:?}"
+            ));
+        }
+        let mut reversed = signed.clone();
+        reversed.reverse();
+        if !verify(&reversed, &input.consumer_secret) {
+            return Err(format!(
+                "the parameter order changes the {convention} signature: {input:?}"
+            ));
+        }
+        let mut tampered = signed.clone();
+        tampered.push(("confuzz_added".into(), input.nonce.clone()));
+        if verify(&tampered, &input.consumer_secret) {
+            return Err(format!(
+                "an added parameter still verifies per {convention}: {input:?}"
+            ));
+        }
     }
     Ok(())
 }
@@ -296,7 +304,13 @@ pub fn replay_script(
     let mut out = Vec::new();
     for scripted in codec::decode_script(data) {
         let resolved = codec::resolve(&scripted.request, &captured);
-        let request = prepare(spec, &fixtures, scripted.flags, &resolved);
+        let request = prepare(
+            spec,
+            &fixtures,
+            reference.oauth1_convention(vendor),
+            scripted.flags,
+            &resolved,
+        );
         let response = reference.handle(&request);
         codec::capture(&response, &mut captured);
         let served = reference.serves(&request.path);
@@ -333,6 +347,7 @@ pub fn string_fixtures(fixtures: &Map<String, Value>) -> Vec<(&str, &str)> {
 fn prepare(
     spec: &VendorSpec,
     fixtures: &Map<String, Value>,
+    convention: Convention,
     flags: u8,
     request: &Request,
 ) -> Request {
@@ -372,7 +387,7 @@ fn prepare(
         request.header("Host").unwrap_or("localhost"),
         request.path
     );
-    let signed = oauth1::with_signature(&request.method, &url, &params, secret);
+    let signed = convention.with_signature(&request.method, &url, &params, secret);
     request.body = encode_form(&signed[from_query..]).into_bytes();
     request
 }

@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 
 use super::codec::{self, flags, OauthInput, OracleInput, ScriptedRequest, TemplateInput};
 use super::{string_fixtures, REFERENCE_PREFIX};
-use crate::auth::oauth1;
+use crate::auth::oauth1::Convention;
 use crate::generate::{Pool, UniqueCounter};
 use crate::reference::{Config, Reference};
 use crate::run::case::{execute, execute_valid, CaseEnv};
@@ -130,6 +130,9 @@ fn reference_seeds(
             let fixtures = recorder.inner.fixtures();
             let pool = Pool::new(&fixtures);
             let unique = UniqueCounter::new();
+            // The reference verifies as its vendor does: sign its requests that way.
+            let convention = recorder.inner.oauth1_convention(id);
+            let signing = std::collections::BTreeMap::from([(id.clone(), convention)]);
             let env = CaseEnv {
                 target: &recorder,
                 fixtures: &fixtures,
@@ -140,6 +143,7 @@ fn reference_seeds(
                 host: Some("localhost"),
                 faults: None,
                 clock: crate::target::Clock::fixed(now),
+                signing: &signing,
             };
             let ran = if valid {
                 let endpoint = row
@@ -159,7 +163,7 @@ fn reference_seeds(
             let mut captured = Vec::new();
             let mut script = Vec::new();
             for (request, response) in &sent {
-                let mut step = scripted(spec, &fixtures, request, now.timestamp());
+                let mut step = scripted(spec, &fixtures, convention, request, now.timestamp());
                 step.request = codec::abstract_request(&step.request, &captured, MIN_REFERENCE);
                 script.push(step);
                 codec::capture(response, &mut captured);
@@ -201,6 +205,7 @@ fn reference_seeds(
 fn scripted(
     spec: &VendorSpec,
     fixtures: &Map<String, Value>,
+    convention: Convention,
     request: &Request,
     now: i64,
 ) -> ScriptedRequest {
@@ -222,7 +227,7 @@ fn scripted(
     let strings = string_fixtures(fixtures);
     let Some(index) = strings
         .iter()
-        .position(|(_, secret)| oauth1::verify(&request.method, &url, &params, secret, ""))
+        .position(|(_, secret)| convention.verify(&request.method, &url, &params, secret, ""))
     else {
         return out;
     };
@@ -249,6 +254,7 @@ fn oauth_seed(
     let Auth::Oauth1 {
         consumer_key,
         consumer_secret,
+        ..
     } = &spec.vendor.auth
     else {
         return None;

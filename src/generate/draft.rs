@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{apply_rules, generate, Choices, GenContext, GenError};
-use crate::auth::oauth1;
+use crate::auth::oauth1::{self, Convention};
 use crate::spec::*;
 use crate::target::{encode_form, percent_encode, Request, FAULT_HEADER};
 
@@ -77,6 +77,8 @@ pub struct DraftEnv<'a> {
     pub gen: GenContext<'a>,
     /// Faults the target supports; `None` when every fault is assumed supported.
     pub faults: Option<&'a [String]>,
+    /// How OAuth 1.0a signatures are computed (vendors whose auth is `oauth1`).
+    pub oauth1: Convention,
 }
 
 fn fixture(env: &DraftEnv<'_>, name: &str) -> Result<Value, DraftError> {
@@ -338,6 +340,7 @@ impl Draft {
                 Auth::Oauth1 {
                     consumer_key,
                     consumer_secret,
+                    ..
                 } => {
                     let keys = match &self.credentials {
                         Credentials::Normal => Some((
@@ -363,7 +366,7 @@ impl Draft {
                         } else {
                             now_secs
                         };
-                        let mut signed = oauth1::sign(
+                        let mut signed = env.oauth1.sign(
                             &self.method,
                             &url,
                             &params,
@@ -376,7 +379,9 @@ impl Draft {
                             signed.retain(|(k, _)| {
                                 k != "oauth_timestamp" && k != oauth1::SIGNATURE_PARAM
                             });
-                            signed = oauth1::with_signature(&self.method, &url, &signed, &secret);
+                            signed =
+                                env.oauth1
+                                    .with_signature(&self.method, &url, &signed, &secret);
                         }
                         if self.tamper.contains(&OauthTamper::BadSignature) {
                             for (k, v) in signed.iter_mut() {

@@ -118,6 +118,8 @@ pub struct Context<'a> {
     pub faults: Option<&'a [String]>,
     /// Read each time a request is built (see `RunOptions::clock`).
     pub clock: crate::target::Clock,
+    /// The OAuth 1.0a convention of each vendor's target (see `run::signing`).
+    pub signing: &'a std::collections::BTreeMap<String, crate::auth::oauth1::Convention>,
 }
 
 impl<'a> Context<'a> {
@@ -150,6 +152,7 @@ impl<'a> Context<'a> {
             host: self.options.host.as_deref(),
             faults: self.faults,
             clock: self.clock.clone(),
+            signing: self.signing,
         }
     }
 

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use crate::auth::oauth1::Convention;
 use crate::target::{Request, Response, Target, TargetError};
 
 mod clever;
@@ -105,6 +106,11 @@ pub trait VendorReference: Send + Sync {
     fn fixtures(&self) -> Map<String, Value>;
     /// The faults this vendor can inject (`lti_credentials_store`, ...).
     fn faults(&self) -> Vec<&'static str>;
+    /// How this implementation verifies OAuth 1.0a signatures (vendors whose auth is
+    /// `oauth1`): RFC 5849 unless it declares one of its spec's variants.
+    fn oauth1_convention(&self) -> Convention {
+        Convention::Rfc5849
+    }
     /// The mutants this vendor offers: (name, description).
     fn mutants(&self) -> Vec<(&'static str, &'static str)> {
         Vec::new()
@@ -174,6 +180,15 @@ impl Reference {
             }
         }
         all
+    }
+
+    /// How the served vendor `vendor` verifies OAuth 1.0a signatures (RFC 5849 for a vendor
+    /// not served).
+    pub fn oauth1_convention(&self, vendor: &str) -> Convention {
+        self.vendors
+            .iter()
+            .find(|v| v.vendor() == vendor)
+            .map_or(Convention::Rfc5849, |v| v.oauth1_convention())
     }
 
     /// Every fault the served vendors support.

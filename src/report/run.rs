@@ -259,6 +259,11 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
             let _ = writeln!(out, "  {}", redactor.redact(n));
         }
     }
+    if !report.signing.is_empty() {
+        out.push('\n');
+        out.push_str(&signing_line(report));
+        out.push('\n');
+    }
     let s = &report.summary;
     let counts: Vec<String> = CheckKind::ALL
         .iter()
@@ -366,6 +371,28 @@ pub fn untested_text(report: &RunReport, redactor: &Redactor) -> String {
         }
     }
     out
+}
+
+/// One line naming the OAuth 1.0a convention each vendor's requests were signed with, e.g.
+/// `OAuth 1.0a signatures: lti per ims-lti (the target rejects RFC 5849)`.
+pub fn signing_line(report: &RunReport) -> String {
+    let parts: Vec<String> = report
+        .signing
+        .iter()
+        .map(|(vendor, convention)| {
+            let rejects_rfc = report.checks().any(|c| {
+                c.vendor == *vendor
+                    && c.property.as_deref() == Some(crate::run::signing::INTEROP)
+                    && matches!(c.verdict, RowVerdict::Warned | RowVerdict::Failed)
+            });
+            if rejects_rfc {
+                format!("{vendor} per {convention} (the target rejects RFC 5849)")
+            } else {
+                format!("{vendor} per {convention}")
+            }
+        })
+        .collect();
+    format!("OAuth 1.0a signatures: {}", parts.join(", "))
 }
 
 /// What shows a failed or warned check: the minimal case of a single-case check, or the
@@ -533,6 +560,7 @@ pub fn json(report: &RunReport, base_url: &str, redactor: &Redactor) -> Value {
         "elapsed_ms": report.elapsed_ms,
         "transport": report.transport,
         "stopped": report.stopped,
+        "signing": report.signing,
         "checks": checks,
     });
     // Secrets are redacted everywhere, on the values: the evidence, and the reasons, which
@@ -580,14 +608,18 @@ pub fn normalized(report: &RunReport) -> Value {
             v
         })
         .collect();
-    json!({
+    let mut document = json!({
         "target": report.target,
         "seed": report.seed,
         "strict": report.strict,
         "cases": report.cases,
         "summary": report.summary,
         "checks": checks,
-    })
+    });
+    if !report.signing.is_empty() {
+        document["signing"] = json!(report.signing);
+    }
+    document
 }
 
 fn xml_escape(s: &str) -> String {
@@ -685,9 +717,14 @@ pub fn junit(report: &RunReport, base_url: &str, redactor: &Redactor) -> String 
             "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{f}\" skipped=\"{s}\">",
             xml_escape(vendor)
         );
+        let signing = report
+            .signing
+            .get(vendor)
+            .map(|c| format!("<property name=\"oauth1.convention\" value=\"{c}\"/>"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "    <properties><property name=\"seed\" value=\"{}\"/></properties>",
+            "    <properties><property name=\"seed\" value=\"{}\"/>{signing}</properties>",
             report.seed
         );
         for c in cases {

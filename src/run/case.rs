@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use crate::auth::oauth1::Convention;
 use crate::check::result::Cause;
 use crate::check::CaseRecord;
 use crate::generate::choice::Choices;
@@ -33,6 +34,9 @@ pub struct CaseEnv<'a> {
     /// Read each time a request is built, right before it is sent: OAuth timestamps, nonces
     /// and dates relative to now are never older than the request.
     pub clock: crate::target::Clock,
+    /// How OAuth 1.0a requests are signed: the convention each vendor's target verifies
+    /// with, by vendor id (a vendor not listed: RFC 5849).
+    pub signing: &'a BTreeMap<String, Convention>,
 }
 
 pub use crate::check::result::Exchange;
@@ -181,6 +185,12 @@ impl<'e, 'a> Runner<'e, 'a> {
                 unique: self.env.unique,
             },
             faults: self.env.faults,
+            oauth1: self
+                .env
+                .signing
+                .get(&self.spec.vendor.id)
+                .copied()
+                .unwrap_or_default(),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod mutants;
 pub mod pools;
 pub mod replay;
 pub mod runner;
+pub mod signing;
 
 #[cfg(feature = "reference")]
 pub use mutants::{score, MutationOptions, MutationReport};

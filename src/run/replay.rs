@@ -10,6 +10,7 @@
 //!
 //! Not for: running whole tables (see `runner`).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,7 @@ use super::runner::{
     case_prefix, first_line, judge_valid, run, CheckKind, CheckResult, Evidence, RowVerdict,
     RunOptions,
 };
+use crate::auth::oauth1::Convention;
 use crate::check::{Oracle, Outcome, Verdict};
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::SpecSet;
@@ -36,6 +38,9 @@ pub struct SavedFailure {
     /// The run prefix of created entities.
     pub prefix: String,
     pub strict: bool,
+    /// The OAuth 1.0a convention the case was signed with (vendors whose auth is `oauth1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth1: Option<Convention>,
     /// Cases per row of the run.
     pub cases: u32,
     /// The failed check as the run reported it: what was sent and answered is kept for
@@ -75,6 +80,7 @@ impl From<SavedRow> for SavedFailure {
         });
         SavedFailure {
             format: 1,
+            oauth1: None,
             seed: old.seed,
             prefix: old.prefix,
             strict: old.strict,
@@ -107,6 +113,7 @@ impl SavedFailure {
             seed,
             prefix: prefix.to_string(),
             strict,
+            oauth1: None,
             cases,
             check: check.clone(),
         })
@@ -225,6 +232,11 @@ pub fn replay(
         .map(|e| e.choices.clone())
         .unwrap_or_default();
     let prefix = case_prefix(&saved.prefix, &check.id, &choices, attempt);
+    let signing: BTreeMap<String, Convention> = saved
+        .oauth1
+        .map(|c| (check.vendor.clone(), c))
+        .into_iter()
+        .collect();
     let env = CaseEnv {
         target: to.target,
         fixtures: to.fixtures,
@@ -235,6 +247,7 @@ pub fn replay(
         host: to.host,
         faults: to.faults,
         clock: crate::target::Clock::system(),
+        signing: &signing,
     };
     // The check as it stands now, with the rebuilt case as its evidence whatever the verdict.
     let judged = |run: CaseRun, verdict: Verdict, reason: Option<String>| {

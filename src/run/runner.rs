@@ -17,6 +17,8 @@ use serde_json::{Map, Value};
 use super::case::{
     execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
 };
+use super::signing;
+use crate::auth::oauth1::Convention;
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
@@ -124,6 +126,11 @@ pub struct RunReport {
     /// Every check, in report order: the rows, the valid-request checks, the properties
     /// ([`CheckKind::ALL`]). Read them with [`RunReport::checks`].
     pub checks: Vec<CheckResult>,
+    /// The OAuth 1.0a convention each vendor's requests were signed with, by vendor id
+    /// (vendors whose auth is `oauth1`; found by `signing::detect` where the spec declares
+    /// variants).
+    #[serde(default)]
+    pub signing: BTreeMap<String, Convention>,
     pub summary: Summary,
     pub elapsed_ms: u64,
     /// The retries the transport policy made.
@@ -425,6 +432,8 @@ struct Shared<'a> {
     deadline: Option<Instant>,
     /// Retries of every check of the run.
     retries: Arc<RetryCounts>,
+    /// The OAuth 1.0a convention of each vendor's target (see `signing`).
+    signing: BTreeMap<String, Convention>,
 }
 
 impl Shared<'_> {
@@ -469,6 +478,7 @@ impl Shared<'_> {
             host: self.options.host.as_deref(),
             faults: self.faults.as_deref(),
             clock: self.clock.clone(),
+            signing: &self.signing,
         }
     }
 }
@@ -1160,7 +1170,7 @@ pub fn run(
         fixtures,
         options.cases,
     )?;
-    let shared = Shared {
+    let mut shared = Shared {
         target: &cutoff,
         fixtures,
         prefix: prefix.clone(),
@@ -1173,11 +1183,46 @@ pub fn run(
         stop: AtomicBool::new(false),
         deadline,
         retries: Arc::default(),
+        signing: BTreeMap::new(),
     };
     on_event(&Event::Started {
         rows: rows.len(),
         endpoints: endpoints.len(),
     });
+    // Before any row: which OAuth 1.0a convention each checked vendor's target verifies with.
+    let mut interop = Vec::new();
+    for loaded in &set.specs {
+        let spec = &loaded.spec;
+        if !matches!(spec.vendor.auth, Auth::Oauth1 { .. }) {
+            continue;
+        }
+        let vendor = spec.vendor.id.as_str();
+        let checked = rows.iter().any(|(s, _)| s.vendor.id == vendor)
+            || endpoints.iter().any(|(s, _)| s.vendor.id == vendor)
+            || (!properties.is_empty() && selected(vendor, &options.rows))
+            || options
+                .rows
+                .iter()
+                .any(|f| f == vendor || f.starts_with(&format!("{vendor}.")));
+        if !checked {
+            continue;
+        }
+        let unique = UniqueCounter::new();
+        let detection = signing::detect(
+            &shared.env(shared.target, &prefix, &unique),
+            spec,
+            options.seed,
+            options.strict,
+        );
+        let convention = detection
+            .as_ref()
+            .map_or(Convention::Rfc5849, |d| d.convention);
+        shared.signing.insert(vendor.to_string(), convention);
+        if let Some(d) = detection {
+            on_event(&Event::Finished(&d.result));
+            interop.push(d.result);
+        }
+    }
     enum Job<'s> {
         Row(&'s VendorSpec, &'s ErrorRow),
         Valid(&'s VendorSpec, &'s Endpoint),
@@ -1258,6 +1303,8 @@ pub fn run(
     }
     checks.sort_by_key(|(i, _)| *i);
     let mut checks: Vec<CheckResult> = checks.into_iter().map(|(_, r)| r).collect();
+    // The interop findings open the property results: they were found before any row.
+    checks.extend(interop);
     // The properties, one after another once the rows are done: each may change the target's
     // state in ways a row must not see, and pool draws stay in a fixed order.
     on_event(&Event::PropertiesStarted {
@@ -1290,6 +1337,7 @@ pub fn run(
             prefix: &prefix,
             faults: shared.faults.as_deref(),
             clock: shared.clock.clone(),
+            signing: &shared.signing,
         };
         for property in &properties {
             if stop.is_stopped() {
@@ -1326,6 +1374,7 @@ pub fn run(
         strict: options.strict,
         cases: options.cases,
         checks,
+        signing: shared.signing,
         summary,
         elapsed_ms: start.elapsed().as_millis() as u64,
         transport: shared.retries.summary(),

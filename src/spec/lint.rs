@@ -50,26 +50,106 @@ pub struct Finding {
     pub message: String,
 }
 
-/// The names of every check, for documentation and tests.
-pub const CHECKS: &[&str] = &[
-    "reason-phrase",
-    "heading-message",
-    "same-trigger",
-    "limit-two-ways",
-    "charset-two-ways",
-    "placeholder-typo",
-    "action-message",
-    "missing-code",
-    "duplicate-id",
-    "no-trigger",
-    "endpoint-without-rows",
+/// What one lint found: the rows it concerns (none for a finding about an endpoint) and
+/// what is wrong, in words.
+struct Hit {
+    rows: Vec<String>,
+    message: String,
+}
+
+fn hit(rows: Vec<String>, message: impl Into<String>) -> Hit {
+    Hit {
+        rows,
+        message: message.into(),
+    }
+}
+
+/// One named lint: how serious its findings are and the function that finds them in one
+/// vendor's spec.
+struct Lint {
+    name: &'static str,
+    severity: Severity,
+    find: fn(&VendorSpec) -> Vec<Hit>,
+}
+
+/// Every lint, in the order they are documented. A new lint is a function and a line here.
+const LINTS: &[Lint] = &[
+    Lint {
+        name: "reason-phrase",
+        severity: Severity::Warning,
+        find: reason_phrase,
+    },
+    Lint {
+        name: "heading-message",
+        severity: Severity::Warning,
+        find: heading_message,
+    },
+    Lint {
+        name: "same-trigger",
+        severity: Severity::Warning,
+        find: same_trigger,
+    },
+    Lint {
+        name: "limit-two-ways",
+        severity: Severity::Warning,
+        find: limit_stated_two_ways,
+    },
+    Lint {
+        name: "charset-two-ways",
+        severity: Severity::Warning,
+        find: charset_stated_two_ways,
+    },
+    Lint {
+        name: "placeholder-typo",
+        severity: Severity::Warning,
+        find: placeholder_typo,
+    },
+    Lint {
+        name: "action-message",
+        severity: Severity::Warning,
+        find: action_message,
+    },
+    Lint {
+        name: "missing-code",
+        severity: Severity::Info,
+        find: missing_code,
+    },
+    Lint {
+        name: "duplicate-id",
+        severity: Severity::Error,
+        find: duplicate_id,
+    },
+    Lint {
+        name: "no-trigger",
+        severity: Severity::Error,
+        find: no_trigger,
+    },
+    Lint {
+        name: "endpoint-without-rows",
+        severity: Severity::Warning,
+        find: endpoint_without_rows,
+    },
 ];
+
+/// The names of every lint, for documentation and tests.
+pub fn checks() -> impl Iterator<Item = &'static str> {
+    LINTS.iter().map(|l| l.name)
+}
 
 /// Lints every loaded vendor. Findings come sorted by vendor, then severity, then check.
 pub fn lint(set: &SpecSet) -> Vec<Finding> {
     let mut out = Vec::new();
     for loaded in &set.specs {
-        lint_vendor(&loaded.spec, &mut out);
+        let spec = &loaded.spec;
+        for lint in LINTS {
+            out.extend((lint.find)(spec).into_iter().map(|h| Finding {
+                severity: lint.severity,
+                check: lint.name,
+                vendor: spec.vendor.id.clone(),
+                rows: h.rows,
+                message: h.message,
+            }));
+        }
     }
     out.sort_by(|a, b| {
         (a.vendor.as_str(), a.severity, a.check, &a.rows).cmp(&(
@@ -82,39 +162,40 @@ pub fn lint(set: &SpecSet) -> Vec<Finding> {
     out
 }
 
-fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
-    let vendor = spec.vendor.id.clone();
-    let mut add = |severity, check, rows: Vec<String>, message: String| {
-        out.push(Finding {
-            severity,
-            check,
-            vendor: vendor.clone(),
-            rows,
-            message,
-        })
-    };
-
-    // Structure.
+/// A row id used by more than one row.
+fn duplicate_id(spec: &VendorSpec) -> Vec<Hit> {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for r in &spec.rows {
         *counts.entry(&r.id).or_default() += 1;
     }
-    for (id, n) in counts.iter().filter(|(_, n)| **n > 1) {
-        add(
-            Severity::Error,
-            "duplicate-id",
-            vec![id.to_string()],
-            format!("row id `{id}` is used by {n} rows; ids must be unique and stable"),
-        );
-    }
-    for r in spec.rows.iter().filter(|r| r.trigger.is_none()) {
-        add(
-            Severity::Error,
-            "no-trigger",
-            vec![r.id.clone()],
-            "the row has no trigger, so no request can ever check it".into(),
-        );
-    }
+    counts
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(id, n)| {
+            hit(
+                vec![id.to_string()],
+                format!("row id `{id}` is used by {n} rows; ids must be unique and stable"),
+            )
+        })
+        .collect()
+}
+
+/// A row without a trigger: nothing can ever check it.
+fn no_trigger(spec: &VendorSpec) -> Vec<Hit> {
+    spec.rows
+        .iter()
+        .filter(|r| r.trigger.is_none())
+        .map(|r| {
+            hit(
+                vec![r.id.clone()],
+                "the row has no trigger, so no request can ever check it",
+            )
+        })
+        .collect()
+}
+
+/// An endpoint no row documents an error of.
+fn endpoint_without_rows(spec: &VendorSpec) -> Vec<Hit> {
     let used: BTreeSet<&str> = spec
         .rows
         .iter()
@@ -125,90 +206,104 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
                 .chain(r.trigger_endpoint())
         })
         .collect();
-    for e in spec
-        .endpoints
+    spec.endpoints
         .iter()
         .filter(|e| !used.contains(e.id.as_str()))
-    {
-        add(
-            Severity::Warning,
-            "endpoint-without-rows",
-            vec![],
-            format!(
-                "endpoint `{}` ({} {}) has no documented error row",
-                e.id, e.method, e.path
-            ),
-        );
-    }
+        .map(|e| {
+            hit(
+                vec![],
+                format!(
+                    "endpoint `{}` ({} {}) has no documented error row",
+                    e.id, e.method, e.path
+                ),
+            )
+        })
+        .collect()
+}
 
-    let doubled_sigil = Regex::new(r"\\?\$\\?\$[A-Za-z_{]+").expect("static regex compiles");
+/// A reason phrase that belongs to another status.
+fn reason_phrase(spec: &VendorSpec) -> Vec<Hit> {
+    let mut out = Vec::new();
     for r in &spec.rows {
-        // A reason phrase that belongs to another status.
         if let Some((status, phrase)) = doc_status_phrase(&r.doc.response) {
             if let Some(owner) = status_of_phrase(&phrase) {
                 if owner != status {
-                    add(
-                        Severity::Warning,
-                        "reason-phrase",
+                    out.push(hit(
                         vec![r.id.clone()],
                         format!(
                             "the document writes \"{status} {phrase}\": \"{phrase}\" is the reason phrase of {owner}; the status {status} is what is checked"
                         ),
-                    );
+                    ));
                 }
             }
         }
-        // `$$NAME`: a doubled placeholder sigil.
-        if let Some(m) = doubled_sigil
-            .find(&r.doc.response)
-            .map(|m| m.as_str().to_string())
-        {
-            add(
-                Severity::Warning,
-                "placeholder-typo",
+    }
+    out
+}
+
+/// `$$NAME`: a doubled placeholder sigil.
+fn placeholder_typo(spec: &VendorSpec) -> Vec<Hit> {
+    let doubled_sigil = Regex::new(r"\\?\$\\?\$[A-Za-z_{]+").expect("static regex compiles");
+    spec.rows
+        .iter()
+        .filter_map(|r| {
+            let m = doubled_sigil.find(&r.doc.response)?;
+            Some(hit(
                 vec![r.id.clone()],
                 format!(
                     "the documented message has the placeholder `{}` with a doubled `$`; the spec binds it as one placeholder",
-                    m.replace('\\', "")
+                    m.as_str().replace('\\', "")
                 ),
-            );
-        }
-        // A limit or a character set stated two ways within one row.
-        let texts = row_texts(r);
-        if let Some(msg) = limit_two_ways(&texts) {
-            add(Severity::Warning, "limit-two-ways", vec![r.id.clone()], msg);
-        }
-        if let Some(msg) = charset_two_ways(&texts) {
-            add(
-                Severity::Warning,
-                "charset-two-ways",
+            ))
+        })
+        .collect()
+}
+
+/// A limit stated two ways within one row.
+fn limit_stated_two_ways(spec: &VendorSpec) -> Vec<Hit> {
+    spec.rows
+        .iter()
+        .filter_map(|r| limit_two_ways(&row_texts(r)).map(|m| hit(vec![r.id.clone()], m)))
+        .collect()
+}
+
+/// A character set stated two ways within one row.
+fn charset_stated_two_ways(spec: &VendorSpec) -> Vec<Hit> {
+    spec.rows
+        .iter()
+        .filter_map(|r| charset_two_ways(&row_texts(r)).map(|m| hit(vec![r.id.clone()], m)))
+        .collect()
+}
+
+/// The documented action describes another kind of failure than the message.
+fn action_message(spec: &VendorSpec) -> Vec<Hit> {
+    let mut out = Vec::new();
+    for r in &spec.rows {
+        let Some(message) = &r.expect.message else {
+            continue;
+        };
+        let action = classify(&r.doc.heading);
+        let answer = classify(&strip_placeholders(message));
+        if !action.is_empty() && !answer.is_empty() && action.is_disjoint(&answer) {
+            out.push(hit(
                 vec![r.id.clone()],
-                msg,
-            );
-        }
-        // The documented action describes another kind of failure than the message.
-        if let Some(message) = &r.expect.message {
-            let action = classify(&r.doc.heading);
-            let answer = classify(&strip_placeholders(message));
-            if !action.is_empty() && !answer.is_empty() && action.is_disjoint(&answer) {
-                add(
-                    Severity::Warning,
-                    "action-message",
-                    vec![r.id.clone()],
-                    format!(
-                        "the documented action \"{}\" describes a {} failure, but its message \"{}\" reports a {} failure",
-                        r.doc.heading,
-                        join(&action),
-                        message,
-                        join(&answer)
-                    ),
-                );
-            }
+                format!(
+                    "the documented action \"{}\" describes a {} failure, but its message \"{}\" reports a {} failure",
+                    r.doc.heading,
+                    join(&action),
+                    message,
+                    join(&answer)
+                ),
+            ));
         }
     }
+    out
+}
 
-    // Headings that differ from the message, where the vendor's headings are messages. A
-    // message that opens with a placeholder (`${detail}`: any text) has nothing to compare.
+/// Headings that differ from the message, where the vendor's headings are messages (most of
+/// its comparable rows match). A message that opens with a placeholder (`${detail}`: any
+/// text) has nothing to compare.
+fn heading_message(spec: &VendorSpec) -> Vec<Hit> {
     let comparable: Vec<(&ErrorRow, bool)> = spec
         .rows
         .iter()
@@ -221,35 +316,38 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
         })
         .collect();
     let matching = comparable.iter().filter(|(_, ok)| *ok).count();
-    if !comparable.is_empty() && matching * 2 >= comparable.len() {
-        for (r, ok) in &comparable {
-            if !ok {
-                add(
-                    Severity::Warning,
-                    "heading-message",
-                    vec![r.id.clone()],
-                    format!(
-                        "the heading \"{}\" differs from the response message \"{}\"; the response is what is checked",
-                        r.doc.heading,
-                        r.expect.message.as_deref().unwrap_or("")
-                    ),
-                );
-            }
-        }
+    if comparable.is_empty() || matching * 2 < comparable.len() {
+        return Vec::new();
     }
+    comparable
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(r, _)| {
+            hit(
+                vec![r.id.clone()],
+                format!(
+                    "the heading \"{}\" differs from the response message \"{}\"; the response is what is checked",
+                    r.doc.heading,
+                    r.expect.message.as_deref().unwrap_or("")
+                ),
+            )
+        })
+        .collect()
+}
 
-    // One trigger documented by two rows: declared ambiguity, or identical triggers.
+/// One trigger documented by two rows: declared ambiguity (`also_accept`, alternatives with
+/// their own message or code), or identical triggers the spec does not declare.
+fn same_trigger(spec: &VendorSpec) -> Vec<Hit> {
+    let mut out = Vec::new();
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     for r in &spec.rows {
         for other in &r.also_accept {
             let pair = ordered(&r.id, other);
             if pairs.insert(pair.clone()) {
-                add(
-                    Severity::Warning,
-                    "same-trigger",
+                out.push(hit(
                     vec![pair.0, pair.1],
-                    "the document gives two rows for one trigger; either answer is accepted".into(),
-                );
+                    "the document gives two rows for one trigger; either answer is accepted",
+                ));
             }
         }
         for alt in r
@@ -257,9 +355,7 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
             .iter()
             .filter(|a| a.message.is_some() || a.code.is_some())
         {
-            add(
-                Severity::Warning,
-                "same-trigger",
+            out.push(hit(
                 vec![r.id.clone()],
                 format!(
                     "the document allows another answer for this trigger{}; both are accepted",
@@ -268,7 +364,7 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
                         .map(|m| format!(" (\"{m}\")"))
                         .unwrap_or_default()
                 ),
-            );
+            ));
         }
     }
     let mut by_trigger: BTreeMap<String, Vec<&str>> = BTreeMap::new();
@@ -286,45 +382,47 @@ fn lint_vendor(spec: &VendorSpec, out: &mut Vec<Finding>) {
             .windows(2)
             .all(|w| pairs.contains(&ordered(&w[0], &w[1])));
         if !known {
-            add(
-                Severity::Warning,
-                "same-trigger",
+            out.push(hit(
                 rows,
-                "these rows have identical triggers: one request cannot tell them apart".into(),
-            );
+                "these rows have identical triggers: one request cannot tell them apart",
+            ));
         }
     }
+    out
+}
 
-    // Missing vendor code where sibling rows (same endpoint group) have one.
-    if spec.vendor.envelope.pointers.code.is_some() {
-        let mut groups: BTreeMap<&str, Vec<&ErrorRow>> = BTreeMap::new();
-        for r in &spec.rows {
-            groups.entry(&r.group).or_default().push(r);
+/// A missing vendor code where most sibling rows (same endpoint group) have one.
+fn missing_code(spec: &VendorSpec) -> Vec<Hit> {
+    if spec.vendor.envelope.pointers.code.is_none() {
+        return Vec::new();
+    }
+    let mut groups: BTreeMap<&str, Vec<&ErrorRow>> = BTreeMap::new();
+    for r in &spec.rows {
+        groups.entry(&r.group).or_default().push(r);
+    }
+    let mut out = Vec::new();
+    for (group, rows) in groups {
+        let with_code = rows
+            .iter()
+            .filter(|r| matches!(&r.expect.code, Some(c) if !c.is_absent()))
+            .count();
+        if with_code * 2 < rows.len() {
+            continue;
         }
-        for (group, rows) in groups {
-            let with_code = rows
-                .iter()
-                .filter(|r| matches!(&r.expect.code, Some(c) if !c.is_absent()))
-                .count();
-            if with_code * 2 < rows.len() {
-                continue;
-            }
-            for r in rows
-                .iter()
-                .filter(|r| matches!(&r.expect.code, Some(c) if c.is_absent()))
-            {
-                add(
-                    Severity::Info,
-                    "missing-code",
-                    vec![r.id.clone()],
-                    format!(
-                        "no vendor code is documented, while {with_code} of the {} `{group}` rows have one",
-                        rows_len(spec, group)
-                    ),
-                );
-            }
+        for r in rows
+            .iter()
+            .filter(|r| matches!(&r.expect.code, Some(c) if c.is_absent()))
+        {
+            out.push(hit(
+                vec![r.id.clone()],
+                format!(
+                    "no vendor code is documented, while {with_code} of the {} `{group}` rows have one",
+                    rows_len(spec, group)
+                ),
+            ));
         }
     }
+    out
 }
 
 fn rows_len(spec: &VendorSpec, group: &str) -> usize {

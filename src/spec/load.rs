@@ -635,6 +635,7 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
         Auth::Oauth1 {
             consumer_key,
             consumer_secret,
+            ..
         } => {
             fixture_refs.push(("/vendor/auth/consumer_key".into(), consumer_key.clone()));
             fixture_refs.push((

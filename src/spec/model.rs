@@ -99,10 +99,20 @@ pub enum Precedence {
 pub enum Auth {
     /// `Authorization: Bearer <token>`, the token from a fixture.
     Bearer { token: String },
-    /// OAuth 1.0a HMAC-SHA1 over a form body, keys from fixtures.
+    /// OAuth 1.0a HMAC-SHA1 over a form body, keys from fixtures. Requests are signed per
+    /// RFC 5849 unless the target turns out to verify with one of `variants`.
     Oauth1 {
         consumer_key: String,
         consumer_secret: String,
+        /// Conventions other than RFC 5849 a target of this API may verify with (the
+        /// vendor's own validator, say): before the rows the runner finds out which one the
+        /// target uses and signs that way.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        variants: Vec<crate::auth::oauth1::Convention>,
+        /// Parameters whose names start with this are extensions the API ignores; the probe
+        /// that tells the conventions apart adds such parameters to a valid request.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extension_prefix: Option<String>,
     },
     /// No authentication.
     None,

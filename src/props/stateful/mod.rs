@@ -84,6 +84,7 @@ pub fn check(
                 pool: Pool::new(fixtures),
                 options,
                 clock: options.clock_in_use(),
+                signing: Default::default(),
             };
             check_vendor(&context, &redactor)
         })
@@ -108,6 +109,7 @@ pub fn check_spec(
         pool: Pool::new(run.fixtures),
         options: run.options,
         clock: run.clock.clone(),
+        signing: run.signing.clone(),
     };
     vec![check_vendor(&context, &redactor)]
 }

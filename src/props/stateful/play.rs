@@ -28,6 +28,8 @@ pub(super) struct Context<'a> {
     pub pool: Pool,
     pub options: &'a RunOptions,
     pub clock: crate::target::Clock,
+    /// The OAuth 1.0a convention of each vendor's target (see `run::signing`).
+    pub signing: BTreeMap<String, crate::auth::oauth1::Convention>,
 }
 
 /// One call as it was played: its setup requests and its own request (the last).
@@ -166,6 +168,7 @@ pub(super) fn play(
         host: cx.options.host.as_deref(),
         faults: cx.options.faults.as_deref(),
         clock: cx.clock.clone(),
+        signing: &cx.signing,
     };
     let models = &cx.spec.models;
     let mut session = Session::new(&env, cx.spec);

@@ -206,6 +206,10 @@ impl VendorReference for ClassLti {
         Records::fixtures()
     }
 
+    fn oauth1_convention(&self) -> crate::auth::oauth1::Convention {
+        validator::CONVENTION
+    }
+
     fn faults(&self) -> Vec<&'static str> {
         vec![
             fault::CREDENTIALS_STORE,

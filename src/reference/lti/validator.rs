@@ -7,7 +7,8 @@
 //!    `oauth_consumer_key`, `oauth_signature`, `oauth_signature_method=HMAC-SHA1`,
 //!    `oauth_nonce`, `oauth_timestamp`, with `oauth_version=1.0` when present;
 //! 2. signature: HMAC-SHA1 over `http://` + `Host` header + path, with the secret issued with
-//!    `oauth_consumer_key` (an unknown key has no secret and fails here);
+//!    `oauth_consumer_key` (an unknown key has no secret and fails here), computed with the
+//!    `ims-lti` conventions ([`CONVENTION`]), not RFC 5849's;
 //! 3. nonce and timestamp: a nonce is accepted once per consumer key within 300 s (it is
 //!    recorded even when the timestamp then fails, as the `ims-lti` memory store does); a
 //!    timestamp older than 300 s fails; a timestamp in the future does not.
@@ -22,6 +23,10 @@ use crate::reference::Config;
 use crate::target::Request;
 
 use super::lock;
+
+/// How `ims-lti` computes signatures: names not encoded, whole `name=value` strings sorted,
+/// the secret not encoded in the key (a variant the spec declares; RFC 5849 differs).
+pub(super) const CONVENTION: oauth1::Convention = oauth1::Convention::ImsLti;
 
 /// How long a nonce is remembered, and how old a timestamp may be (`ims-lti` `EXPIRE_IN_SEC`).
 pub(super) const EXPIRE_IN_SEC: i64 = 300;
@@ -147,7 +152,7 @@ impl Validator {
             request.header("Host").unwrap_or("localhost"),
             request.path
         );
-        if !oauth1::verify(&request.method, &url, &params.signed(), &secret, "") {
+        if !CONVENTION.verify(&request.method, &url, &params.signed(), &secret, "") {
             return Err(Rejection::Signature);
         }
 

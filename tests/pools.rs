@@ -112,7 +112,27 @@ const TEAM_MEMBERS: u64 = 3;
 const USER_TEAMS: u32 = 2;
 
 fn teams_spec() -> SpecSet {
-    let loaded = confuzz::spec::load_str("club.yaml", TEAMS).expect("the team spec loads");
+    spec_of(TEAMS)
+}
+
+/// The team spec where member-add creates a member and member-remove deletes one: the run
+/// may undo its member creates when a case ends.
+fn teams_spec_with_deletes() -> SpecSet {
+    let text = edit(
+        TEAMS,
+        "        properties: { userId: { type: string, x-pool: club.user_ids } }\n    setup:",
+        "        properties: { userId: { type: string, x-pool: club.user_ids } }\n    creates: member\n    setup:",
+    );
+    let text = edit(
+        &text,
+        "        save: { user_id: \"request:/userId\" }\n    success: [200]\n",
+        "        save: { user_id: \"request:/userId\" }\n    success: [200]\n    deletes: member\n",
+    );
+    spec_of(&text)
+}
+
+fn spec_of(text: &str) -> SpecSet {
+    let loaded = confuzz::spec::load_str("club.yaml", text).expect("the team spec loads");
     SpecSet {
         specs: vec![loaded],
     }
@@ -294,6 +314,35 @@ fn a_short_team_pool_runs_fewer_cases_and_says_so() {
     );
 }
 
+#[test]
+fn the_run_deletes_the_members_it_added_and_reuses_their_accounts() {
+    // Where the API deletes what a create made, each case removes the members it added when it
+    // ends: 32 cases of each check fit in six accounts of two teams each, where without the
+    // deletes the same pool caps the row and the valid create (the test above).
+    let (server, _) = team_server(6, false);
+    let target = HttpTarget::new(&server.url()).expect("a URL");
+    let set = teams_spec_with_deletes();
+    let report =
+        run(&set, &target, &team_fixtures(6), &team_options(32), &|_| {}).expect("the run goes on");
+    server.shutdown();
+    assert!(untested(&report).is_empty(), "{:?}", untested(&report));
+    assert!(report.conforms());
+    assert!(fewer(&report).is_empty(), "{:?}", fewer(&report));
+    assert_eq!(
+        report.check("club.valid.member-add").expect("run").count,
+        32
+    );
+    assert_eq!(report.check("club.team.full").expect("run").count, 32);
+    // Against the server that keeps removed members counted, the recycled accounts are soon
+    // refused: the undoing deletes are what made the reuse work.
+    let (server, _) = team_server(6, true);
+    let target = HttpTarget::new(&server.url()).expect("a URL");
+    let report =
+        run(&set, &target, &team_fixtures(6), &team_options(32), &|_| {}).expect("the run goes on");
+    server.shutdown();
+    assert!(!report.conforms() || !untested(&report).is_empty());
+}
+
 fn server_url_placeholder() -> String {
     "http://127.0.0.1".to_string()
 }
@@ -381,7 +430,14 @@ fn forty_classroom_accounts_give_every_row_valid_check_and_limit_a_verdict() {
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    // The checks that spend user ids ran fewer cases, and say so.
+    // A teacher a case adds is removed when the case ends, so those checks run in full; the
+    // checks that spend user ids (students cannot be removed) ran fewer cases, and say so.
+    for id in [
+        "classroom.valid.teacher-create",
+        "classroom.precondition.course-teacher-limit-reached",
+    ] {
+        assert_eq!(report.check(id).expect("run").count, 32, "{id}");
+    }
     let short = fewer(&report);
     assert!(short.contains(&"classroom.quota.user-course-join-rate-limit-reached"));
     for id in &short {

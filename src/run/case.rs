@@ -136,9 +136,25 @@ impl From<DraftError> for CaseError {
 
 const MAX_SETUP_DEPTH: usize = 4;
 
-/// A request built but not sent yet, and what it does to the pools when it succeeds: (pool,
-/// value, whether it gives a use back).
-type PoolEffects = (Request, Vec<(String, Value, bool)>);
+/// A request built but not sent yet, and what it does to the pools when it succeeds.
+type PoolEffects = (Request, Vec<PoolEffect>);
+
+/// One pool value a request uses or gives back, and the delete that undoes the use.
+struct PoolEffect {
+    pool: String,
+    value: Value,
+    release: bool,
+    undo: Option<Undo>,
+}
+
+/// A delete to send when the case ends: the endpoint, and the variables its path takes.
+#[derive(Clone)]
+struct Undo {
+    endpoint: String,
+    vars: BTreeMap<String, Value>,
+    pool: String,
+    value: Value,
+}
 
 struct Runner<'e, 'a> {
     env: &'e CaseEnv<'a>,
@@ -148,6 +164,8 @@ struct Runner<'e, 'a> {
     /// What each built request not yet sent does to a pool once it succeeds: (pool, value,
     /// gives the use back).
     pool_effects: std::sync::Mutex<Vec<PoolEffects>>,
+    /// The deletes that give back the pool values this case's creates used.
+    undos: std::sync::Mutex<Vec<Undo>>,
     vars: BTreeMap<String, Value>,
     setup: Vec<Exchange>,
     nonce_counter: u64,
@@ -162,6 +180,7 @@ impl<'e, 'a> Runner<'e, 'a> {
             spec,
             pool: env.pool.scoped(),
             pool_effects: std::sync::Mutex::default(),
+            undos: std::sync::Mutex::default(),
             vars: BTreeMap::new(),
             setup: Vec::new(),
             nonce_counter: 0,
@@ -255,9 +274,34 @@ impl<'e, 'a> Runner<'e, 'a> {
         let released = crate::run::pools::released_at(self.spec, &endpoint.id)
             .into_iter()
             .map(|(pool, at)| (pool, at, true));
-        let effects: Vec<(String, Value, bool)> = consumed
+        let effects: Vec<PoolEffect> = consumed
             .chain(released)
-            .filter_map(|(pool, at, release)| record.sent(&at).map(|v| (pool, v, release)))
+            .filter_map(|(pool, at, release)| {
+                let value = record.sent(&at)?;
+                let undo = (!release)
+                    .then(|| {
+                        crate::run::pools::undo_of(
+                            self.spec,
+                            endpoint,
+                            &pool,
+                            &value,
+                            &draft.path_params,
+                        )
+                    })
+                    .flatten()
+                    .map(|(delete, vars)| Undo {
+                        endpoint: delete.id.clone(),
+                        vars,
+                        pool: pool.clone(),
+                        value: value.clone(),
+                    });
+                Some(PoolEffect {
+                    pool,
+                    value,
+                    release,
+                    undo,
+                })
+            })
             .collect();
         if !effects.is_empty() {
             let mut pending = self.pool_effects.lock().unwrap_or_else(|p| p.into_inner());
@@ -324,16 +368,43 @@ impl<'e, 'a> Runner<'e, 'a> {
         };
         if let Some(effects) = effects {
             if (200..300).contains(&response.status) {
-                for (pool, value, release) in effects {
-                    if release {
-                        self.pool.release(&pool, &value);
+                let mut undos = self.undos.lock().unwrap_or_else(|p| p.into_inner());
+                for effect in effects {
+                    if effect.release {
+                        self.pool.release(&effect.pool, &effect.value);
+                        // The case deleted it itself: nothing left to undo for that value.
+                        if let Some(i) = undos
+                            .iter()
+                            .position(|u| u.pool == effect.pool && u.value == effect.value)
+                        {
+                            undos.remove(i);
+                        }
                     } else {
-                        self.pool.charge(&pool, &value);
+                        self.pool.charge(&effect.pool, &effect.value);
+                        undos.extend(effect.undo);
                     }
                 }
             }
         }
         Ok(response)
+    }
+
+    /// Sends the deletes that undo what this case's creates made with pool values (the spec's
+    /// `released_by`), so those values' uses come back; their answers are not judged, and a
+    /// delete that cannot be built or is refused leaves the use spent.
+    fn undo_creates(&mut self) {
+        let undos = std::mem::take(&mut *self.undos.lock().unwrap_or_else(|p| p.into_inner()));
+        let vars = self.vars.clone();
+        for undo in undos {
+            let Some(endpoint) = self.spec.endpoint(&undo.endpoint) else {
+                continue;
+            };
+            self.vars.extend(undo.vars);
+            if let Ok((request, _)) = self.build(endpoint, &[], &mut Choices::new(&[])) {
+                let _ = self.send(&request);
+            }
+            self.vars = vars.clone();
+        }
     }
 
     fn run_endpoint_setup(
@@ -624,6 +695,7 @@ pub fn execute(
                 observed: first.status.to_string(),
                 documented: true,
             };
+            runner.undo_creates();
             return Ok(CaseRun {
                 record: CaseRecord {
                     vars: runner.vars,
@@ -640,6 +712,7 @@ pub fn execute(
         });
     }
     let response = runner.send(&request)?;
+    runner.undo_creates();
     Ok(CaseRun {
         record: CaseRecord {
             vars: runner.vars,
@@ -670,6 +743,7 @@ pub fn execute_valid(
     runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
     let (request, _) = runner.build(endpoint, &[], &mut ch)?;
     let response = runner.send(&request)?;
+    runner.undo_creates();
     Ok(CaseRun {
         record: CaseRecord {
             vars: runner.vars,

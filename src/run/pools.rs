@@ -150,6 +150,55 @@ pub fn released_at(spec: &VendorSpec, endpoint: &str) -> Vec<(String, Location)>
         .collect()
 }
 
+/// The delete that undoes a successful request to `endpoint` (a create) that used `value` of
+/// `pool`, so the value's use comes back: an endpoint that `deletes` what `endpoint`
+/// `creates` and releases the pool at one of its path parameters. Returns it with the
+/// variables its path takes: the value, and the create's path parameters of the same names
+/// (`path_params`). `None` when there is none, or a parameter cannot be filled that way.
+pub fn undo_of<'s>(
+    spec: &'s VendorSpec,
+    endpoint: &Endpoint,
+    pool: &str,
+    value: &Value,
+    path_params: &BTreeMap<String, String>,
+) -> Option<(&'s Endpoint, BTreeMap<String, Value>)> {
+    let made = endpoint.creates.as_deref()?;
+    spec.endpoints
+        .iter()
+        .filter(|d| d.deletes.as_deref() == Some(made))
+        .find_map(|delete| {
+            let released = released_at(spec, &delete.id);
+            let Some(Location::Path(at)) =
+                released.iter().find(|(p, _)| p == pool).map(|(_, at)| at)
+            else {
+                return None;
+            };
+            let mut vars = BTreeMap::new();
+            for (name, schema) in &delete.params.path {
+                let var = schema.get("x-var").and_then(Value::as_str)?;
+                let v = if name == at {
+                    value.clone()
+                } else {
+                    Value::String(path_params.get(name)?.clone())
+                };
+                vars.insert(var.to_string(), v);
+            }
+            Some((delete, vars))
+        })
+}
+
+/// Whether a successful request to `endpoint` using a value of `pool` is undone after its case
+/// ([`undo_of`]), judged from the parameters' names alone.
+fn undone(spec: &VendorSpec, endpoint: &Endpoint, pool: &str) -> bool {
+    let names = endpoint
+        .params
+        .path
+        .keys()
+        .map(|k| (k.clone(), String::new()))
+        .collect();
+    undo_of(spec, endpoint, pool, &Value::Null, &names).is_some()
+}
+
 /// Whether the draws of a step's own request are kept in a variable (its `save` reads the
 /// request where the endpoint draws from a pool): such a value is used again later in the
 /// case, so it is drawn fresh, one no request of the run has used.
@@ -178,6 +227,9 @@ enum Event {
 #[derive(Debug, Clone, Default)]
 struct Demand {
     events: Vec<Event>,
+    /// Charges the case undoes when it ends, by key (`undo_of`); an explicit release of the
+    /// same key in the case takes one back first.
+    undo: BTreeMap<usize, i64>,
     /// The case's pool values by variable name.
     vars: BTreeMap<String, usize>,
     keys: usize,
@@ -241,6 +293,15 @@ impl Demand {
         }
     }
 
+    /// The case ends: what it created and did not delete itself is deleted.
+    fn end_case(&mut self) {
+        for (k, n) in std::mem::take(&mut self.undo) {
+            for _ in 0..n.max(0) {
+                self.events.push(Event::Release(k));
+            }
+        }
+    }
+
     /// A draw of a new value of the case; its key.
     fn draw(&mut self, pool: String, fresh: bool) -> usize {
         let key = self.keys;
@@ -261,7 +322,7 @@ impl Demand {
     ) {
         for (pool, at) in consumed_at(endpoint) {
             // The valid draft draws the value even when an operator then replaces it.
-            let key = self.draw(pool, keep);
+            let key = self.draw(pool.clone(), keep);
             let used = match set_var(ops, &at) {
                 Some(var) => self.vars.get(var).copied(),
                 None if set_at(ops, &at) => None,
@@ -269,6 +330,9 @@ impl Demand {
             };
             if let (true, Some(k)) = (succeeds, used) {
                 self.events.push(Event::Charge(k));
+                if undone(spec, endpoint, &pool) {
+                    *self.undo.entry(k).or_insert(0) += 1;
+                }
             }
             for (name, source) in save {
                 if matches!(source.from(), SaveFrom::Request(l) if *l == at) {
@@ -291,6 +355,9 @@ impl Demand {
             let var = set_var(ops, &at).or_else(|| schema_var(endpoint, &at));
             if let (true, Some(k)) = (succeeds, var.and_then(|v| self.vars.get(v).copied())) {
                 self.events.push(Event::Release(k));
+                if let Some(n) = self.undo.get_mut(&k) {
+                    *n -= 1;
+                }
             }
         }
     }
@@ -342,6 +409,13 @@ fn row_demand(spec: &VendorSpec, row: &ErrorRow, f: &Map<String, Value>) -> Dema
         demand.walk_step(spec, step, f, 1);
     }
     demand.walk_request(spec, endpoint, &trigger.ops, false, false, &BTreeMap::new());
+    demand
+}
+
+/// One case of a row or valid request, then its undoing deletes (the runner's cases end so;
+/// a property's replay does not).
+fn case_demand(mut demand: Demand) -> Demand {
+    demand.end_case();
     demand
 }
 
@@ -449,7 +523,7 @@ pub fn plan(
     for (spec, row) in &selection.rows {
         checks.push(Planned {
             id: row.id.clone(),
-            demand: row_demand(spec, row, fixtures),
+            demand: case_demand(row_demand(spec, row, fixtures)),
             cases,
             cappable: true,
         });
@@ -457,7 +531,7 @@ pub fn plan(
     for (spec, endpoint, id) in &selection.endpoints {
         checks.push(Planned {
             id: id.clone(),
-            demand: valid_demand(spec, endpoint, fixtures),
+            demand: case_demand(valid_demand(spec, endpoint, fixtures)),
             cases,
             cappable: true,
         });
@@ -614,6 +688,12 @@ mod tests {
         // Create-then-delete gives its value back.
         let delete = spec.endpoint("teacher-delete").unwrap();
         assert!(!valid_demand(spec, delete, &full).spends());
+        // A teacher the case added is deleted when the case ends; a student cannot be.
+        let teacher = spec.endpoint("teacher-create").unwrap();
+        assert!(valid_demand(spec, teacher, &full).spends());
+        assert!(!case_demand(valid_demand(spec, teacher, &full)).spends());
+        let student = spec.endpoint("student-create").unwrap();
+        assert!(case_demand(valid_demand(spec, student, &full)).spends());
     }
 
     #[test]

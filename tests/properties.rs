@@ -299,7 +299,9 @@ fn properties_are_selected_by_name() {
         ..RunOptions::default()
     };
     match run(&set, &reference, &reference.fixtures(), &options, &|_| {}) {
-        Err(RunError::UnknownProperty(message)) => {
+        Err(RunError::UnknownProperty(unknown)) => {
+            assert_eq!(unknown.name, "uniqueness");
+            let message = unknown.to_string();
             assert!(
                 message.contains("`uniqueness`") && message.contains("after-delete"),
                 "{message}"

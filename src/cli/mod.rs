@@ -390,7 +390,7 @@ fn load(args: &SpecArgs) -> Result<SpecSet, String> {
         None => spec::load_embedded(),
     }
     .map_err(|e| e.to_string())?;
-    set.only_vendors(&args.vendors)
+    Ok(set.only_vendors(&args.vendors)?)
 }
 
 fn out(text: &str) -> Result<(), String> {

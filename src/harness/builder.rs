@@ -32,7 +32,7 @@ pub enum HarnessError {
     Specs(SpecErrors),
     /// A vendor named with [`Harness::vendor`] is not among the loaded specs.
     #[error("{0}")]
-    UnknownVendor(String),
+    UnknownVendor(crate::spec::UnknownName),
     /// No target was given.
     #[error(
         "no target to check: give one with .target(..), .handler(..), .service(..) or .url(..)"

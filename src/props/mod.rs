@@ -86,19 +86,14 @@ pub fn all() -> Vec<Property> {
 
 /// The properties `names` selects: `None` all, an empty list none. An unknown name is an error
 /// naming the known ones.
-pub fn select(names: Option<&[String]>) -> Result<Vec<Property>, String> {
+pub fn select(names: Option<&[String]>) -> Result<Vec<Property>, crate::spec::UnknownName> {
     let known = all();
     let Some(names) = names else {
         return Ok(known);
     };
-    for name in names {
-        if !known.iter().any(|p| p.name == name) {
-            return Err(format!(
-                "unknown property `{name}`; the properties are: {} (or `none`)",
-                known.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-            ));
-        }
-    }
+    let mut known_names: Vec<String> = known.iter().map(|p| p.name.to_string()).collect();
+    known_names.push("none".to_string());
+    crate::spec::check_names("property", "the properties are", names, &known_names)?;
     Ok(known
         .into_iter()
         .filter(|p| names.iter().any(|n| n == p.name))
@@ -318,7 +313,10 @@ mod tests {
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].name, "unique");
         let err = select(Some(&["uniq".to_string()])).err().unwrap();
-        assert!(err.contains("unknown property `uniq`") && err.contains("precedence"));
+        assert_eq!((err.what, err.name.as_str()), ("property", "uniq"));
+        assert!(err.known.iter().any(|k| k == "precedence"));
+        let text = err.to_string();
+        assert!(text.contains("unknown property `uniq`") && text.contains("precedence"));
     }
 
     #[test]

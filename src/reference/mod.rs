@@ -140,17 +140,13 @@ impl Reference {
     }
 
     /// Only the named vendors (an unknown name is an error naming the known ones).
-    pub fn with_vendors(config: Config, names: &[String]) -> Result<Self, String> {
+    pub fn with_vendors(
+        config: Config,
+        names: &[String],
+    ) -> Result<Self, crate::spec::UnknownName> {
         let all = all_vendors(&config);
-        let known: Vec<&str> = all.iter().map(|v| v.vendor()).collect();
-        for name in names {
-            if !known.contains(&name.as_str()) {
-                return Err(format!(
-                    "unknown vendor `{name}`; the embedded reference has: {}",
-                    known.join(", ")
-                ));
-            }
-        }
+        let known: Vec<String> = all.iter().map(|v| v.vendor().to_string()).collect();
+        crate::spec::check_names("vendor", "the embedded reference has", names, &known)?;
         let vendors = all
             .into_iter()
             .filter(|v| names.is_empty() || names.iter().any(|n| n == v.vendor()))

@@ -243,7 +243,7 @@ pub enum RunError {
     NoRows(Vec<String>),
     /// `--properties` names a property that does not exist.
     #[error("{0}")]
-    UnknownProperty(String),
+    UnknownProperty(crate::spec::UnknownName),
     /// One filter (`--row`) selects nothing: a typo must not pass as a run of zero checks.
     #[error("no row matches `{filter}` (nor any valid-request check or property result); {}; `confuzz list` shows the row ids", nearest_text(.nearest))]
     NoMatch {

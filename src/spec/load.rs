@@ -114,7 +114,7 @@ impl SpecSet {
     }
 
     /// Keeps only the named vendors; an unknown name is an error listing the known ones.
-    pub fn only_vendors(mut self, names: &[String]) -> Result<Self, String> {
+    pub fn only_vendors(mut self, names: &[String]) -> Result<Self, super::UnknownName> {
         if names.is_empty() {
             return Ok(self);
         }
@@ -123,14 +123,7 @@ impl SpecSet {
             .iter()
             .map(|s| s.spec.vendor.id.clone())
             .collect();
-        for n in names {
-            if !known.contains(n) {
-                return Err(format!(
-                    "unknown vendor `{n}`; the loaded specs have: {}",
-                    known.join(", ")
-                ));
-            }
-        }
+        super::check_names("vendor", "the loaded specs have", names, &known)?;
         self.specs.retain(|s| names.contains(&s.spec.vendor.id));
         Ok(self)
     }

@@ -9,9 +9,11 @@ pub mod load;
 mod location;
 pub mod model;
 pub mod template;
+mod unknown;
 
 pub use load::{
     load_embedded, load_path, load_str, LoadedSpec, SpecError, SpecErrorKind, SpecErrors, SpecSet,
 };
 pub use location::{Location, LocationError, SaveFrom, SaveFromError};
 pub use model::*;
+pub use unknown::{check_names, UnknownName};

@@ -61,16 +61,18 @@ pub struct Ledger {
     uses: Vec<u32>,
     held: Vec<bool>,
     cap: u32,
-    /// Values neither held nor spent, by their number of uses (`0..cap`).
-    free: Vec<std::collections::BTreeSet<usize>>,
+    /// Values neither held nor spent, by their number of uses (`0..cap`; empty sets removed).
+    free: BTreeMap<u32, std::collections::BTreeSet<usize>>,
 }
 
 impl Ledger {
     /// `size` unused values, each good for `cap` uses (at least 1).
     pub fn new(size: usize, cap: u32) -> Self {
         let cap = cap.max(1);
-        let mut free = vec![std::collections::BTreeSet::new(); cap as usize];
-        free[0] = (0..size).collect();
+        let mut free = BTreeMap::new();
+        if size > 0 {
+            free.insert(0, (0..size).collect());
+        }
         Ledger {
             uses: vec![0; size],
             held: vec![false; size],
@@ -92,11 +94,15 @@ impl Ledger {
     /// Holds a value for a case: an unused one when `fresh`, else the most used one with a use
     /// left. `None` when there is none.
     pub fn take(&mut self, fresh: bool) -> Option<usize> {
-        let i = if fresh {
-            self.free[0].pop_first()?
+        let mut entry = if fresh {
+            self.free.first_entry().filter(|e| *e.key() == 0)?
         } else {
-            self.free.iter_mut().rev().find_map(|s| s.pop_first())?
+            self.free.last_entry()?
         };
+        let i = entry.get_mut().pop_first()?;
+        if entry.get().is_empty() {
+            entry.remove();
+        }
         self.held[i] = true;
         Some(i)
     }
@@ -123,20 +129,22 @@ impl Ledger {
 
     /// Values neither held nor spent.
     pub fn available(&self) -> usize {
-        self.free.iter().map(|s| s.len()).sum()
+        self.free.values().map(|s| s.len()).sum()
     }
 
     fn unlist(&mut self, i: usize) {
-        if let Some(set) = self.free.get_mut(self.uses[i] as usize) {
+        let uses = self.uses[i];
+        if let Some(set) = self.free.get_mut(&uses) {
             set.remove(&i);
+            if set.is_empty() {
+                self.free.remove(&uses);
+            }
         }
     }
 
     fn list(&mut self, i: usize) {
-        if !self.held[i] {
-            if let Some(set) = self.free.get_mut(self.uses[i] as usize) {
-                set.insert(i);
-            }
+        if !self.held[i] && self.uses[i] < self.cap {
+            self.free.entry(self.uses[i]).or_default().insert(i);
         }
     }
 }
@@ -362,6 +370,12 @@ mod tests {
         let c = ledger.take(true).unwrap();
         assert_eq!(ledger.take(true), None, "{c}: the third value is spent");
         assert_eq!(ledger.take(false), None, "every live value is held");
+        // A reuse as large as a fixture may say costs nothing up front.
+        let mut huge = Ledger::new(2, u32::MAX);
+        let v = huge.take(false).unwrap();
+        huge.charge(v);
+        huge.give_back(v);
+        assert_eq!(huge.take(false), Some(v));
     }
 
     #[test]

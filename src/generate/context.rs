@@ -173,16 +173,22 @@ struct Scope {
 pub struct Pool {
     arrays: Arc<HashMap<String, PoolArray>>,
     scope: Mutex<Scope>,
+    /// Whether cases delete what their creates made with pool values ([`Pool::with_reuse`]).
+    recycles: bool,
 }
 
 impl Pool {
-    /// A pool over every array-valued fixture, each value used once per run.
+    /// A pool over every array-valued fixture, each value used once per run; cases do not
+    /// delete what they created (what they send is all the row asks for).
     pub fn new(fixtures: &Map<String, Value>) -> Self {
-        Self::with_reuse(fixtures, &HashMap::new())
+        let mut pool = Self::with_reuse(fixtures, &HashMap::new());
+        pool.recycles = false;
+        pool
     }
 
     /// A pool over every array-valued fixture; `reuse` gives the uses one value of a named
-    /// pool is good for (1 for the others).
+    /// pool is good for (1 for the others). A case ends by deleting what its creates made with
+    /// pool values, where the spec has the delete, so their uses come back.
     pub fn with_reuse(fixtures: &Map<String, Value>, reuse: &HashMap<String, u32>) -> Self {
         let arrays = fixtures
             .iter()
@@ -200,7 +206,13 @@ impl Pool {
         Pool {
             arrays: Arc::new(arrays),
             scope: Mutex::default(),
+            recycles: true,
         }
+    }
+
+    /// Whether a case ends by deleting what its creates made with pool values.
+    pub fn recycles(&self) -> bool {
+        self.recycles
     }
 
     /// A view of the same pools for one case: its draws are distinct, and held until the
@@ -209,6 +221,7 @@ impl Pool {
         Pool {
             arrays: Arc::clone(&self.arrays),
             scope: Mutex::default(),
+            recycles: self.recycles,
         }
     }
 

@@ -393,6 +393,9 @@ impl<'e, 'a> Runner<'e, 'a> {
     /// `released_by`), so those values' uses come back; their answers are not judged, and a
     /// delete that cannot be built or is refused leaves the use spent.
     fn undo_creates(&mut self) {
+        if !self.pool.recycles() {
+            return;
+        }
         let undos = std::mem::take(&mut *self.undos.lock().unwrap_or_else(|p| p.into_inner()));
         let vars = self.vars.clone();
         for undo in undos {

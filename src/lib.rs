@@ -58,10 +58,13 @@
 pub mod auth;
 pub mod certify;
 pub mod check;
+pub mod exec;
 #[cfg(feature = "reference")]
 pub mod fuzzing;
 pub mod generate;
 mod harness;
+#[cfg(feature = "reference")]
+pub mod mutants;
 pub mod props;
 #[cfg(feature = "reference")]
 pub mod reference;

@@ -8,8 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use confuzz::mutants::{catalog, score, MutantResult, MutationOptions, MutationReport};
 use confuzz::reference::{Config, Reference};
-use confuzz::run::mutants::{catalog, score, MutantResult, MutationOptions, MutationReport};
 use confuzz::spec::load_embedded;
 use confuzz::target::{HttpTarget, Request, Target};
 use serde_json::Value;

@@ -8,6 +8,7 @@ use common::{options, reference, specs};
 use confuzz::check::CheckResult;
 use confuzz::props::stateful::{check, property_id};
 use confuzz::reference::{Config, Reference};
+use confuzz::report::run::{numbered_curl, Redactor};
 use confuzz::run::{RowVerdict, RunOptions};
 
 fn run_options(shrink: bool) -> RunOptions {
@@ -35,16 +36,11 @@ fn against(mutant: &str, shrink: bool) -> Vec<CheckResult> {
     check(&specs(), &target, &target.fixtures(), &run_options(shrink))
 }
 
-/// The numbered curl lines of a result's evidence.
-fn curl_lines(result: &CheckResult) -> Vec<&String> {
-    result
-        .steps
-        .iter()
-        .filter(|l| {
-            l.split_once(". curl ")
-                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
-        })
-        .collect()
+/// The numbered curl lines the reports render from a result's exchanges, secrets of the
+/// shipped specs' fixtures redacted.
+fn curl_lines(result: &CheckResult) -> Vec<String> {
+    let redactor = Redactor::new(&specs(), &reference().fixtures());
+    numbered_curl(&result.exchanges, "http://localhost", &redactor)
 }
 
 #[test]
@@ -124,13 +120,32 @@ fn a_deleted_assignment_still_served_fails_with_a_short_sequence() {
         lines.last().is_some_and(|l| !l.contains("-X ")),
         "ends with a GET: {lines:?}"
     );
-    // Secrets are redacted in the reproducer.
+    // The token is sent, and redacted in the reproducers the reports render.
     assert!(
-        result.steps.iter().all(|l| !l.contains("demo-district")),
+        result
+            .exchanges
+            .iter()
+            .any(|x| x.request.header("authorization").is_some()),
+        "{:#?}",
+        result.exchanges
+    );
+    assert!(
+        lines.iter().all(|l| !l.contains("demo-district")),
+        "{lines:#?}"
+    );
+    assert!(lines.iter().any(|l| l.contains("$CLEVER_TOKEN")));
+    // Each request has its step: what it was for and what came back.
+    assert_eq!(
+        result.steps.len(),
+        result.exchanges.len(),
         "{:#?}",
         result.steps
     );
-    assert!(result.steps.iter().any(|l| l.contains("$CLEVER_TOKEN")));
+    assert!(
+        result.steps[0].starts_with("request 1: "),
+        "{:#?}",
+        result.steps
+    );
 }
 
 #[test]
@@ -425,6 +440,11 @@ fn a_new_vendor_needs_only_a_model_in_its_spec() {
         reason.contains("duplicate create widget #1 (deleted): expected a success, got 409"),
         "{reason}"
     );
-    assert_eq!(curl_lines(&buggy).len(), 3, "{:#?}", buggy.steps);
-    assert!(buggy.steps.iter().all(|l| !l.contains("acme-secret-token")));
+    assert_eq!(buggy.exchanges.len(), 3, "{:#?}", buggy.steps);
+    let redactor = Redactor::from_secrets([("acme-secret-token".into(), "ACME_TOKEN".into())]);
+    let lines = numbered_curl(&buggy.exchanges, "http://localhost", &redactor);
+    assert!(
+        lines.iter().all(|l| !l.contains("acme-secret-token")),
+        "{lines:#?}"
+    );
 }

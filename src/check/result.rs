@@ -315,6 +315,23 @@ impl Summary {
     }
 }
 
+/// Whether the row (or check) `id` is selected by `--row` style filters: equal, a prefix up to
+/// a dot, or `prefix*`; no filters select everything.
+pub fn selected(id: &str, filters: &[String]) -> bool {
+    filters.is_empty()
+        || filters.iter().any(|f| {
+            id == f
+                || id.starts_with(&format!("{f}."))
+                || (f.ends_with('*') && id.starts_with(f.trim_end_matches('*')))
+        })
+}
+
+/// Whether a valid-request check or a property result `id` of `vendor` is selected by the
+/// filters: by its own id (or a prefix of it), or by the bare vendor id.
+pub fn check_selected(vendor: &str, id: &str, filters: &[String]) -> bool {
+    filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == vendor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -226,10 +226,10 @@ struct MutantsArgs {
     #[arg(long = "mutant", value_name = "NAME")]
     mutants: Vec<String>,
     /// Cases per row in every run.
-    #[arg(long, default_value_t = confuzz::run::MutationOptions::default().cases)]
+    #[arg(long, default_value_t = confuzz::mutants::MutationOptions::default().cases)]
     cases: u32,
     /// Seed of every run (the same seed gives the same score).
-    #[arg(long, default_value_t = confuzz::run::MutationOptions::default().seed)]
+    #[arg(long, default_value_t = confuzz::mutants::MutationOptions::default().seed)]
     seed: u64,
     /// Mutants checked at once (default: the number of cores).
     #[arg(long)]
@@ -499,7 +499,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 fn mutants_command(args: MutantsArgs) -> Result<ExitCode, String> {
-    use confuzz::run::mutants;
+    use confuzz::mutants;
     let set = load(&args.specs)?;
     if args.list {
         let catalog = mutants::catalog(&set);
@@ -516,8 +516,8 @@ fn mutants_command(args: MutantsArgs) -> Result<ExitCode, String> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let defaults = confuzz::run::MutationOptions::default();
-    let options = confuzz::run::MutationOptions {
+    let defaults = confuzz::mutants::MutationOptions::default();
+    let options = confuzz::mutants::MutationOptions {
         cases: args.cases.max(1),
         seed: args.seed,
         jobs: args.jobs.unwrap_or(defaults.jobs).max(1),

@@ -17,6 +17,7 @@ pub mod draft;
 pub mod error;
 pub mod format;
 mod pattern;
+pub mod pools;
 pub mod rules;
 mod token;
 pub mod value;

@@ -4,8 +4,8 @@
 
 use super::{send, CheckResult, Context, Trace};
 use crate::check::result::Cause;
+use crate::exec::case::{is_success, CaseError, Session};
 use crate::generate::choice::Choices;
-use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 
 /// The subjects of one vendor: every deleting endpoint with an `after_delete` list, with its

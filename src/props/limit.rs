@@ -12,8 +12,8 @@
 
 use super::{send, CheckResult, Context, Trace};
 use crate::check::result::Cause;
+use crate::exec::case::{is_success, CaseError, Session};
 use crate::generate::choice::Choices;
-use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 
 /// Limits above this are not filled (untested): every loop is bounded.

@@ -6,7 +6,7 @@
 //! A property is one entry of [`all`]: a name and a function from one vendor's spec to its
 //! results (one per declared subject: an endpoint, a uniqueness key, a limit). The runner calls
 //! every selected entry after the rows, one after another (a property that needs concurrency
-//! makes its own threads). Requests are built by `run::case::Session`, the machinery of the
+//! makes its own threads). Requests are built by `exec::case::Session`, the machinery of the
 //! rows' cases, and answers are judged by the oracle.
 //!
 //! Not for: single-row checks (see `run::runner`), or judging one answer (see `check`).
@@ -19,11 +19,12 @@ pub mod unique;
 
 use serde_json::{Map, Value};
 
+use crate::check::result::check_selected;
 use crate::check::{CheckResult, Oracle, Outcome};
+use crate::exec::case::{CaseEnv, CaseError, Exchange, Session};
+use crate::exec::options::RunOptions;
+use crate::exec::seed::{case_prefix, rand_u64, rng_for};
 use crate::generate::{Pool, UniqueCounter};
-use crate::run::case::{CaseEnv, CaseError, Exchange, Session};
-use crate::run::runner::{case_prefix, check_selected, rand_u64, rng_for};
-use crate::run::RunOptions;
 use crate::spec::{ErrorRow, Location, Rule, SpecSet, VendorSpec};
 use crate::target::{Request, Response, Target};
 

@@ -12,8 +12,8 @@
 
 use super::{carries_key, plain_ops, send, CheckResult, Context, Trace};
 use crate::check::result::Cause;
+use crate::exec::case::{is_success, CaseError, Session};
 use crate::generate::choice::Choices;
-use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 use crate::target::Response;
 

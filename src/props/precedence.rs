@@ -10,9 +10,9 @@ use std::collections::BTreeSet;
 
 use super::{plain_ops, send, CheckResult, Context, Trace};
 use crate::check::result::Cause;
+use crate::exec::case::Session;
+use crate::exec::seed::{rand_u64, rng_for};
 use crate::generate::choice::Choices;
-use crate::run::case::Session;
-use crate::run::runner::{rand_u64, rng_for};
 use crate::spec::*;
 use crate::target::Response;
 

@@ -7,8 +7,8 @@ use std::sync::Barrier;
 
 use super::{carries_key, CheckResult, Context, Trace};
 use crate::check::result::Cause;
+use crate::exec::case::{is_success, CaseError, Session};
 use crate::generate::choice::Choices;
-use crate::run::case::{is_success, CaseError, Session};
 use crate::spec::*;
 use crate::target::{Request, Response, TargetError};
 

@@ -1,13 +1,13 @@
 //! Consumers of a mutation score: the console table ([`console`]), the JSON document ([`json`],
 //! described in `docs/report-format.md`) and the catalog listing ([`catalog_table`]).
 //!
-//! Not for: computing the score (see `run::mutants`).
+//! Not for: computing the score (see `mutants`).
 
 use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use crate::run::mutants::{Check, Mutant, MutationReport};
+use crate::mutants::{Check, Mutant, MutationReport};
 
 use super::catalog;
 

@@ -6,15 +6,13 @@
 //! serves fewer cases than `--cases` caps the checks that spend its values, and the run says
 //! so in their notes.
 //!
-//! It also says where a request uses a pool value ([`consumed_at`]) and where it gives one
-//! back ([`released_at`]), which `case` reads to count the uses while the run goes on.
-//!
 //! Not for: drawing values (`generate::Pool`) or running cases (`runner`).
 
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
+use crate::generate::pools::{consumed_at, keeps_draw, op_draws, released_at, undo_of};
 use crate::generate::Ledger;
 use crate::spec::*;
 
@@ -84,109 +82,6 @@ pub fn reuse(set: &SpecSet, fixtures: &Map<String, Value>) -> HashMap<String, u3
     out
 }
 
-/// Where a request to `endpoint` carries a value it draws from a pool: (pool, location), for
-/// every `x-pool` of its body schema (object properties) and parameters.
-pub fn consumed_at(endpoint: &Endpoint) -> Vec<(String, Location)> {
-    let mut out = Vec::new();
-    if let Some(body) = &endpoint.body {
-        body_pools(&body.schema, String::new(), &mut out);
-    }
-    let params = [
-        (
-            &endpoint.params.path,
-            Location::Path as fn(String) -> Location,
-        ),
-        (&endpoint.params.query, Location::Query),
-        (&endpoint.params.header, Location::Header),
-    ];
-    for (map, at) in params {
-        for (name, schema) in map {
-            if let Some(pool) = schema.get("x-pool").and_then(Value::as_str) {
-                out.push((pool.to_string(), at(name.clone())));
-            }
-        }
-    }
-    out
-}
-
-fn body_pools(schema: &Value, pointer: String, out: &mut Vec<(String, Location)>) {
-    if let Some(pool) = schema.get("x-pool").and_then(Value::as_str) {
-        out.push((pool.to_string(), Location::Body(pointer.clone())));
-    }
-    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        for (name, sub) in props {
-            let escaped = name.replace('~', "~0").replace('/', "~1");
-            body_pools(sub, format!("{pointer}/{escaped}"), out);
-        }
-    }
-}
-
-/// Where operators draw a pool value themselves (`set: { LOCATION: { pool: NAME } }`):
-/// (pool, location, the variable it is recorded as).
-pub fn op_draws(ops: &[Op]) -> Vec<(String, Location, Option<String>)> {
-    ops.iter()
-        .flat_map(|op| match op {
-            Op::Set(map) => map
-                .iter()
-                .filter_map(|(at, v)| Some((v.pool.clone()?, at.clone(), v.as_var.clone())))
-                .collect(),
-            _ => Vec::new(),
-        })
-        .collect()
-}
-
-/// Where a successful request to `endpoint` gives a value of a pool back: (pool, location).
-pub fn released_at(spec: &VendorSpec, endpoint: &str) -> Vec<(String, Location)> {
-    spec.vendor
-        .fixtures
-        .iter()
-        .filter_map(|f| f.pool.as_ref().map(|rule| (f, rule)))
-        .flat_map(|(f, rule)| {
-            rule.released_by
-                .iter()
-                .filter(|r| r.endpoint == endpoint)
-                .map(|r| (f.name.clone(), r.at.clone()))
-        })
-        .collect()
-}
-
-/// The delete that undoes a successful request to `endpoint` (a create) that used `value` of
-/// `pool`, so the value's use comes back: an endpoint that `deletes` what `endpoint`
-/// `creates` and releases the pool at one of its path parameters. Returns it with the
-/// variables its path takes: the value, and the create's path parameters of the same names
-/// (`path_params`). `None` when there is none, or a parameter cannot be filled that way.
-pub fn undo_of<'s>(
-    spec: &'s VendorSpec,
-    endpoint: &Endpoint,
-    pool: &str,
-    value: &Value,
-    path_params: &BTreeMap<String, String>,
-) -> Option<(&'s Endpoint, BTreeMap<String, Value>)> {
-    let made = endpoint.creates.as_deref()?;
-    spec.endpoints
-        .iter()
-        .filter(|d| d.deletes.as_deref() == Some(made))
-        .find_map(|delete| {
-            let released = released_at(spec, &delete.id);
-            let Some(Location::Path(at)) =
-                released.iter().find(|(p, _)| p == pool).map(|(_, at)| at)
-            else {
-                return None;
-            };
-            let mut vars = BTreeMap::new();
-            for (name, schema) in &delete.params.path {
-                let var = schema.get("x-var").and_then(Value::as_str)?;
-                let v = if name == at {
-                    value.clone()
-                } else {
-                    Value::String(path_params.get(name)?.clone())
-                };
-                vars.insert(var.to_string(), v);
-            }
-            Some((delete, vars))
-        })
-}
-
 /// Whether a successful request to `endpoint` using a value of `pool` is undone after its case
 /// ([`undo_of`]), judged from the parameters' names alone.
 fn undone(spec: &VendorSpec, endpoint: &Endpoint, pool: &str) -> bool {
@@ -197,17 +92,6 @@ fn undone(spec: &VendorSpec, endpoint: &Endpoint, pool: &str) -> bool {
         .map(|k| (k.clone(), String::new()))
         .collect();
     undo_of(spec, endpoint, pool, &Value::Null, &names).is_some()
-}
-
-/// Whether the draws of a step's own request are kept in a variable (its `save` reads the
-/// request where the endpoint draws from a pool): such a value is used again later in the
-/// case, so it is drawn fresh, one no request of the run has used.
-pub fn keeps_draw(step: &Step, endpoint: &Endpoint) -> bool {
-    let drawn = consumed_at(endpoint);
-    step.save.values().any(|source| match source.from() {
-        SaveFrom::Request(at) => drawn.iter().any(|(_, d)| d == at),
-        _ => false,
-    })
 }
 
 /// One thing a case does to a pool, in order.
@@ -621,20 +505,37 @@ fn min_size(set: &SpecSet, pool: &str) -> Option<usize> {
         .map(|r| r.min_size)
 }
 
-#[cfg(all(test, feature = "reference"))]
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reference::{Config, Reference};
+    use serde_json::json;
+
+    /// A Classroom test domain of `n` user ids with the default limits, and the rest of the
+    /// fixtures a run needs (their values do not matter to the plan).
+    fn domain(n: usize) -> Map<String, Value> {
+        let ids: Vec<String> = (0..n).map(|i| format!("{:021}", 100 + i)).collect();
+        json!({
+            "classroom.token": "t",
+            "classroom.low_quota_token": "q",
+            "classroom.service_account_token": "s",
+            "classroom.owner_id": "o",
+            "classroom.visible_drive_file_id": "v",
+            "classroom.hidden_drive_file_id": "h",
+            "classroom.user_ids": ids,
+            "classroom.limit.course_members": 5,
+            "classroom.limit.course_teachers": 3,
+            "classroom.limit.user_courses": 4,
+            "classroom.limit.daily_joins": 3,
+            "classroom.limit.requests_per_minute": 60,
+        })
+        .as_object()
+        .cloned()
+        .unwrap()
+    }
 
     fn classroom() -> (SpecSet, Map<String, Value>, Map<String, Value>) {
         let set = crate::spec::load_embedded().expect("the shipped specs load");
-        let full = Reference::new(Config::default()).fixtures();
-        let forty = Reference::new(Config {
-            pools: [("classroom.user_ids".to_string(), 40)].into(),
-            ..Config::default()
-        })
-        .fixtures();
-        (set, full, forty)
+        (set, domain(4000), domain(40))
     }
 
     fn selection(set: &SpecSet) -> Selection<'_> {

@@ -16,13 +16,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::case::{execute, execute_valid, CaseEnv, CaseRun, Exchange};
 use super::runner::{
     case_prefix, first_line, judge_valid, run, CheckKind, CheckResult, Evidence, RowVerdict,
     RunOptions,
 };
 use crate::auth::oauth1::Convention;
 use crate::check::{Oracle, Outcome, Verdict};
+use crate::exec::case::{execute, execute_valid, CaseEnv, CaseRun, Exchange};
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::SpecSet;
 use crate::target::{Request, Response, Target};

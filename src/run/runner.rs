@@ -8,112 +8,32 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::case::{
-    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
-};
 use super::signing;
 use crate::auth::oauth1::Convention;
+pub(crate) use crate::check::result::{check_selected, selected};
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
+use crate::exec::case::{
+    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
+};
+pub use crate::exec::options::RunOptions;
+pub use crate::exec::seed::{case_prefix, prefix_for};
+pub(crate) use crate::exec::seed::{rand_u64, rng_for};
 use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::*;
 pub use crate::target::RetryPolicy;
 use crate::target::{
-    Clock, Cutoff, RateLimited, Request, Response, Retry, RetryCounts, RetrySummary, StopHandle,
-    Target, TargetError,
+    Clock, Cutoff, RateLimited, Request, Response, Retry, RetryCounts, RetrySummary, Target,
+    TargetError,
 };
-
-/// How a run is configured.
-#[derive(Debug, Clone)]
-pub struct RunOptions {
-    /// Cases per row.
-    pub cases: u32,
-    /// The seed every case derives from; the same seed builds the same requests.
-    pub seed: u64,
-    /// Assumed expectations fail instead of warn.
-    pub strict: bool,
-    /// Rows run at once.
-    pub jobs: usize,
-    /// Only rows whose id equals or starts with one of these (empty: all).
-    pub rows: Vec<String>,
-    /// Shrink failures to a minimal request.
-    pub shrink: bool,
-    /// Also check that valid requests are accepted (one check per endpoint).
-    pub positive: bool,
-    /// Scheme and authority the target sees (OAuth signatures): `http://localhost` in-process.
-    pub url_base: String,
-    /// A `Host` header for in-process targets.
-    pub host: Option<String>,
-    /// The faults the target supports; `None`: every fault a spec declares.
-    pub faults: Option<Vec<String>>,
-    /// The run-unique prefix of created entities; derived from the seed when `None`.
-    pub prefix: Option<String>,
-    /// Retry 429, 502, 503, 504 and connection errors (except the statuses the check under
-    /// way expects) with backoff, for rows, valid-request checks and properties alike.
-    pub retry: Option<RetryPolicy>,
-    /// At most this many requests per second, across every check of the run.
-    pub rate: Option<u32>,
-    /// The run stops sending after this long and reports what it has.
-    pub max_duration: Option<Duration>,
-    /// Stops the run from outside (a signal handler); the report says why.
-    pub stop: Option<StopHandle>,
-    /// Pins the clock to one instant (dated values such as `x-future`, `x-past` and OAuth
-    /// timestamps are relative to it): the same seed builds byte-identical requests only
-    /// against the same clock, so pin it to compare two runs. `None`: `clock` is read.
-    pub now: Option<chrono::DateTime<chrono::Utc>>,
-    /// Where the time of each request comes from when `now` is `None`: read each time a
-    /// request is built, right before it is sent (the system clock by default; a test can
-    /// move a [`Clock::manual`] between rows).
-    pub clock: Clock,
-    /// The cross-request properties to check after the rows (`props::all` names them):
-    /// `None` all of them, an empty list none. The row filters select their results too.
-    pub properties: Option<Vec<String>>,
-}
-
-impl RunOptions {
-    /// The clock requests are built with: `now` pinned, or `clock`.
-    pub fn clock_in_use(&self) -> Clock {
-        match self.now {
-            Some(at) => Clock::fixed(at),
-            None => self.clock.clone(),
-        }
-    }
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            cases: 32,
-            seed: 0,
-            strict: false,
-            jobs: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
-            rows: Vec::new(),
-            shrink: true,
-            positive: true,
-            url_base: "http://localhost".into(),
-            host: Some("localhost".into()),
-            faults: None,
-            prefix: None,
-            retry: None,
-            rate: None,
-            max_duration: None,
-            stop: None,
-            now: None,
-            clock: Clock::system(),
-            properties: None,
-        }
-    }
-}
 
 /// Everything a run found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -312,80 +232,6 @@ pub(crate) fn nearest_ids<'c>(
         .take(3)
         .map(|(_, c)| c.to_string())
         .collect()
-}
-
-/// FNV-1a: a stable hash, so seeds derive the same way on every platform and release.
-fn fnv(parts: &[&[u8]]) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for part in parts {
-        for b in *part {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    h
-}
-
-pub(crate) fn rng_for(seed: u64, key: &str) -> TestRng {
-    let a = fnv(&[&seed.to_le_bytes(), key.as_bytes()]);
-    let b = fnv(&[key.as_bytes(), &seed.to_le_bytes()]);
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&a.to_le_bytes());
-    bytes[8..16].copy_from_slice(&b.to_le_bytes());
-    bytes[16..24].copy_from_slice(&seed.to_le_bytes());
-    bytes[24..].copy_from_slice(&a.rotate_left(17).to_le_bytes());
-    TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
-}
-
-fn base36(mut x: u64, len: usize) -> String {
-    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut s = String::with_capacity(len);
-    for _ in 0..len {
-        s.push(alphabet[(x % 36) as usize] as char);
-        x /= 36;
-    }
-    s
-}
-
-/// The prefix of entities a run creates: `cz` and four lower-case alphanumerics, from the seed.
-pub fn prefix_for(seed: u64) -> String {
-    format!("cz{}", base36(fnv(&[b"prefix", &seed.to_le_bytes()]), 4))
-}
-
-/// The prefix of one case: the run prefix and a tag from (row, choices, attempt), always 12
-/// characters; `attempt` is the case's invocation number within its row. Every case gets a fresh unique counter under its own prefix, so the same seed
-/// builds the same requests however rows interleave, and a replay rebuilds the case exactly
-/// (with `attempt` changed when the target already holds its entities).
-pub fn case_prefix(run_prefix: &str, row: &str, choices: &[u64], attempt: u32) -> String {
-    let words: Vec<u8> = choices.iter().flat_map(|c| c.to_le_bytes()).collect();
-    let h = fnv(&[row.as_bytes(), &words, &attempt.to_le_bytes()]);
-    let run: String = run_prefix
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase())
-        .chain(std::iter::repeat('x'))
-        .take(6)
-        .collect();
-    format!("{run}{}", base36(h, 6))
-}
-
-/// Whether the row (or check) `id` is selected by `--row` style filters: equal, a prefix up to
-/// a dot, or `prefix*`; no filters select everything.
-pub(crate) fn selected(id: &str, filters: &[String]) -> bool {
-    filters.is_empty()
-        || filters.iter().any(|f| {
-            id == f
-                || id.starts_with(&format!("{f}."))
-                || (f.ends_with('*') && id.starts_with(f.trim_end_matches('*')))
-        })
-}
-
-/// Whether a valid-request check or a property result `id` of `vendor` is selected by the
-/// filters: by its own id (or a prefix of it), or by the bare vendor id.
-pub(crate) fn check_selected(vendor: &str, id: &str, filters: &[String]) -> bool {
-    filters.is_empty() || selected(id, filters) || filters.iter().any(|f| f == vendor)
 }
 
 /// Whether the valid-request check of `endpoint` (`vendor.valid.endpoint`) is selected by the
@@ -1035,11 +881,6 @@ fn judge_transport(mut result: CheckResult, seen: &[TargetError]) -> CheckResult
         result.cause = Some(Cause::Harness);
     }
     result
-}
-
-pub(crate) fn rand_u64(rng: &mut TestRng) -> u64 {
-    use proptest::prelude::Rng;
-    rng.next_u64()
 }
 
 /// Every property subject the loaded specs declare, whatever the filters, without sending

@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::case::{is_success, CaseEnv, CaseError, Exchange, Session};
 use super::runner::{case_prefix, rand_u64, rng_for, RowVerdict};
 use crate::auth::oauth1::{Convention, SIGNATURE_PARAM};
 use crate::check::result::{Cause, CheckResult};
+use crate::exec::case::{is_success, CaseEnv, CaseError, Exchange, Session};
 use crate::generate::choice::Choices;
 use crate::generate::UniqueCounter;
 use crate::spec::{Auth, Endpoint, Op, ValueSpec, VendorSpec};

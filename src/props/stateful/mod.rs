@@ -6,10 +6,11 @@
 //! updated and deleted, which documented row answers a duplicate of a live record, and which
 //! row answers a call on a deleted or unknown record. `proptest-state-machine` generates the
 //! sequences from the model's state ([`machine`]); each call is built like any case
-//! (`run::case`, the spec's endpoints and operators), sent, and its answer judged against what
+//! (`exec::case`, the spec's endpoints and operators), sent, and its answer judged against what
 //! the model predicts ([`play`]): a success (and, for reads, the record's values echoed), or a
-//! documented row, judged by the oracle. A failing sequence shrinks to a minimal one, reported
-//! as numbered `curl` lines with secrets redacted.
+//! documented row, judged by the oracle. A failing sequence shrinks to a minimal one: its
+//! requests and answers are the result's exchanges (the reports show them as numbered `curl`
+//! lines, secrets redacted), and its steps say what each request was for.
 //!
 //! Not for: single-request checks (rows), or the other cross-request properties.
 
@@ -22,11 +23,12 @@ use std::sync::{Arc, Mutex};
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use serde_json::{Map, Value};
 
+use crate::check::result::RowVerdict;
 use crate::check::Oracle;
+use crate::exec::options::RunOptions;
+use crate::exec::seed::{case_prefix, prefix_for};
 use crate::generate::Pool;
 use crate::props::CheckResult;
-use crate::report::run::Redactor;
-use crate::run::{case_prefix, prefix_for, RowVerdict, RunOptions};
 use crate::spec::SpecSet;
 use crate::target::Target;
 
@@ -68,13 +70,12 @@ pub fn check(
     options: &RunOptions,
 ) -> Vec<CheckResult> {
     let oracle = Oracle::new(specs);
-    let redactor = Redactor::new(specs, fixtures);
     specs
         .specs
         .iter()
         .map(|loaded| &loaded.spec)
         .filter(|spec| !spec.models.is_empty())
-        .filter(|spec| crate::run::runner::selected(&property_id(&spec.vendor.id), &options.rows))
+        .filter(|spec| crate::check::result::selected(&property_id(&spec.vendor.id), &options.rows))
         .map(|spec| {
             let context = Context {
                 spec,
@@ -86,7 +87,7 @@ pub fn check(
                 clock: options.clock_in_use(),
                 signing: Default::default(),
             };
-            check_vendor(&context, &redactor)
+            check_vendor(&context)
         })
         .collect()
 }
@@ -100,7 +101,6 @@ pub fn check_spec(
     if spec.models.is_empty() || !run.selected(spec, &property_id(&spec.vendor.id)) {
         return Vec::new();
     }
-    let redactor = Redactor::new(run.set, run.fixtures);
     let context = Context {
         spec,
         oracle: run.oracle,
@@ -111,7 +111,7 @@ pub fn check_spec(
         clock: run.clock.clone(),
         signing: run.signing.clone(),
     };
-    vec![check_vendor(&context, &redactor)]
+    vec![check_vendor(&context)]
 }
 
 /// A deterministic rng for one vendor's sequences, from the run seed (splitmix64).
@@ -131,7 +131,7 @@ fn rng_for(seed: u64, vendor: &str) -> proptest::test_runner::TestRng {
     proptest::test_runner::TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &bytes)
 }
 
-fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> CheckResult {
+fn check_vendor(context: &Context<'_>) -> CheckResult {
     let spec = context.spec;
     let options = context.options;
     let id = property_id(&spec.vendor.id);
@@ -216,8 +216,8 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> CheckResult {
             .collect::<Vec<_>>()
             .join(" and ")
     );
-    // The numbered `curl` lines are the evidence itself (each followed by the call and its
-    // answer), so the result's exchanges stay empty.
+    // The evidence: one line per request (what it was for, what came back) and the
+    // exchanges, which the reports render as numbered reproducers.
     let mut out = CheckResult::property(&spec.vendor.id, PROPERTY, "sequences", title);
     match result {
         Err(TestError::Fail(_, (_, minimal, _))) => {
@@ -239,7 +239,7 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> CheckResult {
             match played {
                 Some(played) => {
                     out.reason = Some(played.reason());
-                    out.steps = played.evidence(&options.url_base, redactor);
+                    (out.steps, out.exchanges) = played.evidence();
                 }
                 None => out.reason = Some("a sequence failed but its calls were lost".into()),
             }
@@ -257,7 +257,7 @@ fn check_vendor(context: &Context<'_>, redactor: &Redactor) -> CheckResult {
             } else if let Some(played) = warned.into_inner().ok().flatten() {
                 out.verdict = RowVerdict::Warned;
                 out.reason = played.warning.clone();
-                out.steps = played.evidence(&options.url_base, redactor);
+                (out.steps, out.exchanges) = played.evidence();
             }
         }
     }

@@ -1,5 +1,5 @@
 //! Plays one sequence of calls against the target: builds each request from the spec (through
-//! `run::case::Session`, with the record's saved variables bound), sends it, and judges the
+//! `exec::case::Session`, with the record's saved variables bound), sends it, and judges the
 //! answer against the model's prediction. The first answer that differs ends the sequence.
 //!
 //! Not for: choosing the calls (see `machine`).
@@ -12,10 +12,9 @@ use serde_json::{Map, Value};
 use super::machine::{allowed, next, Action, Call, Life, On, State};
 use crate::check::oracle::echo_text;
 use crate::check::{Oracle, Outcome};
+use crate::exec::case::{is_success, save_values, CaseEnv, Exchange, Session};
+use crate::exec::options::RunOptions;
 use crate::generate::{Pool, UniqueCounter};
-use crate::report::run::{curl, Redactor};
-use crate::run::case::{is_success, save_values, CaseEnv, Exchange, Session};
-use crate::run::RunOptions;
 use crate::spec::{Model, ModelCall, VendorSpec};
 use crate::target::{Response, Target};
 
@@ -72,34 +71,28 @@ impl Played {
             .unwrap_or_default()
     }
 
-    /// The sequence as numbered `curl` lines, each followed by what it was for and what came
-    /// back.
-    pub(super) fn evidence(&self, base_url: &str, redactor: &Redactor) -> Vec<String> {
+    /// The sequence as evidence: one line per request saying what it was for and what came
+    /// back (`request N: ...`, numbered as the reports number the exchanges), and the
+    /// exchanges themselves, in order. The reports render them (reproducers, redaction).
+    pub(super) fn evidence(&self) -> (Vec<String>, Vec<Exchange>) {
         let mut lines = Vec::new();
-        let mut n = 0;
+        let mut exchanges = Vec::new();
         for step in &self.steps {
             let last = step.exchanges.len().saturating_sub(1);
             for (i, exchange) in step.exchanges.iter().enumerate() {
-                n += 1;
-                lines.push(format!(
-                    "{n}. {}",
-                    curl(&exchange.request, base_url, redactor)
-                ));
+                exchanges.push(exchange.clone());
+                let n = exchanges.len();
                 if i < last {
                     lines.push(format!(
-                        "   # setup of {}: answered {}",
+                        "request {n}: setup of {}: answered {}",
                         step.label, exchange.response.status
                     ));
                 } else {
-                    lines.push(format!(
-                        "   # {}: {}",
-                        step.label,
-                        redactor.redact(&step.outcome)
-                    ));
+                    lines.push(format!("request {n}: {}: {}", step.label, step.outcome));
                 }
             }
         }
-        lines
+        (lines, exchanges)
     }
 }
 

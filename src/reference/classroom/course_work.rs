@@ -13,8 +13,8 @@
 use serde_json::{json, Map, Value};
 
 use super::body;
+use super::context::Ctx;
 use super::errors::{self, ApiError};
-use super::service::Ctx;
 use super::state::{self, State};
 use crate::target::Request;
 

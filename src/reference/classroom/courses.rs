@@ -8,8 +8,8 @@
 use serde_json::{Map, Value};
 
 use super::body;
+use super::context::Ctx;
 use super::errors::{self, ApiError};
-use super::service::Ctx;
 use super::state::{self, Course, CourseState, State};
 use crate::target::Request;
 

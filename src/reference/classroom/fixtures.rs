@@ -7,7 +7,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::service::Limits;
+use super::context::Limits;
 
 /// The admin token (`classroom.token`): a domain administrator with every grant.
 pub const ADMIN_TOKEN: &str = "ya29.a0AeDClZCr3fQ-classroom-reference-admin-7Hk2";

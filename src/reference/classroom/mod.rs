@@ -12,6 +12,7 @@
 //! Not for: the rest of the Classroom API (invitations, guardians, submissions, ...).
 
 mod body;
+mod context;
 mod course_work;
 mod courses;
 mod errors;

@@ -10,8 +10,8 @@
 use serde_json::{json, Value};
 
 use super::body;
+use super::context::Ctx;
 use super::errors::{self, ApiError};
-use super::service::Ctx;
 use super::state::{self, State};
 use crate::target::Request;
 

@@ -17,7 +17,7 @@
 
 use serde_json::Value;
 
-use super::service::Context;
+use super::context::Context;
 use super::state::{Course, Located, Session, Store};
 use super::validate::{
     bare, clock_time, data, list, local_instant, time_zone, us_date, ApiError, Body, Outcome,

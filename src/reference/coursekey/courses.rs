@@ -16,7 +16,7 @@
 
 use serde_json::{json, Value};
 
-use super::service::Context;
+use super::context::Context;
 use super::state::{AttendanceSetting, Conversion, Course, Schedule, School, Store};
 use super::validate::{
     bare, clock_time, data, iso_instant, list, number, time_zone, us_date, ApiError, Body, Outcome,

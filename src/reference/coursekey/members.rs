@@ -7,7 +7,7 @@
 //!
 //! Not for: the users and courses themselves (`users`, `courses`).
 
-use super::service::Context;
+use super::context::Context;
 use super::state::{Located, Member, Store};
 use super::validate::{data, flag, list, ApiError, Body, Outcome};
 

@@ -12,6 +12,7 @@
 //! capabilities document and reads `X-Conformance-Fault`).
 
 mod attendances;
+mod context;
 mod courses;
 mod members;
 mod service;

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
+use super::context::Context;
 use super::state::{Directory, Store};
 use super::validate::{ApiError, Body, Outcome};
 use super::world::{self, WELCOME_EMAIL_TEMPLATE};
@@ -168,29 +169,6 @@ const MUTANTS: &[(&str, &str)] = &[
         "error bodies carry an extra top-level success: false",
     ),
 ];
-
-/// What a record module knows about the request besides its body.
-pub(super) struct Context<'a> {
-    pub directory: &'a Directory,
-    /// The schools the auth key is authorized for.
-    pub schools: &'a [String],
-    pub hooks: &'a Hooks,
-    pub config: &'a Config,
-}
-
-impl Context<'_> {
-    /// Whether the auth key may act for that school.
-    pub fn authorizes(&self, school_id: &str) -> bool {
-        self.schools.iter().any(|s| s == school_id)
-    }
-
-    /// Whether the school has an integration configuration (an unknown school has none).
-    pub fn configured(&self, school_id: &str) -> bool {
-        self.directory
-            .school(school_id)
-            .is_some_and(|s| s.settings.is_some())
-    }
-}
 
 /// The endpoints, by path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 //!
 //! Not for: enrolments (`members`).
 
-use super::service::Context;
+use super::context::Context;
 use super::state::{Store, User};
 use super::validate::{bare, data, flag, is_email, list, ApiError, Body, Outcome};
 use super::world::WELCOME_EMAIL_TEMPLATE;

@@ -18,8 +18,8 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::runner::{run, RowVerdict, RunError, RunOptions, RunReport};
 use crate::reference::{Config, Reference};
+use crate::run::{run, RowVerdict, RunError, RunOptions, RunReport};
 use crate::spec::SpecSet;
 
 /// How a mutation score is computed.

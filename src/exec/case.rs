@@ -261,17 +261,17 @@ impl<'e, 'a> Runner<'e, 'a> {
                 .collect(),
             request: request.clone(),
         };
-        let consumed = crate::run::pools::consumed_at(endpoint)
+        let consumed = crate::generate::pools::consumed_at(endpoint)
             .into_iter()
             .chain(
-                crate::run::pools::op_draws(ops)
+                crate::generate::pools::op_draws(ops)
                     .into_iter()
                     .map(|(pool, at, _)| (pool, at)),
             )
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .map(|(pool, at)| (pool, at, false));
-        let released = crate::run::pools::released_at(self.spec, &endpoint.id)
+        let released = crate::generate::pools::released_at(self.spec, &endpoint.id)
             .into_iter()
             .map(|(pool, at)| (pool, at, true));
         let effects: Vec<PoolEffect> = consumed
@@ -280,7 +280,7 @@ impl<'e, 'a> Runner<'e, 'a> {
                 let value = record.sent(&at)?;
                 let undo = (!release)
                     .then(|| {
-                        crate::run::pools::undo_of(
+                        crate::generate::pools::undo_of(
                             self.spec,
                             endpoint,
                             &pool,
@@ -452,7 +452,7 @@ impl<'e, 'a> Runner<'e, 'a> {
         for _ in 0..times {
             self.run_endpoint_setup(endpoint, ch, depth)?;
             // A value the step keeps for later requests is drawn fresh (`pools::keeps_draw`).
-            let keep = crate::run::pools::keeps_draw(step, endpoint);
+            let keep = crate::generate::pools::keeps_draw(step, endpoint);
             self.pool.set_fresh(keep);
             let built = self.build(endpoint, &step.ops, ch);
             self.pool.set_fresh(false);

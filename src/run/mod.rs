@@ -2,6 +2,7 @@
 //! [`crate::exec::case::execute`].
 
 pub mod fixtures;
+pub mod pools;
 pub mod replay;
 pub mod runner;
 pub mod signing;

@@ -648,20 +648,33 @@ fn run_exit_codes_follow_what_went_untested_and_why() {
     let strict: Vec<&str> = args.iter().copied().chain(["--strict"]).collect();
     exits(&confuzz(&strict), 1);
 
-    // A pool the harness uses up: a harness error.
-    let o = confuzz(&[
-        "run",
-        "--row",
-        "classroom.valid.student-create",
-        "--pool",
-        "classroom.user_ids=1",
-        "--cases",
-        "3",
-        "--seed",
-        "3",
-    ]);
+    // A pool too small for the selected checks: a set-up error before the first request,
+    // naming the pool, the size needed and the size given. (One user id serves three valid
+    // student creates, since one user may join several courses, but not a course of 5.)
+    let one_id = |row: &str| {
+        confuzz(&[
+            "run",
+            "--row",
+            row,
+            "--pool",
+            "classroom.user_ids=1",
+            "--cases",
+            "3",
+            "--seed",
+            "3",
+        ])
+    };
+    exits(&one_id("classroom.valid.student-create"), 0);
+    let o = one_id("classroom.precondition.course-member-limit-reached");
     exits(&o, 2);
-    assert!(stdout(&o).contains("harness error"), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(
+            "pool `classroom.user_ids` is too small for the selected checks: one case of each needs at least 6 values, the fixture gives 1"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
 
     // A filter that selects nothing: a usage error naming it and the nearest ids.
     let o = confuzz(&[

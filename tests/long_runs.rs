@@ -232,35 +232,35 @@ fn an_untested_check_is_listed_with_its_cause_and_counts_by_cause() {
     assert!(!report.conforms());
     assert!(junit(&report, "http://h", &redactor).contains("<failure message=\"untested (setup)"));
 
-    // The harness's doing (a pool of one user id, used up by the first case): a harness error.
+    // The harness's doing (a pool of one user id, too small for one course of 5 students): a
+    // set-up error found before the first request, naming the pool, needed and given.
     let small = Reference::new(Config {
         pools: [("classroom.user_ids".to_string(), 1)].into(),
         ..Config::default()
     });
+    let sent = std::sync::atomic::AtomicUsize::new(0);
+    let counting = FnTarget::new("counting", |r: &Request| {
+        sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        confuzz::Target::send(&small, r).expect("the reference answers")
+    });
     let options = RunOptions {
         cases: 3,
         positive: true,
-        ..options(&["classroom.valid.student-create"])
+        ..options(&["classroom.precondition.course-member-limit-reached"])
     };
-    let report = run_quiet(&set, &small, &small.fixtures(), &options);
-    let c = report.check("classroom.valid.student-create").unwrap();
-    assert_eq!(
-        (c.verdict, c.cause),
-        (RowVerdict::Untested, Some(Cause::Harness)),
-        "{:?}",
-        c.reason
-    );
-    assert!(c
-        .reason
-        .as_deref()
-        .unwrap_or("")
-        .contains("classroom.user_ids"));
-    assert_eq!(report.outcome(), RunOutcome::HarnessError);
-    assert!(!report.conforms());
-    let text = console(&report, "http://h", &redactor, false);
-    assert!(
-        text.contains("harness error: the harness could not carry out 1 check"),
-        "{text}"
-    );
-    assert!(junit(&report, "http://h", &redactor).contains("<error message=\"untested (harness)"));
+    let error = run(&set, &counting, &small.fixtures(), &options, &|_| {})
+        .expect_err("a pool of 1 cannot fill a course of 5");
+    match &error {
+        RunError::PoolTooSmall(e) => {
+            assert_eq!(
+                (e.pool.as_str(), e.needed, e.given, e.min_size),
+                ("classroom.user_ids", 6, 1, Some(40))
+            );
+        }
+        other => panic!("{other}"),
+    }
+    assert!(error
+        .to_string()
+        .contains("needs at least 6 values, the fixture gives 1"));
+    assert_eq!(sent.load(std::sync::atomic::Ordering::Relaxed), 0);
 }

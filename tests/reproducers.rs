@@ -225,3 +225,83 @@ fn bodies_the_shell_would_interpret_and_binary_bodies_arrive_unchanged() {
     }
     assert_eq!(check_all(&requests, &redactor, &env), requests.len());
 }
+
+/// A saved failure whose request has a binary body writes that body beside itself, and its
+/// reproducer sends the file (`--data-binary @FILE`): the file holds exactly the bytes the
+/// target received, and the reproducer, run through bash, sends them again byte for byte.
+#[test]
+fn a_saved_binary_body_is_a_file_its_reproducer_sends_byte_for_byte() {
+    use std::sync::{Arc, Mutex};
+    let dir = scratch("reproducers", "binary-body");
+    // The row's request carries a NUL and a byte that is not text on its own line.
+    let spec = edit(
+        MINIMAL_SPEC,
+        "        - remove: [/name]\n",
+        "        - raw_body: \"{\\\"name\\\": \\\"a\\0b\\u00ff $HOME\\\"}\"\n",
+    );
+    let spec_file = dir.join("acme.yaml");
+    std::fs::write(&spec_file, spec).expect("write the spec");
+    let fixtures_file = dir.join("fixtures.json");
+    std::fs::write(
+        &fixtures_file,
+        r#"{"acme.token": "not-a-secret-token", "acme.shelf_id": "shelf-1"}"#,
+    )
+    .expect("write the fixtures");
+    // A target that accepts everything, so the row fails; it keeps every body it received.
+    let received: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let keep = received.clone();
+    let server = confuzz::serve::spawn_server(
+        move |r: &Request| {
+            keep.lock().expect("not poisoned").push(r.body.clone());
+            confuzz::Response::json(200, &serde_json::json!({}))
+        },
+        "127.0.0.1:0".parse().expect("an address"),
+        confuzz::serve::ServeOptions {
+            quiet: true,
+            ..Default::default()
+        },
+    )
+    .expect("the target starts");
+    let saved = dir.join("saved");
+    let output = Command::new(env!("CARGO_BIN_EXE_confuzz"))
+        .args(["run", "--spec"])
+        .arg(&spec_file)
+        .args(["--target", &server.url(), "--fixtures"])
+        .arg(&fixtures_file)
+        .args(["--cases", "2", "--no-positive", "--properties", "none"])
+        .arg("--save-failures")
+        .arg(&saved)
+        .output()
+        .expect("the binary runs");
+    let url = server.url();
+    server.shutdown();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let run_dir = std::fs::read_dir(&saved)
+        .expect("the saved failures")
+        .map(|e| e.expect("an entry").path())
+        .find(|p| p.is_dir())
+        .expect("a folder of this run");
+    let body_file = run_dir.join("acme.widget.missing-name.body.bin");
+    let bytes = std::fs::read(&body_file).expect("the body file is written");
+    assert!(bytes.contains(&0), "{bytes:?}");
+    let received = received.lock().expect("not poisoned");
+    assert!(
+        received.contains(&bytes),
+        "the file holds a body the target received: {bytes:?}"
+    );
+    let saved_json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("acme.widget.missing-name.json"))
+            .expect("the saved failure"),
+    )
+    .expect("JSON");
+    assert_eq!(saved_json["body_file"], body_file.display().to_string());
+    let line = saved_json["curl"].as_str().expect("a reproducer");
+    assert!(
+        line.contains(&format!("--data-binary '@{}'", body_file.display())),
+        "{line}"
+    );
+    assert!(!line.contains("printf"), "{line}");
+    let arrived = replay("bash", &line.replace(&url, "http://recorder.invalid"), &[]);
+    assert_eq!(arrived.body, bytes, "{line}");
+    assert_eq!(arrived.method, "POST");
+}

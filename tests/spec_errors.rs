@@ -235,6 +235,30 @@ fn a_row_naming_an_undeclared_endpoint_is_rejected() {
 }
 
 #[test]
+fn a_pool_released_by_an_undeclared_endpoint_or_counted_by_an_undeclared_fixture_is_rejected() {
+    let pool = "    - name: acme.shelf_id\n      meaning: A shelf that exists\n";
+    let with = |rule: &str| {
+        edit(
+            pool,
+            &format!(
+                "{pool}    - name: acme.user_ids\n      meaning: Accounts\n      pool:\n{rule}"
+            ),
+        )
+    };
+    let text = with("        min_size: 2\n        released_by:\n          - { endpoint: widget-remove, at: \"path:user\" }\n");
+    let line = line_of(&text, "endpoint: widget-remove");
+    rejected(
+        &text,
+        SpecErrorKind::Dangling,
+        line,
+        &["acme.user_ids", "widget-remove"],
+    );
+    let text = with("        uses: { fixture: acme.limit.teams }\n        min_size: 2\n");
+    let line = line_of(&text, "acme.limit.teams");
+    rejected(&text, SpecErrorKind::Dangling, line, &["acme.limit.teams"]);
+}
+
+#[test]
 fn a_trigger_sending_to_an_undeclared_endpoint_is_rejected() {
     let text = edit(
         "      kind: mutation\n",

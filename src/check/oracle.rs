@@ -568,6 +568,43 @@ impl Oracle {
         }
     }
 
+    /// Judges the answer to a valid request to `endpoint`: `None` when it is a success, else
+    /// a failed verdict (the status differs from the documented successes; `looks_like` names
+    /// the row the answer resembles) and its reason in one line.
+    pub fn check_valid(
+        &self,
+        spec: &VendorSpec,
+        endpoint: &Endpoint,
+        response: &Response,
+    ) -> Option<(Verdict, String)> {
+        if endpoint.is_success(response.status) {
+            return None;
+        }
+        let looks_like = self.classify(spec, response);
+        let expected = endpoint.success_text();
+        let reason = format!(
+            "a valid request was rejected: expected {expected}, got {}{}",
+            response.status,
+            looks_like
+                .as_deref()
+                .map(|r| format!(" (row {r})"))
+                .unwrap_or_else(|| " (an undocumented answer)".into())
+        );
+        let mismatch = Mismatch {
+            what: MismatchKind::Status,
+            expected,
+            observed: response.status.to_string(),
+            documented: true,
+        };
+        let verdict = Verdict {
+            outcome: Outcome::Fail,
+            reading: super::result::valid_id(&spec.vendor.id, &endpoint.id),
+            mismatches: vec![mismatch],
+            looks_like,
+        };
+        Some((verdict, reason))
+    }
+
     /// The documented row an arbitrary answer looks like (status, code, name and message
     /// template, placeholders unchecked), if any.
     pub fn classify(&self, spec: &VendorSpec, response: &Response) -> Option<String> {

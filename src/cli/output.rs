@@ -85,8 +85,33 @@ impl Outputs {
             let value = serde_json::to_value(&saved)
                 .map(|v| redactor.redact_value(&v))
                 .map_err(|e| format!("cannot save the failure of {}: {e}", check.id))?;
-            let path = runner::replay::save_new(dir, &check.id, &value)
-                .map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
+            // A binary body is written beside the saved failure, and its reproducer sends
+            // that file (`--data-binary @FILE`) byte for byte.
+            let request = check.evidence.as_ref().map(|e| &e.request);
+            let body = request
+                .filter(|r| run_report::is_binary_body(&r.body))
+                .map(|r| redactor.redact_bytes(&r.body));
+            let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+            let path = runner::replay::save_new_with_body(
+                &absolute,
+                &check.id,
+                body.as_deref(),
+                |body_file| match (request, body_file) {
+                    (Some(request), Some(file)) => {
+                        let mut v = value.clone();
+                        v["body_file"] = serde_json::json!(file.display().to_string());
+                        v["curl"] = serde_json::json!(run_report::curl_with_body_file(
+                            request,
+                            base,
+                            redactor,
+                            Some(file)
+                        ));
+                        v
+                    }
+                    _ => value.clone(),
+                },
+            )
+            .map_err(|e| format!("cannot write to {}: {e}", dir.display()))?;
             saved_any = true;
             eprintln!("saved {}", path.display());
         }

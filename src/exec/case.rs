@@ -136,9 +136,36 @@ impl From<DraftError> for CaseError {
 
 const MAX_SETUP_DEPTH: usize = 4;
 
+/// A request built but not sent yet, and what it does to the pools when it succeeds.
+type PoolEffects = (Request, Vec<PoolEffect>);
+
+/// One pool value a request uses or gives back, and the delete that undoes the use.
+struct PoolEffect {
+    pool: String,
+    value: Value,
+    release: bool,
+    undo: Option<Undo>,
+}
+
+/// A delete to send when the case ends: the endpoint, and the variables its path takes.
+#[derive(Clone)]
+struct Undo {
+    endpoint: String,
+    vars: BTreeMap<String, Value>,
+    pool: String,
+    value: Value,
+}
+
 struct Runner<'e, 'a> {
     env: &'e CaseEnv<'a>,
     spec: &'e VendorSpec,
+    /// The run's pools seen from this case: its draws are distinct and held until it ends.
+    pool: Pool,
+    /// What each built request not yet sent does to a pool once it succeeds: (pool, value,
+    /// gives the use back).
+    pool_effects: std::sync::Mutex<Vec<PoolEffects>>,
+    /// The deletes that give back the pool values this case's creates used.
+    undos: std::sync::Mutex<Vec<Undo>>,
     vars: BTreeMap<String, Value>,
     setup: Vec<Exchange>,
     nonce_counter: u64,
@@ -151,6 +178,9 @@ impl<'e, 'a> Runner<'e, 'a> {
         Runner {
             env,
             spec,
+            pool: env.pool.scoped(),
+            pool_effects: std::sync::Mutex::default(),
+            undos: std::sync::Mutex::default(),
             vars: BTreeMap::new(),
             setup: Vec::new(),
             nonce_counter: 0,
@@ -170,7 +200,7 @@ impl<'e, 'a> Runner<'e, 'a> {
                 vars,
                 run_prefix: self.env.run_prefix,
                 now: self.now,
-                pool: self.env.pool,
+                pool: &self.pool,
                 unique: self.env.unique,
             },
             faults: self.env.faults,
@@ -209,7 +239,74 @@ impl<'e, 'a> Runner<'e, 'a> {
         self.tick();
         let draft = self.valid(endpoint, ch)?;
         let draft = self.mutate(draft, ops, ch)?;
-        self.finish(draft)
+        let (request, draft) = self.finish(draft)?;
+        self.note_pool_effects(endpoint, ops, &request, &draft);
+        Ok((request, draft))
+    }
+
+    /// Remembers which pool values `request` uses (where `endpoint` draws them) and gives back
+    /// (where the spec says a success releases one), for when it is sent.
+    fn note_pool_effects(
+        &mut self,
+        endpoint: &Endpoint,
+        ops: &[Op],
+        request: &Request,
+        draft: &Draft,
+    ) {
+        let record = CaseRecord {
+            vars: draft
+                .path_params
+                .iter()
+                .map(|(k, v)| (format!("path:{k}"), Value::String(v.clone())))
+                .collect(),
+            request: request.clone(),
+        };
+        let consumed = crate::generate::pools::consumed_at(endpoint)
+            .into_iter()
+            .chain(
+                crate::generate::pools::op_draws(ops)
+                    .into_iter()
+                    .map(|(pool, at, _)| (pool, at)),
+            )
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|(pool, at)| (pool, at, false));
+        let released = crate::generate::pools::released_at(self.spec, &endpoint.id)
+            .into_iter()
+            .map(|(pool, at)| (pool, at, true));
+        let effects: Vec<PoolEffect> = consumed
+            .chain(released)
+            .filter_map(|(pool, at, release)| {
+                let value = record.sent(&at)?;
+                let undo = (!release)
+                    .then(|| {
+                        crate::generate::pools::undo_of(
+                            self.spec,
+                            endpoint,
+                            &pool,
+                            &value,
+                            &draft.path_params,
+                        )
+                    })
+                    .flatten()
+                    .map(|(delete, vars)| Undo {
+                        endpoint: delete.id.clone(),
+                        vars,
+                        pool: pool.clone(),
+                        value: value.clone(),
+                    });
+                Some(PoolEffect {
+                    pool,
+                    value,
+                    release,
+                    undo,
+                })
+            })
+            .collect();
+        if !effects.is_empty() {
+            let mut pending = self.pool_effects.lock().unwrap_or_else(|p| p.into_inner());
+            pending.push((request.clone(), effects));
+        }
     }
 
     /// A valid draft of `endpoint` with the current variables.
@@ -263,7 +360,54 @@ impl<'e, 'a> Runner<'e, 'a> {
     }
 
     fn send(&self, request: &Request) -> Result<Response, CaseError> {
-        self.env.target.send(request).map_err(CaseError::Target)
+        let response = self.env.target.send(request).map_err(CaseError::Target)?;
+        let effects = {
+            let mut pending = self.pool_effects.lock().unwrap_or_else(|p| p.into_inner());
+            let i = pending.iter().position(|(r, _)| r == request);
+            i.map(|i| pending.swap_remove(i).1)
+        };
+        if let Some(effects) = effects {
+            if (200..300).contains(&response.status) {
+                let mut undos = self.undos.lock().unwrap_or_else(|p| p.into_inner());
+                for effect in effects {
+                    if effect.release {
+                        self.pool.release(&effect.pool, &effect.value);
+                        // The case deleted it itself: nothing left to undo for that value.
+                        if let Some(i) = undos
+                            .iter()
+                            .position(|u| u.pool == effect.pool && u.value == effect.value)
+                        {
+                            undos.remove(i);
+                        }
+                    } else {
+                        self.pool.charge(&effect.pool, &effect.value);
+                        undos.extend(effect.undo);
+                    }
+                }
+            }
+        }
+        Ok(response)
+    }
+
+    /// Sends the deletes that undo what this case's creates made with pool values (the spec's
+    /// `released_by`), so those values' uses come back; their answers are not judged, and a
+    /// delete that cannot be built or is refused leaves the use spent.
+    fn undo_creates(&mut self) {
+        if !self.pool.recycles() {
+            return;
+        }
+        let undos = std::mem::take(&mut *self.undos.lock().unwrap_or_else(|p| p.into_inner()));
+        let vars = self.vars.clone();
+        for undo in undos {
+            let Some(endpoint) = self.spec.endpoint(&undo.endpoint) else {
+                continue;
+            };
+            self.vars.extend(undo.vars);
+            if let Ok((request, _)) = self.build(endpoint, &[], &mut Choices::new(&[])) {
+                let _ = self.send(&request);
+            }
+            self.vars = vars.clone();
+        }
     }
 
     fn run_endpoint_setup(
@@ -307,7 +451,12 @@ impl<'e, 'a> Runner<'e, 'a> {
         };
         for _ in 0..times {
             self.run_endpoint_setup(endpoint, ch, depth)?;
-            let (request, _) = self.build(endpoint, &step.ops, ch)?;
+            // A value the step keeps for later requests is drawn fresh (`pools::keeps_draw`).
+            let keep = crate::generate::pools::keeps_draw(step, endpoint);
+            self.pool.set_fresh(keep);
+            let built = self.build(endpoint, &step.ops, ch);
+            self.pool.set_fresh(false);
+            let (request, _) = built?;
             let response = self.send(&request)?;
             let ok = match step.expect {
                 StepExpect::Any => true,
@@ -449,26 +598,12 @@ pub(crate) fn save_values(
 /// The statuses that count as success for `endpoint`, as a report says them: `2xx`, or its
 /// declared statuses joined by `or`.
 pub fn success_text(endpoint: &Endpoint) -> String {
-    if endpoint.success.is_empty() {
-        "2xx".to_string()
-    } else {
-        endpoint
-            .success
-            .iter()
-            .map(u16::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ")
-    }
+    endpoint.success_text()
 }
 
-/// Whether a status is a success for this endpoint: one of its declared `success` statuses,
-/// or any 2xx when it declares none.
+/// Whether a status is a success for this endpoint (see [`Endpoint::is_success`]).
 pub fn is_success(endpoint: &Endpoint, status: u16) -> bool {
-    if endpoint.success.is_empty() {
-        (200..300).contains(&status)
-    } else {
-        endpoint.success.contains(&status)
-    }
+    endpoint.is_success(status)
 }
 
 fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> Option<Value> {
@@ -549,6 +684,7 @@ pub fn execute(
                 observed: first.status.to_string(),
                 documented: true,
             };
+            runner.undo_creates();
             return Ok(CaseRun {
                 record: CaseRecord {
                     vars: runner.vars,
@@ -565,6 +701,7 @@ pub fn execute(
         });
     }
     let response = runner.send(&request)?;
+    runner.undo_creates();
     Ok(CaseRun {
         record: CaseRecord {
             vars: runner.vars,
@@ -595,6 +732,7 @@ pub fn execute_valid(
     runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
     let (request, _) = runner.build(endpoint, &[], &mut ch)?;
     let response = runner.send(&request)?;
+    runner.undo_creates();
     Ok(CaseRun {
         record: CaseRecord {
             vars: runner.vars,
@@ -670,8 +808,12 @@ impl<'e, 'a> Session<'e, 'a> {
         self.runner.tick();
         let draft = self.runner.valid(endpoint, ch)?;
         let mutated = self.runner.mutate(draft.clone(), ops, ch)?;
-        let (valid, _) = self.runner.finish(draft)?;
-        let (mutated, _) = self.runner.finish(mutated)?;
+        let (valid, valid_draft) = self.runner.finish(draft)?;
+        let (mutated, mutated_draft) = self.runner.finish(mutated)?;
+        self.runner
+            .note_pool_effects(endpoint, &[], &valid, &valid_draft);
+        self.runner
+            .note_pool_effects(endpoint, ops, &mutated, &mutated_draft);
         Ok((valid, mutated))
     }
 

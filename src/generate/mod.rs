@@ -17,12 +17,13 @@ pub mod draft;
 pub mod error;
 pub mod format;
 mod pattern;
+pub mod pools;
 pub mod rules;
 mod token;
 pub mod value;
 
 pub use choice::{choices_strategy, Choices, MAX_CHOICES};
-pub use context::{GenContext, Pool, PoolError, UniqueCounter};
+pub use context::{GenContext, Ledger, Pool, PoolError, UniqueCounter};
 pub use error::GenError;
 pub use format::{check_format, Format};
 pub use rules::{apply_rules, generate_body};

@@ -60,7 +60,8 @@ pub fn table(set: &SpecSet) -> String {
     text_table(&["FIXTURE", "KIND", "SCHEMA", "MEANING"], &rows)
 }
 
-/// Every fixture as `{name, vendor, meaning, secret, optional, schema}`.
+/// Every fixture as `{name, vendor, meaning, secret, optional, schema, pool_min_size}` (the
+/// smallest pool a full run needs, for a pool fixture; else null).
 pub fn json(set: &SpecSet) -> Value {
     Value::Array(
         fixtures(set)
@@ -72,6 +73,7 @@ pub fn json(set: &SpecSet) -> Value {
                     "secret": f.secret,
                     "optional": optional(spec, f),
                     "schema": f.schema,
+                    "pool_min_size": f.pool.as_ref().map(|p| p.min_size),
                 })
             })
             .collect(),
@@ -86,6 +88,12 @@ pub fn template(set: &SpecSet) -> Value {
         let mut hint = format!("{PLACEHOLDER}{}", f.meaning.trim_end_matches('.'));
         if let Some(schema) = &f.schema {
             hint.push_str(&format!("; schema {schema}"));
+        }
+        if let Some(pool) = &f.pool {
+            hint.push_str(&format!(
+                "; a pool: at least {} values for a full run",
+                pool.min_size
+            ));
         }
         if f.secret {
             hint.push_str("; secret: reproducers show it as $");
@@ -202,6 +210,13 @@ mod tests {
         assert!(token.ends_with("secret: reproducers show it as $CLEVER_TOKEN>"));
         let section = template["clever.section_id"].as_str().unwrap();
         assert!(section.contains("schema {"), "{section}");
+        let users = template["classroom.user_ids"].as_str().unwrap();
+        assert!(users.contains("a pool: at least 40 values"), "{users}");
+        let users = listed
+            .iter()
+            .find(|f| f["name"] == "classroom.user_ids")
+            .unwrap();
+        assert_eq!(users["pool_min_size"], 40);
 
         let exports = exports(
             &set,

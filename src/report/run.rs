@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Value};
 
 use crate::check::result::{Cause, CheckKind, CheckResult, Evidence, Exchange, RowVerdict};
+use crate::run::pools::FEWER_CASES;
 use crate::run::RunReport;
 use crate::target::Request;
 
@@ -119,6 +120,24 @@ fn printf_bytes(bytes: &[u8]) -> String {
 /// and body the harness sent. A body that is not UTF-8 text (or holds a NUL) is piped in with
 /// `printf`, so the line needs no file.
 pub fn curl(request: &Request, base_url: &str, redactor: &Redactor) -> String {
+    curl_with_body_file(request, base_url, redactor, None)
+}
+
+/// Whether `curl` sends this body from a file or a pipe rather than from the command line: a
+/// body that is not UTF-8 text, or holds a NUL.
+pub fn is_binary_body(body: &[u8]) -> bool {
+    std::str::from_utf8(body).map_or(true, |text| text.contains('\0'))
+}
+
+/// [`curl`], with a binary body ([`is_binary_body`]) read from `body_file`
+/// (`--data-binary @FILE`) when one is given: the file a saved failure writes beside itself,
+/// holding the body as sent (secrets redacted).
+pub fn curl_with_body_file(
+    request: &Request,
+    base_url: &str,
+    redactor: &Redactor,
+    body_file: Option<&std::path::Path>,
+) -> String {
     let url = format!(
         "{}{}",
         base_url.trim_end_matches('/'),
@@ -168,13 +187,19 @@ pub fn curl(request: &Request, base_url: &str, redactor: &Redactor) -> String {
                     shell_word(&pieces(redactor, text))
                 ));
             }
-            _ => {
-                piped = Some(format!(
-                    "printf {} | ",
-                    printf_bytes(&redactor.redact_bytes(&request.body))
-                ));
-                parts.push("--data-binary @-".to_string());
-            }
+            _ => match body_file {
+                Some(path) => {
+                    let at = format!("@{}", path.display());
+                    parts.push(format!("--data-binary {}", shell_word(&[Piece::Text(&at)])));
+                }
+                None => {
+                    piped = Some(format!(
+                        "printf {} | ",
+                        printf_bytes(&redactor.redact_bytes(&request.body))
+                    ));
+                    parts.push("--data-binary @-".to_string());
+                }
+            },
         }
     }
     format!("{}{}", piped.unwrap_or_default(), parts.join(" "))
@@ -308,6 +333,20 @@ pub fn console(report: &RunReport, base_url: &str, redactor: &Redactor, verbose:
         let _ = writeln!(
             out,
             "stopped early: {reason}; the checks it did not finish are untested"
+        );
+    }
+    let fewer: Vec<&str> = report
+        .checks()
+        .filter(|c| c.notes.iter().any(|n| n.starts_with(FEWER_CASES)))
+        .map(|c| c.id.as_str())
+        .collect();
+    if !fewer.is_empty() {
+        let _ = writeln!(
+            out,
+            "fewer cases: {} checks that draw from a pool ran fewer than {} cases, since the pool cannot serve more (their notes say which pool; -v shows them): {}",
+            fewer.len(),
+            report.cases,
+            fewer.join(", ")
         );
     }
     out.push_str(&untested_text(report, redactor));

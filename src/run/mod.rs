@@ -3,6 +3,7 @@
 
 pub mod fixtures;
 pub mod partition;
+pub mod pools;
 pub mod replay;
 pub mod runner;
 pub mod signing;

@@ -17,8 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::runner::{
-    case_prefix, first_line, judge_valid, run, CheckKind, CheckResult, Evidence, RowVerdict,
-    RunOptions,
+    case_prefix, first_line, run, CheckKind, CheckResult, Evidence, RowVerdict, RunOptions,
 };
 use crate::auth::oauth1::Convention;
 use crate::check::{Oracle, Outcome, Verdict};
@@ -163,25 +162,52 @@ pub const MAX_SAVED_BYTES: u64 = 256 << 20;
 /// Writes `value` as `dir/<name>.json` in a file that did not exist (never replacing one,
 /// never following a link planted at that name): `<name>-2.json` and on when taken.
 pub fn save_new(dir: &Path, name: &str, value: &serde_json::Value) -> std::io::Result<PathBuf> {
+    save_new_with_body(dir, name, None, |_| value.clone())
+}
+
+/// [`save_new`], and with `body` also `dir/<name>.body.bin` beside it (the same stem, a file
+/// that did not exist either) holding those bytes; `value` is built knowing that file's path.
+pub fn save_new_with_body(
+    dir: &Path,
+    name: &str,
+    body: Option<&[u8]>,
+    value: impl Fn(Option<&Path>) -> serde_json::Value,
+) -> std::io::Result<PathBuf> {
     use std::io::Write as _;
-    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)? + "\n";
-    for n in 1..=1000u32 {
-        let file = if n == 1 {
-            format!("{name}.json")
-        } else {
-            format!("{name}-{n}.json")
-        };
-        let path = dir.join(file);
-        match std::fs::OpenOptions::new()
+    let create = |path: &Path| {
+        std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&path)
-        {
+            .open(path)
+    };
+    for n in 1..=1000u32 {
+        let stem = if n == 1 {
+            name.to_string()
+        } else {
+            format!("{name}-{n}")
+        };
+        let body_path = dir.join(format!("{stem}.body.bin"));
+        if let Some(bytes) = body {
+            match create(&body_path) {
+                Ok(mut f) => f.write_all(bytes)?,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        let path = dir.join(format!("{stem}.json"));
+        match create(&path) {
             Ok(mut f) => {
+                let v = value(body.map(|_| body_path.as_path()));
+                let text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)? + "\n";
                 f.write_all(text.as_bytes())?;
                 return Ok(path);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if body.is_some() {
+                    let _ = std::fs::remove_file(&body_path);
+                }
+                continue;
+            }
             Err(e) => return Err(e),
         }
     }
@@ -289,7 +315,7 @@ pub fn replay(
                 .endpoint(name)
                 .ok_or_else(|| format!("endpoint `{name}` is not in the loaded spec"))?;
             let run = execute_valid(&env, spec, endpoint, &choices).map_err(|e| e.to_string())?;
-            let (verdict, reason) = match judge_valid(&oracle, spec, endpoint, &run.response) {
+            let (verdict, reason) = match oracle.check_valid(spec, endpoint, &run.response) {
                 Some((verdict, reason)) => (verdict, Some(reason)),
                 None => (
                     Verdict {

@@ -21,9 +21,7 @@ pub(crate) use crate::check::result::{check_selected, selected};
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
-use crate::exec::case::{
-    execute, execute_valid, is_success, success_text, variant_examples, CaseEnv, CaseError, CaseRun,
-};
+use crate::exec::case::{execute, execute_valid, variant_examples, CaseEnv, CaseError, CaseRun};
 pub use crate::exec::options::RunOptions;
 pub use crate::exec::seed::{case_prefix, prefix_for};
 pub(crate) use crate::exec::seed::{rand_u64, rng_for};
@@ -188,6 +186,10 @@ pub enum RunError {
         /// The property results the selection has instead (or the properties that have some).
         nearest: Vec<String>,
     },
+    /// A pool cannot serve one case of every selected check that draws from it (found before
+    /// the first request).
+    #[error(transparent)]
+    PoolTooSmall(#[from] super::pools::PoolTooSmall),
 }
 
 fn nearest_text(nearest: &[String]) -> String {
@@ -273,6 +275,8 @@ struct Shared<'a> {
     fixtures: &'a Map<String, Value>,
     prefix: String,
     pool: Pool,
+    /// The cases of the checks that draw from a pool (`pools::plan`).
+    pool_plan: super::pools::PoolPlan,
     options: &'a RunOptions,
     faults: Option<Vec<String>>,
     clock: Clock,
@@ -416,11 +420,15 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
         Some(retry) => retry,
         None => shared.target,
     };
+    let cases = shared.pool_plan.cases(&row.id, options.cases.max(1));
+    // A check its pool cannot serve in full does not shrink either: every shrink step is a
+    // case, and the values it would spend are planned for the checks after it.
+    let shrink = options.shrink && shared.pool_plan.note(&row.id).is_none();
     let config = Config {
-        cases: options.cases.max(1),
+        cases,
         failure_persistence: None,
-        max_shrink_iters: if options.shrink { 4096 } else { 0 },
-        max_global_rejects: options.cases.max(1) * 4,
+        max_shrink_iters: if shrink { 4096 } else { 0 },
+        max_global_rejects: cases * 4,
         ..Config::default()
     };
     let mut runner = TestRunner::new_with_rng(config, rng_for(options.seed, &row.id));
@@ -642,42 +650,6 @@ fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorR
     }
 }
 
-/// Judges the answer to a valid request of `endpoint`: `None` when it was accepted, else the
-/// failing verdict (the id of the check is its reading) and the one-line reason.
-pub(crate) fn judge_valid(
-    oracle: &Oracle,
-    spec: &VendorSpec,
-    endpoint: &Endpoint,
-    response: &Response,
-) -> Option<(Verdict, String)> {
-    if is_success(endpoint, response.status) {
-        return None;
-    }
-    let looks_like = oracle.classify(spec, response);
-    let expected = success_text(endpoint);
-    let reason = format!(
-        "a valid request was rejected: expected {expected}, got {}{}",
-        response.status,
-        looks_like
-            .as_deref()
-            .map(|r| format!(" (row {r})"))
-            .unwrap_or_else(|| " (an undocumented answer)".into())
-    );
-    let mismatch = Mismatch {
-        what: crate::check::MismatchKind::Status,
-        expected,
-        observed: response.status.to_string(),
-        documented: true,
-    };
-    let verdict = Verdict {
-        outcome: Outcome::Fail,
-        reading: valid_check_id(spec, endpoint),
-        mismatches: vec![mismatch],
-        looks_like,
-    };
-    Some((verdict, reason))
-}
-
 fn run_positive(
     shared: &Shared<'_>,
     oracle: &Oracle,
@@ -686,7 +658,9 @@ fn run_positive(
 ) -> CheckResult {
     let mut result = CheckResult::valid(&spec.vendor.id, &endpoint.id);
     let mut rng = rng_for(shared.options.seed, &result.id);
-    let cases = shared.options.cases.max(1);
+    let cases = shared
+        .pool_plan
+        .cases(&result.id, shared.options.cases.max(1));
     let retry = shared.retry(endpoint.success.iter().copied());
     let target: &dyn Target = match &retry {
         Some(retry) => retry,
@@ -703,8 +677,7 @@ fn run_positive(
         match execute_valid(&env, spec, endpoint, &choices) {
             Ok(run) => {
                 result.count += 1;
-                if let Some((verdict, reason)) = judge_valid(oracle, spec, endpoint, &run.response)
-                {
+                if let Some((verdict, reason)) = oracle.check_valid(spec, endpoint, &run.response) {
                     result.verdict = RowVerdict::Failed;
                     result.reason = Some(reason);
                     result.evidence = Some(evidence(&run, &verdict, choices, false, true));
@@ -726,6 +699,50 @@ fn run_positive(
         }
     }
     result
+}
+
+/// The selected checks the pool planner plays: the rows and endpoints of the run, and the
+/// subjects of the `limit` property (a replay of their row each) when it is selected.
+fn pool_selection<'s>(
+    set: &'s SpecSet,
+    rows: &[(&'s VendorSpec, &'s ErrorRow)],
+    endpoints: &[(&'s VendorSpec, &'s Endpoint)],
+    properties: &[crate::props::Property],
+    options: &RunOptions,
+) -> super::pools::Selection<'s> {
+    let limits = if properties.iter().any(|p| p.name == "limit") {
+        set.specs
+            .iter()
+            .flat_map(|l| {
+                l.spec
+                    .vendor
+                    .limits
+                    .iter()
+                    .map(move |limit| (&l.spec, limit))
+            })
+            .filter_map(|(spec, limit)| {
+                let row = spec.row(limit.row.as_deref()?)?;
+                let id = crate::check::result::property_id(
+                    &spec.vendor.id,
+                    "limit",
+                    &crate::props::slug(&[&limit.name]),
+                );
+                let shared_and_run = limit.shared && selected(&row.id, &options.rows);
+                (check_selected(&spec.vendor.id, &id, &options.rows) && !shared_and_run)
+                    .then_some((spec, row, id))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    super::pools::Selection {
+        rows: rows.to_vec(),
+        endpoints: endpoints
+            .iter()
+            .map(|(s, e)| (*s, *e, valid_check_id(s, e)))
+            .collect(),
+        limits,
+    }
 }
 
 /// How deep setup steps are followed when looking for pool draws (deeper setups fail anyway).
@@ -1045,11 +1062,20 @@ pub fn run(
             ),
         );
     }
+    // The pools are planned before anything is sent: too small is an error now, and short
+    // means fewer cases for the checks that spend their values.
+    let pool_plan = super::pools::plan(
+        set,
+        &pool_selection(set, &rows, &endpoints, &properties, options),
+        fixtures,
+        options.cases,
+    )?;
     let mut shared = Shared {
         target: &cutoff,
         fixtures,
         prefix: prefix.clone(),
-        pool: Pool::new(fixtures),
+        pool: Pool::with_reuse(fixtures, &super::pools::reuse(set, fixtures)),
+        pool_plan,
         options,
         faults: options.faults.clone(),
         clock: options.clock_in_use(),
@@ -1135,6 +1161,9 @@ pub fn run(
             Job::Row(spec, row) => run_row(&shared, &oracle, spec, row),
             Job::Valid(spec, endpoint) => run_positive(&shared, &oracle, spec, endpoint),
         };
+        if let Some(note) = shared.pool_plan.note(&result.id) {
+            result.notes.push(note.to_string());
+        }
         result.time_ms = Some(started.elapsed().as_millis() as u64);
         on_event(&Event::Finished(&result));
         if let Ok(mut r) = results.lock() {

@@ -665,6 +665,25 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                 "fixture names read vendor.name",
             );
         }
+        if let Some(rule) = &f.pool {
+            if let Some(Repeat::Fixture { fixture }) = &rule.uses {
+                fixture_refs.push((format!("/vendor/fixtures/{i}/pool/uses"), fixture.clone()));
+            }
+            for (j, release) in rule.released_by.iter().enumerate() {
+                if spec.endpoint(&release.endpoint).is_none() {
+                    push(
+                        &mut out,
+                        format!("/vendor/fixtures/{i}/pool/released_by/{j}/endpoint"),
+                        SpecErrorKind::Dangling,
+                        format!(
+                            "pool `{}` is released by endpoint `{}`, which is not declared",
+                            f.name, release.endpoint
+                        ),
+                        "name an endpoint id of this file",
+                    );
+                }
+            }
+        }
         if let Some(schema) = &f.schema {
             if let Err(e) = jsonschema::validator_for(schema) {
                 push(

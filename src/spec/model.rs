@@ -160,6 +160,39 @@ pub struct Fixture {
     pub secret: bool,
     #[serde(default)]
     pub schema: Option<Value>,
+    /// For an array fixture drawn with `x-pool`: how far one value may be reused, and the
+    /// smallest pool a full run needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolRule>,
+}
+
+/// How the values of a pool (an array fixture drawn with `x-pool`) may be reused.
+///
+/// A *use* is a successful request that carries the value where an endpoint's schema draws
+/// it (`x-pool`); a successful request to a `released_by` endpoint with the value at `at`
+/// gives one use back (a delete of what a create made). Within one case a value is drawn at
+/// most once; across cases it is reused until its uses are spent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolRule {
+    /// The uses one value is good for in a run: a number, or the name of an integer fixture
+    /// (e.g. the memberships one user may hold). Default 1.
+    #[serde(default)]
+    pub uses: Option<Repeat>,
+    /// The smallest pool with which a full run at the default case count gives every check a
+    /// verdict (the runner may run fewer cases of the checks that draw from it, and says so).
+    pub min_size: usize,
+    /// Requests whose success gives a use back.
+    #[serde(default)]
+    pub released_by: Vec<PoolRelease>,
+}
+
+/// An endpoint that gives a pool value back, and where its request carries the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolRelease {
+    pub endpoint: String,
+    pub at: Location,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -221,6 +254,31 @@ pub struct Endpoint {
     /// record answers afterwards.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after_delete: Vec<AfterDelete>,
+}
+
+impl Endpoint {
+    /// Whether a status is a success for this endpoint: one of its declared `success`
+    /// statuses, or any 2xx when it declares none.
+    pub fn is_success(&self, status: u16) -> bool {
+        if self.success.is_empty() {
+            (200..300).contains(&status)
+        } else {
+            self.success.contains(&status)
+        }
+    }
+
+    /// The success statuses in words: `201`, `200 or 204`, or `2xx`.
+    pub fn success_text(&self) -> String {
+        if self.success.is_empty() {
+            "2xx".to_string()
+        } else {
+            self.success
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or ")
+        }
+    }
 }
 
 /// A request to `endpoint` about a deleted record, answered by `row`.

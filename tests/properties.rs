@@ -195,7 +195,9 @@ fn unique_fails_on_a_racy_create() {
         "coursekey.unique.user-create-email",
         "coursekey.unique.user-create-email",
         "coursekey.racy-create",
-        "4 of 4 concurrent creates sharing /email succeeded",
+        // How many of the four win the race depends on scheduling (a loaded machine may
+        // serialize one); more than one is the failure.
+        "of 4 concurrent creates sharing /email succeeded",
     );
     // The four concurrent requests are the last four of the sequence, and share the email.
     let emails: Vec<String> = p.exchanges[p.exchanges.len() - 4..]

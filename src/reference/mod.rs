@@ -67,7 +67,7 @@ impl Default for Config {
 impl Config {
     /// Records of each kind kept by default: far more than the requests of one case, or of
     /// the cases running at once, ever refer to.
-    pub const DEFAULT_RETAIN: usize = 4096;
+    pub const DEFAULT_RETAIN: usize = 1024;
 
     /// The limit set at start for `name` (e.g. `classroom.course_members`), or `default`.
     pub fn limit(&self, name: &str, default: u64) -> u64 {

@@ -389,6 +389,21 @@ impl<'e, 'a> Runner<'e, 'a> {
         Ok(response)
     }
 
+    /// Sends the request under test, undoes the case's creates, and gives the case's run.
+    fn conclude(mut self, request: Request) -> Result<CaseRun, CaseError> {
+        let response = self.send(&request)?;
+        self.undo_creates();
+        Ok(CaseRun {
+            record: CaseRecord {
+                vars: self.vars,
+                request,
+            },
+            response,
+            setup: self.setup,
+            unmet: None,
+        })
+    }
+
     /// Sends the deletes that undo what this case's creates made with pool values (the spec's
     /// `released_by`), so those values' uses come back; their answers are not judged, and a
     /// delete that cannot be built or is refused leaves the use spent.
@@ -700,17 +715,7 @@ pub fn execute(
             response: first,
         });
     }
-    let response = runner.send(&request)?;
-    runner.undo_creates();
-    Ok(CaseRun {
-        record: CaseRecord {
-            vars: runner.vars,
-            request,
-        },
-        response,
-        setup: runner.setup,
-        unmet: None,
-    })
+    runner.conclude(request)
 }
 
 /// The choice sequences that build each variant of a row's trigger once, with the simplest
@@ -731,17 +736,7 @@ pub fn execute_valid(
     let mut runner = Runner::new(env, spec);
     runner.run_endpoint_setup(endpoint, &mut ch, 0)?;
     let (request, _) = runner.build(endpoint, &[], &mut ch)?;
-    let response = runner.send(&request)?;
-    runner.undo_creates();
-    Ok(CaseRun {
-        record: CaseRecord {
-            vars: runner.vars,
-            request,
-        },
-        response,
-        setup: runner.setup,
-        unmet: None,
-    })
+    runner.conclude(request)
 }
 
 /// A sequence of requests that share their case variables: what cross-request properties

@@ -475,7 +475,7 @@ impl<'e, 'a> Runner<'e, 'a> {
             let response = self.send(&request)?;
             let ok = match step.expect {
                 StepExpect::Any => true,
-                StepExpect::Success => is_success(endpoint, response.status),
+                StepExpect::Success => endpoint.is_success(response.status),
             };
             if !ok {
                 let body: String = response.text_body().chars().take(200).collect();
@@ -610,17 +610,6 @@ pub(crate) fn save_values(
     Ok(())
 }
 
-/// The statuses that count as success for `endpoint`, as a report says them: `2xx`, or its
-/// declared statuses joined by `or`.
-pub fn success_text(endpoint: &Endpoint) -> String {
-    endpoint.success_text()
-}
-
-/// Whether a status is a success for this endpoint (see [`Endpoint::is_success`]).
-pub fn is_success(endpoint: &Endpoint, status: u16) -> bool {
-    endpoint.is_success(status)
-}
-
 fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> Option<Value> {
     let regex = match source {
         SaveSource::Plain(_) => None,
@@ -689,12 +678,12 @@ pub fn execute(
         // The first use of the nonce must be accepted: a reuse only shows something when the
         // same request was fine the first time. A refusal ends the case with that answer.
         let first = runner.send(&request)?;
-        if !is_success(endpoint, first.status) {
+        if !endpoint.is_success(first.status) {
             let unmet = crate::check::Mismatch {
                 what: crate::check::MismatchKind::Status,
                 expected: format!(
                     "{} to the first send (the first use of the nonce is a valid request)",
-                    success_text(endpoint)
+                    endpoint.success_text()
                 ),
                 observed: first.status.to_string(),
                 documented: true,

@@ -4,7 +4,7 @@
 
 use super::{send, CheckResult, Context, Trace};
 use crate::check::result::Cause;
-use crate::exec::case::{is_success, CaseError, Session};
+use crate::exec::case::{CaseError, Session};
 use crate::generate::choice::Choices;
 use crate::spec::*;
 
@@ -62,7 +62,7 @@ fn check_endpoint(
         let delete = session.build(endpoint, &[], &mut ch)?;
         let (response, deleted_at) = send(&session, &mut trace, &mut seen, &delete)?;
         let n = deleted_at;
-        if !is_success(endpoint, response.status) {
+        if !endpoint.is_success(response.status) {
             return Ok(Some((
                 None,
                 format!(

@@ -12,7 +12,7 @@
 
 use super::{send, CheckResult, Context, Trace};
 use crate::check::result::Cause;
-use crate::exec::case::{is_success, CaseError, Session};
+use crate::exec::case::{CaseError, Session};
 use crate::generate::choice::Choices;
 use crate::spec::*;
 
@@ -144,7 +144,7 @@ fn check_limit(
             let Some(last) = trace.exchanges.last() else {
                 break;
             };
-            if is_success(fill_endpoint, last.response.status) {
+            if fill_endpoint.is_success(last.response.status) {
                 continue;
             }
             let record = session.record(&last.request);

@@ -12,7 +12,7 @@
 
 use super::{carries_key, plain_ops, send, CheckResult, Context, Trace};
 use crate::check::result::Cause;
-use crate::exec::case::{is_success, CaseError, Session};
+use crate::exec::case::{CaseError, Session};
 use crate::generate::choice::Choices;
 use crate::spec::*;
 use crate::target::Response;
@@ -108,7 +108,7 @@ fn check_endpoint(
                 Some(g) => {
                     let request = session.build(g, &[], &mut ch)?;
                     let (response, n) = send(&session, &mut trace, &mut seen, &request)?;
-                    if !is_success(g, response.status) {
+                    if !g.is_success(response.status) {
                         return Err(CaseError::Build(format!(
                             "the record could not be read (request {n}): {}",
                             ctx.describe(spec, &response)
@@ -120,7 +120,7 @@ fn check_endpoint(
             };
             let (twin, rejected) = session.build_twins(endpoint, &ops, &mut ch)?;
             let (answer, _) = send(&session, &mut trace, &mut seen, &rejected)?;
-            if is_success(endpoint, answer.status) {
+            if endpoint.is_success(answer.status) {
                 accepted.push(row.id.clone());
                 return Ok(None);
             }
@@ -137,7 +137,7 @@ fn check_endpoint(
                 }
             }
             let (answer, n) = send(&session, &mut trace, &mut seen, &twin)?;
-            if !is_success(endpoint, answer.status) {
+            if !endpoint.is_success(answer.status) {
                 return Ok(Some((
                     format!(
                         "{}: the valid twin of the rejected request was refused: {}",

@@ -7,7 +7,7 @@ use std::sync::Barrier;
 
 use super::{carries_key, CheckResult, Context, Trace};
 use crate::check::result::Cause;
-use crate::exec::case::{is_success, CaseError, Session};
+use crate::exec::case::{CaseError, Session};
 use crate::generate::choice::Choices;
 use crate::spec::*;
 use crate::target::{Request, Response, TargetError};
@@ -180,13 +180,13 @@ fn check_key(
         let successes: Vec<usize> = answers
             .iter()
             .enumerate()
-            .filter(|(_, r)| is_success(endpoint, r.status))
+            .filter(|(_, r)| endpoint.is_success(r.status))
             .map(|(i, _)| setup_len + i + 1)
             .collect();
         let wrong: Vec<(usize, &Response)> = answers
             .iter()
             .enumerate()
-            .filter(|(_, r)| !is_success(endpoint, r.status))
+            .filter(|(_, r)| !endpoint.is_success(r.status))
             .filter(|(i, r)| match row {
                 Some(row) => !ctx.answers(spec, row, &session.record(&requests[*i]), r),
                 None => false,

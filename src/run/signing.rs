@@ -20,7 +20,7 @@ use serde_json::Value;
 use super::runner::{case_prefix, rand_u64, rng_for, RowVerdict};
 use crate::auth::oauth1::{Convention, SIGNATURE_PARAM};
 use crate::check::result::{Cause, CheckResult};
-use crate::exec::case::{is_success, CaseEnv, CaseError, Exchange, Session};
+use crate::exec::case::{CaseEnv, CaseError, Exchange, Session};
 use crate::generate::choice::Choices;
 use crate::generate::UniqueCounter;
 use crate::spec::{Auth, Endpoint, Op, ValueSpec, VendorSpec};
@@ -170,7 +170,7 @@ pub fn detect(env: &CaseEnv<'_>, spec: &VendorSpec, seed: u64, strict: bool) -> 
     });
     let accepted: Vec<Convention> = probes
         .iter()
-        .filter(|(_, x)| is_success(endpoint, x.response.status))
+        .filter(|(_, x)| endpoint.is_success(x.response.status))
         .map(|(c, _)| *c)
         .collect();
     let answers: Vec<String> = probes

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::machine::{allowed, next, Action, Call, Life, On, State};
 use crate::check::oracle::echo_text;
 use crate::check::{Oracle, Outcome};
-use crate::exec::case::{is_success, save_values, CaseEnv, Exchange, Session};
+use crate::exec::case::{save_values, CaseEnv, Exchange, Session};
 use crate::exec::options::RunOptions;
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::{Model, ModelCall, VendorSpec};
@@ -334,7 +334,7 @@ fn play_call(
                         .looks_like
                         .map(|r| format!("row {r}"))
                         .unwrap_or_else(|| {
-                            if is_success(endpoint, response.status) {
+                            if endpoint.is_success(response.status) {
                                 "a success".into()
                             } else {
                                 "an undocumented answer".into()
@@ -355,7 +355,7 @@ fn play_call(
             }
         }
         Expected::Success => {
-            if !is_success(endpoint, response.status) {
+            if !endpoint.is_success(response.status) {
                 let looks = cx
                     .oracle
                     .classify(cx.spec, &response)

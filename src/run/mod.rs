@@ -5,6 +5,7 @@ pub mod fixtures;
 pub mod partition;
 pub mod pools;
 pub mod replay;
+mod row;
 pub mod runner;
 pub mod signing;
 

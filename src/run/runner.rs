@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -21,11 +20,10 @@ pub(crate) use crate::check::result::{check_selected, selected};
 use crate::check::result::{valid_id, Cause};
 pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Summary};
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
-use crate::exec::case::{execute, execute_valid, variant_examples, CaseEnv, CaseError, CaseRun};
+use crate::exec::case::{execute_valid, CaseEnv, CaseError, CaseRun};
 pub use crate::exec::options::RunOptions;
 pub use crate::exec::seed::{case_prefix, prefix_for};
 pub(crate) use crate::exec::seed::{rand_u64, rng_for};
-use crate::generate::choice::choices_strategy;
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::*;
 pub use crate::target::RetryPolicy;
@@ -258,7 +256,7 @@ pub(crate) fn valid_check_id(spec: &VendorSpec, endpoint: &Endpoint) -> String {
 }
 
 /// The statuses a row accepts (its own, its alternatives', its accepted rows').
-fn expected_statuses(spec: &VendorSpec, row: &ErrorRow) -> Vec<u16> {
+pub(super) fn expected_statuses(spec: &VendorSpec, row: &ErrorRow) -> Vec<u16> {
     let mut v = vec![row.expect.status];
     v.extend(row.alternatives.iter().filter_map(|a| a.status));
     v.extend(
@@ -270,18 +268,18 @@ fn expected_statuses(spec: &VendorSpec, row: &ErrorRow) -> Vec<u16> {
     v
 }
 
-struct Shared<'a> {
-    target: &'a dyn Target,
+pub(super) struct Shared<'a> {
+    pub(super) target: &'a dyn Target,
     fixtures: &'a Map<String, Value>,
-    prefix: String,
+    pub(super) prefix: String,
     pool: Pool,
     /// The cases of the checks that draw from a pool (`pools::plan`).
-    pool_plan: super::pools::PoolPlan,
-    options: &'a RunOptions,
+    pub(super) pool_plan: super::pools::PoolPlan,
+    pub(super) options: &'a RunOptions,
     faults: Option<Vec<String>>,
     clock: Clock,
     fatal: Mutex<Option<TargetError>>,
-    stop: AtomicBool,
+    pub(super) stop: AtomicBool,
     /// The run's end, when `--max-duration` sets one.
     deadline: Option<Instant>,
     /// Retries of every check of the run.
@@ -292,7 +290,10 @@ struct Shared<'a> {
 
 impl Shared<'_> {
     /// The retry layer of one check, which expects the statuses `expected` (never retried).
-    fn retry(&self, expected: impl IntoIterator<Item = u16>) -> Option<Retry<&dyn Target>> {
+    pub(super) fn retry(
+        &self,
+        expected: impl IntoIterator<Item = u16>,
+    ) -> Option<Retry<&dyn Target>> {
         self.options.retry.map(|policy| {
             Retry::new(self.target, policy)
                 .except(expected)
@@ -303,7 +304,7 @@ impl Shared<'_> {
 
     /// Records what a transport error means for the run: an unreachable target ends it (exit
     /// 2), a stopped run ends it with what it has.
-    fn transport_error(&self, t: &TargetError) {
+    pub(super) fn transport_error(&self, t: &TargetError) {
         match t {
             TargetError::Unreachable { .. } => {
                 if let Ok(mut f) = self.fatal.lock() {
@@ -316,7 +317,7 @@ impl Shared<'_> {
         }
     }
 
-    fn env<'s>(
+    pub(super) fn env<'s>(
         &'s self,
         target: &'s dyn Target,
         prefix: &'s str,
@@ -337,16 +338,6 @@ impl Shared<'_> {
     }
 }
 
-/// What makes two failures the same: the reading compared with and the kinds of mismatch.
-type FailureSignature = (String, Vec<String>);
-
-fn signature(v: &Verdict) -> FailureSignature {
-    let mut whats: Vec<String> = v.mismatches.iter().map(|m| m.what.to_string()).collect();
-    whats.sort();
-    whats.dedup();
-    (v.reading.clone(), whats)
-}
-
 /// The mismatches of a verdict on one line: `what: expected X, got Y; ...`.
 pub(crate) fn first_line(mismatches: &[Mismatch]) -> String {
     mismatches
@@ -356,7 +347,7 @@ pub(crate) fn first_line(mismatches: &[Mismatch]) -> String {
         .join("; ")
 }
 
-fn evidence(
+pub(super) fn evidence(
     run: &CaseRun,
     verdict: &Verdict,
     choices: Vec<u64>,
@@ -397,257 +388,10 @@ pub(crate) fn judge(
 }
 
 /// A row's result before its verdict: passed, with what every verdict shares.
-fn row_result(spec: &VendorSpec, row: &ErrorRow, cases: u32) -> CheckResult {
+pub(super) fn row_result(spec: &VendorSpec, row: &ErrorRow, cases: u32) -> CheckResult {
     let mut result = CheckResult::row(&spec.vendor.id, &row.id, row.title.clone());
     result.count = cases;
     result
-}
-
-fn untested(
-    spec: &VendorSpec,
-    row: &ErrorRow,
-    cases: u32,
-    reason: String,
-    cause: Cause,
-) -> CheckResult {
-    row_result(spec, row, cases).untested(reason, cause)
-}
-
-fn run_row(shared: &Shared<'_>, oracle: &Oracle, spec: &VendorSpec, row: &ErrorRow) -> CheckResult {
-    let options = shared.options;
-    let retry = shared.retry(expected_statuses(spec, row));
-    let target: &dyn Target = match &retry {
-        Some(retry) => retry,
-        None => shared.target,
-    };
-    let cases = shared.pool_plan.cases(&row.id, options.cases.max(1));
-    // A check its pool cannot serve in full does not shrink either: every shrink step is a
-    // case, and the values it would spend are planned for the checks after it.
-    let shrink = options.shrink && shared.pool_plan.note(&row.id).is_none();
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: if shrink { 4096 } else { 0 },
-        max_global_rejects: cases * 4,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(config, rng_for(options.seed, &row.id));
-    let case_error: Mutex<Option<CaseError>> = Mutex::new(None);
-    let first_failure: Mutex<Option<(FailureSignature, Vec<u64>)>> = Mutex::new(None);
-    let first_run: Mutex<Option<(CaseRun, Verdict)>> = Mutex::new(None);
-    let warning: Mutex<Option<(Verdict, CaseRun, Vec<u64>)>> = Mutex::new(None);
-    let readings: Mutex<BTreeMap<String, u32>> = Mutex::new(BTreeMap::new());
-    let ran = AtomicUsize::new(0);
-    let invocations = AtomicUsize::new(0);
-    let test = |choices: Vec<u64>| -> Result<(), TestCaseError> {
-        if case_error.lock().map(|e| e.is_some()).unwrap_or(true)
-            || shared.stop.load(Ordering::Relaxed)
-        {
-            return Ok(());
-        }
-        // proptest may hand the same choices to two cases (the empty sequence, or a shrink
-        // candidate tried before): the invocation number keeps their entities and nonces apart,
-        // and it is as deterministic as the seed.
-        let invocation = invocations.fetch_add(1, Ordering::Relaxed) as u32;
-        let prefix = case_prefix(&shared.prefix, &row.id, &choices, invocation);
-        let unique = UniqueCounter::new();
-        let env = shared.env(target, &prefix, &unique);
-        // While shrinking, a case that cannot be completed is simply not the same failure: it
-        // must not turn a row that has already failed into an untested one.
-        let shrinking = || first_failure.lock().map(|f| f.is_some()).unwrap_or(false);
-        let run = match execute(&env, spec, row, &choices) {
-            Ok(run) => run,
-            Err(CaseError::Target(t)) => {
-                shared.transport_error(&t);
-                if !shrinking() {
-                    if let Ok(mut e) = case_error.lock() {
-                        e.get_or_insert(CaseError::Target(t));
-                    }
-                }
-                return Ok(());
-            }
-            Err(e) => {
-                if !shrinking() {
-                    if let Ok(mut slot) = case_error.lock() {
-                        slot.get_or_insert(e);
-                    }
-                }
-                return Ok(());
-            }
-        };
-        let verdict = judge(oracle, spec, row, &run, options.strict);
-        let mut first = first_failure.lock().expect("not poisoned");
-        match verdict.outcome {
-            Outcome::Fail => {
-                let sig = signature(&verdict);
-                match &*first {
-                    // Shrinking: only a case that fails the same way counts as a failure.
-                    Some((original, _)) if *original != sig => Ok(()),
-                    // The first failing case is kept as it was, to tell whether shrinking
-                    // made it smaller and to fall back on when the minimal case does not
-                    // fail again.
-                    Some(_) => Err(TestCaseError::fail(first_line(&verdict.mismatches))),
-                    None => {
-                        *first = Some((sig, choices.clone()));
-                        if let Ok(mut f) = first_run.lock() {
-                            *f = Some((run.clone(), verdict.clone()));
-                        }
-                        // Shrink candidates see the target's own answers, never retried.
-                        if let Some(retry) = &retry {
-                            retry.pause(true);
-                        }
-                        Err(TestCaseError::fail(first_line(&verdict.mismatches)))
-                    }
-                }
-            }
-            Outcome::Warn => {
-                if first.is_none() {
-                    ran.fetch_add(1, Ordering::Relaxed);
-                    if let Ok(mut w) = warning.lock() {
-                        w.get_or_insert((verdict, run, choices));
-                    }
-                }
-                Ok(())
-            }
-            Outcome::Pass => {
-                if first.is_none() {
-                    ran.fetch_add(1, Ordering::Relaxed);
-                    if let Ok(mut r) = readings.lock() {
-                        *r.entry(verdict.reading).or_default() += 1;
-                    }
-                }
-                Ok(())
-            }
-        }
-    };
-    // Each documented variant of the trigger once, with its simplest request, then the random
-    // cases. A failing variant is already minimal: it is reported as it is, without shrinking.
-    let mut result = Ok(());
-    for example in variant_examples(row) {
-        match test(example.clone()) {
-            Ok(()) => {}
-            Err(TestCaseError::Fail(reason)) => {
-                result = Err(TestError::Fail(reason, example));
-                break;
-            }
-            Err(TestCaseError::Reject(reason)) => {
-                result = Err(TestError::Abort(reason));
-                break;
-            }
-        }
-    }
-    if result.is_ok() {
-        result = runner.run(&choices_strategy(), test);
-    }
-    let cases = ran.load(Ordering::Relaxed) as u32;
-    if let Some(e) = case_error.into_inner().ok().flatten() {
-        // A request without a usable answer fails the row: that is the target's doing.
-        if e.is_no_usable_answer() {
-            let mut result = row_result(spec, row, cases);
-            result.verdict = RowVerdict::Failed;
-            result.reason = Some(e.untested_reason());
-            return result;
-        }
-        return untested(spec, row, cases, e.untested_reason(), e.cause());
-    }
-    match result {
-        Err(TestError::Fail(_, minimal)) => {
-            // Re-run the minimal case: it must still fail the same way, or the report keeps
-            // the first failing case instead (a stateful target can change its answers).
-            let original = first_failure.into_inner().ok().flatten();
-            let rerun_case = |choices: &[u64]| {
-                let invocation = invocations.fetch_add(1, Ordering::Relaxed) as u32;
-                let prefix = case_prefix(&shared.prefix, &row.id, choices, invocation);
-                let unique = UniqueCounter::new();
-                let env = shared.env(target, &prefix, &unique);
-                let rerun = execute(&env, spec, row, choices);
-                if let Err(CaseError::Target(t)) = &rerun {
-                    shared.transport_error(t);
-                }
-                rerun
-            };
-            let rerun = rerun_case(&minimal).ok().map(|run| {
-                let v = judge(oracle, spec, row, &run, options.strict);
-                (run, v)
-            });
-            let (run, verdict, choices, reproduced) = match (rerun, &original) {
-                (Some((run, v)), Some((sig, _)))
-                    if v.outcome == Outcome::Fail && signature(&v) == *sig =>
-                {
-                    (run, v, minimal.clone(), true)
-                }
-                (_, Some((_, first_choices))) => {
-                    match rerun_case(first_choices).ok().map(|run| {
-                        let v = judge(oracle, spec, row, &run, options.strict);
-                        (run, v)
-                    }) {
-                        Some((run, v)) if v.outcome == Outcome::Fail => {
-                            (run, v, first_choices.clone(), false)
-                        }
-                        // The run stopped while this row shrank: the first failing case is
-                        // the evidence, as it was seen.
-                        _ => match shared
-                            .stop
-                            .load(Ordering::Relaxed)
-                            .then(|| first_run.lock().ok().and_then(|mut f| f.take()))
-                            .flatten()
-                        {
-                            Some((run, v)) => (run, v, first_choices.clone(), false),
-                            None => {
-                                let mut result = row_result(spec, row, cases + 1);
-                                result.verdict = RowVerdict::Failed;
-                                result.reason = Some(
-                                    "failed once but did not fail again on a re-run (the target's answers change over time)".into(),
-                                );
-                                result.readings = readings.into_inner().unwrap_or_default();
-                                return result;
-                            }
-                        },
-                    }
-                }
-                _ => {
-                    return untested(
-                        spec,
-                        row,
-                        cases,
-                        "the failing case could not be rebuilt".into(),
-                        Cause::Harness,
-                    );
-                }
-            };
-            let reason = first_line(&verdict.mismatches);
-            let reason = match &verdict.looks_like {
-                Some(other) => format!("{reason} (the answer is row {other})"),
-                None => format!("{reason} (an undocumented answer)"),
-            };
-            let shrunk = original
-                .as_ref()
-                .map(|(_, c)| *c != choices)
-                .unwrap_or(false);
-            let mut result = row_result(spec, row, cases + 1);
-            result.verdict = RowVerdict::Failed;
-            result.reason = Some(reason);
-            result.evidence = Some(evidence(&run, &verdict, choices, shrunk, reproduced));
-            result.readings = readings.into_inner().unwrap_or_default();
-            result
-        }
-        Err(TestError::Abort(why)) => {
-            untested(spec, row, cases, format!("aborted: {why}"), Cause::Harness)
-        }
-        Ok(()) => {
-            let mut result = row_result(spec, row, cases);
-            result.readings = readings.into_inner().unwrap_or_default();
-            if let Some((verdict, run, choices)) = warning.into_inner().ok().flatten() {
-                result.verdict = RowVerdict::Warned;
-                result.reason = Some(format!(
-                    "assumed expectation differs: {}",
-                    first_line(&verdict.mismatches)
-                ));
-                result.evidence = Some(evidence(&run, &verdict, choices, false, true));
-            }
-            result
-        }
-    }
 }
 
 fn run_positive(
@@ -1158,7 +902,7 @@ pub fn run(
         }));
         let started = Instant::now();
         let mut result = match &jobs[i] {
-            Job::Row(spec, row) => run_row(&shared, &oracle, spec, row),
+            Job::Row(spec, row) => super::row::run_row(&shared, &oracle, spec, row),
             Job::Valid(spec, endpoint) => run_positive(&shared, &oracle, spec, endpoint),
         };
         if let Some(note) = shared.pool_plan.note(&result.id) {

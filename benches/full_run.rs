@@ -43,12 +43,10 @@ fn main() {
             reference.handle(req)
         });
         let fixtures = reference.fixtures();
-        let options = RunOptions {
-            cases,
-            seed: 1000 + i as u64,
-            jobs,
-            ..RunOptions::default()
-        };
+        let options = RunOptions::default()
+            .cases(cases)
+            .seed(1000 + i as u64)
+            .jobs(jobs);
         let start = Instant::now();
         let report = run(&set, &counted, &fixtures, &options, &|_| {}).expect("run completes");
         in_process.push(start.elapsed());
@@ -79,21 +77,16 @@ fn main() {
         let server = confuzz::serve::spawn_server(
             move |req: &confuzz::Request| handler.handle(req),
             "127.0.0.1:0".parse().expect("address parses"),
-            confuzz::serve::ServeOptions {
-                quiet: true,
-                ..Default::default()
-            },
+            confuzz::serve::ServeOptions::default().quiet(true),
         )
         .expect("server starts on loopback");
         let target = HttpTarget::new(&server.url()).expect("url parses");
-        let options = RunOptions {
-            cases,
-            seed: 2000 + i as u64,
-            jobs,
-            url_base: target.base_url(),
-            host: None,
-            ..RunOptions::default()
-        };
+        let options = RunOptions::default()
+            .cases(cases)
+            .seed(2000 + i as u64)
+            .jobs(jobs)
+            .url_base(target.base_url())
+            .host(None);
         let start = Instant::now();
         let report = run(&set, &target, &fixtures, &options, &|_| {}).expect("run completes");
         over_http.push(start.elapsed());

@@ -71,15 +71,13 @@ fn main() {
                 inner: HttpTarget::new(&server.url).expect("the url parses"),
                 sent: AtomicU64::new(0),
             };
-            let options = RunOptions {
-                cases,
-                seed: 3000 + round as u64,
-                jobs: c,
-                url_base: server.url.clone(),
-                host: None,
-                properties: Some(Vec::new()),
-                ..RunOptions::default()
-            };
+            let options = RunOptions::default()
+                .cases(cases)
+                .seed(3000 + round as u64)
+                .jobs(c)
+                .url_base(server.url.clone())
+                .host(None)
+                .properties(Vec::<String>::new());
             let started = Instant::now();
             let report =
                 run(&set, &target, &fixtures, &options, &|_| {}).expect("the run completes");

@@ -24,14 +24,8 @@ fn arg(name: &str) -> Option<String> {
 fn main() {
     let set = load_embedded().expect("the shipped specs load");
     if let Some(mutant) = arg("--mutant") {
-        let reference = Reference::new(Config {
-            mutant: Some(mutant),
-            ..Config::default()
-        });
-        let options = RunOptions {
-            seed: 1,
-            ..RunOptions::default()
-        };
+        let reference = Reference::new(Config::default().mutant(mutant));
+        let options = RunOptions::default().seed(1);
         for result in check(&set, &reference, &reference.fixtures(), &options) {
             println!(
                 "{} {} ({} requests): {}",
@@ -57,10 +51,7 @@ fn main() {
     let mut requests = Vec::new();
     for i in 0..runs {
         let reference = Reference::new(Config::default());
-        let options = RunOptions {
-            seed: 1000 + i as u64,
-            ..RunOptions::default()
-        };
+        let options = RunOptions::default().seed(1000 + i as u64);
         let fixtures = reference.fixtures();
         let start = Instant::now();
         let results = check(&set, &reference, &fixtures, &options);

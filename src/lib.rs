@@ -55,6 +55,63 @@
 //! embedded [`reference`](mod@reference) implementations and [`auth`] (OAuth 1.0a) beside them.
 //! `docs/ARCHITECTURE.md` walks through them.
 
+/// The setters of an options struct that is `#[non_exhaustive]` (so that crates outside
+/// confuzz can build one from its `Default`): one `pub fn name(mut self, value) -> Self` per
+/// line, `name: T;` taking a `T`, `name: into T;` anything `Into<T>`, `name: some T;` anything
+/// `Into<T>` stored as `Some`, `name: names;` and `name: some names;` any iterator of
+/// string-likes, `name: pairs V;` any iterator of (string-like, `V`) pairs.
+macro_rules! setters {
+    () => {};
+    ($(#[$doc:meta])* $name:ident: into $ty:ty; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+            self.$name = value.into();
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* $name:ident: some names; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $name<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+            self.$name = Some(names.into_iter().map(Into::into).collect());
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* $name:ident: some $ty:ty; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: impl Into<$ty>) -> Self {
+            self.$name = Some(value.into());
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* $name:ident: names; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $name<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+            self.$name = names.into_iter().map(Into::into).collect();
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* $name:ident: pairs $value:ty; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $name<S: Into<String>>(mut self, pairs: impl IntoIterator<Item = (S, $value)>) -> Self {
+            self.$name = pairs.into_iter().map(|(k, v)| (k.into(), v)).collect();
+            self
+        }
+        setters!($($rest)*);
+    };
+    ($(#[$doc:meta])* $name:ident: $ty:ty; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = value;
+            self
+        }
+        setters!($($rest)*);
+    };
+}
+
 pub mod auth;
 pub mod certify;
 pub mod check;

@@ -22,8 +22,10 @@ use crate::reference::{Config, Reference};
 use crate::run::{run, RowVerdict, RunError, RunOptions, RunReport};
 use crate::spec::SpecSet;
 
-/// How a mutation score is computed.
+/// How a mutation score is computed: [`MutationOptions::default`] and the setters (the
+/// struct is `#[non_exhaustive]`: a struct literal does not compile outside confuzz).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct MutationOptions {
     /// Cases per row in every run.
     pub cases: u32,
@@ -46,6 +48,19 @@ impl Default for MutationOptions {
                 .unwrap_or(2),
             mutants: Vec::new(),
         }
+    }
+}
+
+impl MutationOptions {
+    setters! {
+        /// Cases per row in every run.
+        cases: u32;
+        /// The seed of every run.
+        seed: u64;
+        /// Mutants checked at once.
+        jobs: usize;
+        /// Only these mutants (names, vendor ids, or `prefix*`).
+        mutants: names;
     }
 }
 

@@ -43,8 +43,10 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The smallest header limit accepted; anything smaller would refuse ordinary requests.
 const MIN_HEADER_BYTES: usize = 1024;
 
-/// How a server runs.
+/// How a server runs: [`ServeOptions::default`] and the setters (the struct is
+/// `#[non_exhaustive]`: a struct literal does not compile outside confuzz).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ServeOptions {
     /// Do not log each request to stderr.
     pub quiet: bool,
@@ -66,6 +68,19 @@ impl Default for ServeOptions {
             body_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(5),
         }
+    }
+}
+
+impl ServeOptions {
+    setters! {
+        /// Do not log each request to stderr.
+        quiet: bool;
+        /// The largest request line plus headers accepted, in bytes.
+        max_header_bytes: usize;
+        /// How long a client has to send a whole body once the headers are in.
+        body_timeout: Duration;
+        /// How long [`ServerHandle::shutdown`] lets requests in flight finish.
+        shutdown_grace: Duration;
     }
 }
 
@@ -170,7 +185,7 @@ type Handler = dyn Fn(&Request) -> Response + Send + Sync;
 /// use confuzz::serve::{spawn_server, ServeOptions};
 /// use confuzz::target::{HttpTarget, Request, Response, Target};
 ///
-/// let options = ServeOptions { quiet: true, ..ServeOptions::default() };
+/// let options = ServeOptions::default().quiet(true);
 /// let server = spawn_server(
 ///     |request: &Request| Response::text(200, &request.path),
 ///     "127.0.0.1:0".parse()?,

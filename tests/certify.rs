@@ -139,10 +139,7 @@ fn the_reference_is_certified_and_its_bundle_holds() {
 #[test]
 fn a_mutant_is_not_certified_and_the_page_shows_the_evidence() {
     let dir = scratch("certify", "mutant");
-    let mutant = Reference::new(Config {
-        mutant: Some("clever.auth-statuses-swapped".into()),
-        ..Config::default()
-    });
+    let mutant = Reference::new(Config::default().mutant("clever.auth-statuses-swapped"));
     let (report, manifest) = certify_into(
         &dir,
         &["clever"],
@@ -201,10 +198,7 @@ fn a_missing_fixture_leaves_checks_untested_which_is_not_certified() {
     let server = spawn_server(
         move |r: &Request| served.handle(r),
         "127.0.0.1:0".parse().unwrap(),
-        ServeOptions {
-            quiet: true,
-            ..ServeOptions::default()
-        },
+        ServeOptions::default().quiet(true),
     )
     .expect("a server on 127.0.0.1");
     let target = HttpTarget::new(&server.url()).unwrap();
@@ -308,10 +302,7 @@ fn a_rerun_compares_verdict_by_verdict() {
     let again = run_in_process(&set, &target, &options);
     assert_eq!(certify::compare(&bundle.report, &again), vec![]);
     // A changed target: the differences, check by check.
-    let mutant = Reference::new(Config {
-        mutant: Some("clever.auth-statuses-swapped".into()),
-        ..Config::default()
-    });
+    let mutant = Reference::new(Config::default().mutant("clever.auth-statuses-swapped"));
     let changed = run_in_process(&set, &mutant, &options);
     let differences = certify::compare(&bundle.report, &changed);
     assert!(!differences.is_empty());
@@ -582,17 +573,13 @@ fn the_command_needs_a_product_and_an_empty_folder() {
 }
 
 fn serve_reference(mutant: Option<&str>) -> confuzz::serve::ServerHandle {
-    let reference = Reference::new(Config {
-        mutant: mutant.map(str::to_string),
-        ..Config::default()
-    });
+    let mut config = Config::default();
+    config.mutant = mutant.map(str::to_string);
+    let reference = Reference::new(config);
     spawn_server(
         move |r: &Request| reference.handle(r),
         "127.0.0.1:0".parse().unwrap(),
-        ServeOptions {
-            quiet: true,
-            ..ServeOptions::default()
-        },
+        ServeOptions::default().quiet(true),
     )
     .expect("a server on 127.0.0.1")
 }

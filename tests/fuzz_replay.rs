@@ -203,10 +203,7 @@ fn the_reference_property_catches_undocumented_answers_of_mutants() {
             .into_iter()
             .filter(|(target, _)| *target == format!("reference_{vendor}"))
             .filter_map(|(_, path)| {
-                let config = confuzz::reference::Config {
-                    mutant: Some(mutant.to_string()),
-                    ..Default::default()
-                };
+                let config = confuzz::reference::Config::default().mutant(mutant.to_string());
                 fuzzing::check_reference(config, vendor, &std::fs::read(path).unwrap()).err()
             })
             .next();

@@ -24,18 +24,13 @@ fn start() -> DateTime<Utc> {
 /// clock with the run; the clock moves three hours after each finished check.
 fn lti_run_with_moving_clock() -> confuzz::run::RunReport {
     let clock = Clock::manual(start());
-    let reference = Reference::new(Config {
-        clock: clock.clone(),
-        ..Config::default()
-    });
-    let options = RunOptions {
-        seed: SEED,
-        cases: 2,
-        jobs: 1,
-        rows: vec!["lti".into()],
-        clock: clock.clone(),
-        ..RunOptions::default()
-    };
+    let reference = Reference::new(Config::default().clock(clock.clone()));
+    let options = RunOptions::default()
+        .seed(SEED)
+        .cases(2)
+        .jobs(1)
+        .rows(["lti"])
+        .clock(clock.clone());
     let moves = std::sync::atomic::AtomicUsize::new(0);
     let report = run(
         &specs(),
@@ -130,13 +125,11 @@ fn a_target_that_rejects_every_launch_fails_the_validator_row() {
 #[test]
 fn valid_request_checks_run_as_many_cases_as_the_rows() {
     let reference = reference();
-    let options = RunOptions {
-        cases: 20,
-        positive: true,
-        shrink: false,
-        properties: Some(Vec::new()),
-        ..options(&["clever.valid.assignment-create", "lti.valid.launch"])
-    };
+    let options = options(&["clever.valid.assignment-create", "lti.valid.launch"])
+        .cases(20)
+        .positive(true)
+        .shrink(false)
+        .properties(Vec::<String>::new());
     let report = run_quiet(&specs(), &reference, &reference.fixtures(), &options);
     let valid: Vec<_> = report.of_kind(CheckKind::Valid).collect();
     assert_eq!(valid.len(), 2);
@@ -151,11 +144,8 @@ fn a_property_filter_or_name_that_selects_nothing_is_an_error() {
     let reference = reference();
     let fixtures = reference.fixtures();
     let attempt = |rows: &[&str], properties: Option<Vec<String>>| {
-        let options = RunOptions {
-            cases: 1,
-            properties,
-            ..options(rows)
-        };
+        let mut options = options(rows).cases(1);
+        options.properties = properties;
         run(&specs(), &reference, &fixtures, &options, &|_| {})
     };
     match attempt(&["coursekey.unique.nonexistent"], None) {
@@ -198,11 +188,7 @@ fn an_untested_check_is_listed_with_its_cause_and_counts_by_cause() {
 
     // The set-up's doing (a fault hook the target lacks): allowed, counted, listed.
     let reference = reference();
-    let lacking = RunOptions {
-        cases: 2,
-        faults: Some(vec!["none".into()]),
-        ..options(&["classroom.internal"])
-    };
+    let lacking = options(&["classroom.internal"]).cases(2).faults(["none"]);
     let report = run_quiet(&set, &reference, &reference.fixtures(), &lacking);
     let c = row(&report, "classroom.internal.internal");
     assert_eq!(
@@ -223,10 +209,7 @@ fn an_untested_check_is_listed_with_its_cause_and_counts_by_cause() {
     assert!(junit(&report, "http://h", &redactor).contains("<skipped message=\"untested (setup)"));
 
     // The same under --strict: the run cannot certify what it did not check.
-    let strict = RunOptions {
-        strict: true,
-        ..lacking
-    };
+    let strict = lacking.strict(true);
     let report = run_quiet(&set, &reference, &reference.fixtures(), &strict);
     assert_eq!(report.outcome(), RunOutcome::UntestedUnderStrict);
     assert!(!report.conforms());
@@ -234,20 +217,15 @@ fn an_untested_check_is_listed_with_its_cause_and_counts_by_cause() {
 
     // The harness's doing (a pool of one user id, too small for one course of 5 students): a
     // set-up error found before the first request, naming the pool, needed and given.
-    let small = Reference::new(Config {
-        pools: [("classroom.user_ids".to_string(), 1)].into(),
-        ..Config::default()
-    });
+    let small = Reference::new(Config::default().pools([("classroom.user_ids".to_string(), 1)]));
     let sent = std::sync::atomic::AtomicUsize::new(0);
     let counting = FnTarget::new("counting", |r: &Request| {
         sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         confuzz::Target::send(&small, r).expect("the reference answers")
     });
-    let options = RunOptions {
-        cases: 3,
-        positive: true,
-        ..options(&["classroom.precondition.course-member-limit-reached"])
-    };
+    let options = options(&["classroom.precondition.course-member-limit-reached"])
+        .cases(3)
+        .positive(true);
     let error = run(&set, &counting, &small.fixtures(), &options, &|_| {})
         .expect_err("a pool of 1 cannot fill a course of 5");
     match &error {

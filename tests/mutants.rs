@@ -19,10 +19,7 @@ fn report() -> &'static MutationReport {
     static REPORT: OnceLock<MutationReport> = OnceLock::new();
     REPORT.get_or_init(|| {
         let set = load_embedded().expect("the shipped specs load");
-        let options = MutationOptions {
-            jobs: 2,
-            ..MutationOptions::default()
-        };
+        let options = MutationOptions::default().jobs(2);
         score(&set, &options, &|_| {}).expect("the score is computed")
     })
 }
@@ -235,10 +232,7 @@ fn a_mutant_started_by_name_deviates_and_the_conforming_reference_does_not() {
     let put = Request::new("PUT", "/v3.1/sections/x/assignments/y");
     let conforming = Reference::new(Config::default());
     assert!(conforming.handle(&put).body.is_empty());
-    let mutated = Reference::new(Config {
-        mutant: Some("clever.method-not-allowed-body".into()),
-        ..Config::default()
-    });
+    let mutated = Reference::new(Config::default().mutant("clever.method-not-allowed-body"));
     let answer = mutated.handle(&put);
     assert_eq!(answer.status, 405);
     assert!(!answer.body.is_empty());
@@ -251,18 +245,15 @@ fn a_mutant_started_by_name_deviates_and_the_conforming_reference_does_not() {
 /// Runs one row against the reference or a mutant, with one random case.
 fn one_case(row: &str, mutant: Option<&str>) -> confuzz::check::CheckResult {
     let set = load_embedded().expect("the shipped specs load");
-    let reference = Reference::new(Config {
-        mutant: mutant.map(str::to_string),
-        ..Config::default()
-    });
-    let options = confuzz::run::RunOptions {
-        cases: 1,
-        seed: 11,
-        strict: true,
-        rows: vec![row.to_string()],
-        positive: false,
-        ..confuzz::run::RunOptions::default()
-    };
+    let mut config = Config::default();
+    config.mutant = mutant.map(str::to_string);
+    let reference = Reference::new(config);
+    let options = confuzz::run::RunOptions::default()
+        .cases(1)
+        .seed(11)
+        .strict(true)
+        .rows(vec![row.to_string()])
+        .positive(false);
     let report = confuzz::run::run(&set, &reference, &reference.fixtures(), &options, &|_| {})
         .expect("the run completes");
     report

@@ -124,12 +124,7 @@ fn lti_specs() -> SpecSet {
 
 /// A full run of the LTI table: every row, the valid-request checks and the properties.
 fn full_run(target: &dyn Target, fixtures: &Map<String, Value>, strict: bool) -> RunReport {
-    let options = RunOptions {
-        seed: SEED,
-        cases: 8,
-        strict,
-        ..RunOptions::default()
-    };
+    let options = RunOptions::default().seed(SEED).cases(8).strict(strict);
     run_quiet(&lti_specs(), target, fixtures, &options)
 }
 
@@ -225,10 +220,7 @@ fn the_ims_lti_reference_is_an_interop_finding_and_passes_every_row() {
 fn under_strict_the_interop_finding_fails_and_no_row_does() {
     let reference = lti_reference();
     let fixtures = reference.fixtures();
-    let options = RunOptions {
-        strict: true,
-        ..options(&["lti.launch"])
-    };
+    let options = options(&["lti.launch"]).strict(true);
     let report = run_quiet(&lti_specs(), &reference, &fixtures, &options);
     assert_eq!(interop(&report).verdict, RowVerdict::Failed);
     assert!(!report.conforms());

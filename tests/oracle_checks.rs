@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use confuzz::run::{RowVerdict, RunOptions, RunReport};
+use confuzz::run::{RowVerdict, RunReport};
 use confuzz::spec::{Location, Op, SpecSet};
 use confuzz::{Request, Response, Target};
 use serde_json::{json, Value};
@@ -687,10 +687,7 @@ fn another_documented_answer_fails_and_says_which_row_it_is() {
 fn a_valid_request_that_is_rejected_fails_the_positive_check() {
     // See: the valid-request check of clever assignment-create (success: 200)
     let id = "clever.valid.assignment-create";
-    let positive_only = RunOptions {
-        positive: true,
-        ..options(&[id])
-    };
+    let positive_only = options(&[id]).positive(true);
     let fixtures = reference().fixtures();
     let run_on = |target: &dyn Target| run_quiet(&specs(), target, &fixtures, &positive_only);
 

@@ -27,21 +27,16 @@ fn at() -> chrono::DateTime<chrono::Utc> {
 
 /// A fresh reference judging time by [`at`].
 fn fresh() -> Reference {
-    Reference::new(Config {
-        clock: Clock::fixed(at()),
-        ..Config::default()
-    })
+    Reference::new(Config::default().clock(Clock::fixed(at())))
 }
 
 fn options(partition: Option<Partition>) -> RunOptions {
-    RunOptions {
-        cases: 4,
-        seed: SEED,
-        jobs: 2,
-        now: Some(at()),
-        partition,
-        ..RunOptions::default()
-    }
+    RunOptions::default()
+        .cases(4)
+        .seed(SEED)
+        .jobs(2)
+        .now(Some(at()))
+        .partition(partition)
 }
 
 fn part(k: u32, n: u32) -> Option<Partition> {
@@ -153,11 +148,11 @@ fn every_check_runs_in_exactly_one_part() {
 /// One reference that every part shares, as one staging server that several CI jobs check at
 /// once; its pool of classroom users is about what one whole run takes (121 to 130).
 fn shared_reference() -> Reference {
-    Reference::new(Config {
-        pools: [("classroom.user_ids".to_string(), 130)].into(),
-        clock: Clock::fixed(at()),
-        ..Config::default()
-    })
+    Reference::new(
+        Config::default()
+            .pools([("classroom.user_ids".to_string(), 130)])
+            .clock(Clock::fixed(at())),
+    )
 }
 
 fn at_once(set: &SpecSet, target: &Reference, parts: &[Partition]) -> Vec<RunReport> {

@@ -224,22 +224,14 @@ fn team_server(users: usize, leaky: bool) -> (confuzz::serve::ServerHandle, Arc<
             _ => message(404, "No such route"),
         }
     };
-    let options = ServeOptions {
-        quiet: true,
-        ..ServeOptions::default()
-    };
+    let options = ServeOptions::default().quiet(true);
     let server = spawn_server(handler, "127.0.0.1:0".parse().expect("an address"), options)
         .expect("the team server starts");
     (server, received)
 }
 
 fn team_options(cases: u32) -> RunOptions {
-    RunOptions {
-        seed: SEED,
-        cases,
-        positive: true,
-        ..RunOptions::default()
-    }
+    RunOptions::default().seed(SEED).cases(cases).positive(true)
 }
 
 fn untested(report: &RunReport) -> Vec<String> {
@@ -404,17 +396,13 @@ fn a_team_pool_too_small_for_one_case_is_refused_before_the_first_request() {
 
 /// The Classroom checks against the reference serving a test domain of 40 user ids.
 fn classroom_with_40(mutant: Option<&str>) -> RunReport {
-    let reference = Reference::new(Config {
-        pools: [("classroom.user_ids".to_string(), 40)].into(),
-        mutant: mutant.map(str::to_string),
-        ..Config::default()
-    });
-    let options = RunOptions {
-        seed: SEED,
-        rows: vec!["classroom".to_string()],
-        positive: true,
-        ..RunOptions::default()
-    };
+    let mut config = Config::default().pools([("classroom.user_ids", 40)]);
+    config.mutant = mutant.map(str::to_string);
+    let reference = Reference::new(config);
+    let options = RunOptions::default()
+        .seed(SEED)
+        .rows(vec!["classroom".to_string()])
+        .positive(true);
     assert_eq!(options.cases, 32, "the default case count");
     run_quiet(&specs(), &reference, &reference.fixtures(), &options)
 }

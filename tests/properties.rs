@@ -24,19 +24,16 @@ fn run_filtered(
     properties: Option<Vec<String>>,
 ) -> RunReport {
     let set = load_embedded().expect("the shipped specs load");
-    let reference = Reference::new(Config {
-        mutant: mutant.map(str::to_string),
-        ..Config::default()
-    });
-    let options = RunOptions {
-        cases: 1,
-        seed: 5,
-        strict: true,
-        rows: filters.to_vec(),
-        positive: false,
-        properties,
-        ..RunOptions::default()
-    };
+    let mut config = Config::default();
+    config.mutant = mutant.map(str::to_string);
+    let reference = Reference::new(config);
+    let mut options = RunOptions::default()
+        .cases(1)
+        .seed(5)
+        .strict(true)
+        .rows(filters.to_vec())
+        .positive(false);
+    options.properties = properties;
     run(&set, &reference, &reference.fixtures(), &options, &|_| {}).expect("the run completes")
 }
 
@@ -296,10 +293,7 @@ fn properties_are_selected_by_name() {
 
     let set = load_embedded().unwrap();
     let reference = Reference::new(Config::default());
-    let options = RunOptions {
-        properties: Some(vec!["uniqueness".into()]),
-        ..RunOptions::default()
-    };
+    let options = RunOptions::default().properties(["uniqueness"]);
     match run(&set, &reference, &reference.fixtures(), &options, &|_| {}) {
         Err(RunError::UnknownProperty(unknown)) => {
             assert_eq!(unknown.name, "uniqueness");

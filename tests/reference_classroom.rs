@@ -216,10 +216,7 @@ fn fixtures_report_the_limits_set_at_start() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let world = World::with(Config {
-        limits,
-        ..Config::default()
-    });
+    let world = World::with(Config::default().limits(limits));
     assert_eq!(world.limit("course_members"), 2);
     assert_eq!(world.limit("course_teachers"), 1);
     assert_eq!(world.limit("user_courses"), 7);
@@ -891,10 +888,7 @@ fn internal_on_every_endpoint_under_the_fault() {
 
 #[test]
 fn the_fault_header_is_ignored_outside_test_mode() {
-    let world = World::with(Config {
-        test_hooks: false,
-        ..Config::default()
-    });
+    let world = World::with(Config::default().test_hooks(false));
     let response = world.send(
         world
             .admin("POST", "/v1/courses")

@@ -1142,16 +1142,11 @@ fn capabilities_and_fixtures_follow_the_spec() {
         assert!(fixtures.get(name).is_some_and(Value::is_string), "{name}");
     }
     // Faults are honoured only in test mode.
-    let quiet = match Reference::with_vendors(
-        Config {
-            test_hooks: false,
-            ..Config::default()
-        },
-        &["lti".to_string()],
-    ) {
-        Ok(reference) => reference,
-        Err(e) => panic!("{e}"),
-    };
+    let quiet =
+        match Reference::with_vendors(Config::default().test_hooks(false), &["lti".to_string()]) {
+            Ok(reference) => reference,
+            Err(e) => panic!("{e}"),
+        };
     let request = with_fault(instructor_launch(&quiet, &unique("Q")), "class_create");
     class_of(&quiet.handle(&request));
 }

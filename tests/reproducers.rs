@@ -12,7 +12,7 @@ use std::process::Command;
 use common::*;
 use confuzz::reference::{Config, Reference};
 use confuzz::report::run::{curl, Redactor};
-use confuzz::run::{RowVerdict, RunOptions, RunReport};
+use confuzz::run::{RowVerdict, RunReport};
 use confuzz::target::{path_and_query, Request};
 
 /// What arrived at the recording server: the request target as sent, headers, raw body.
@@ -169,17 +169,10 @@ fn every_reproducer_of_a_failing_run_sends_the_same_bytes() {
         "clever.auth-statuses-swapped",
         "lti.swapped-order",
     ] {
-        let reference = Reference::new(Config {
-            mutant: Some(mutant.into()),
-            ..Config::default()
-        });
+        let reference = Reference::new(Config::default().mutant(mutant));
         let fixtures = reference.fixtures();
         let vendor = mutant.split('.').next().unwrap();
-        let options = RunOptions {
-            cases: 4,
-            positive: true,
-            ..options(&[vendor])
-        };
+        let options = options(&[vendor]).cases(4).positive(true);
         let report = run_quiet(&set, &reference, &fixtures, &options);
         assert!(
             report.checks().any(|c| c.verdict == RowVerdict::Failed),
@@ -256,10 +249,7 @@ fn a_saved_binary_body_is_a_file_its_reproducer_sends_byte_for_byte() {
             confuzz::Response::json(200, &serde_json::json!({}))
         },
         "127.0.0.1:0".parse().expect("an address"),
-        confuzz::serve::ServeOptions {
-            quiet: true,
-            ..Default::default()
-        },
+        confuzz::serve::ServeOptions::default().quiet(true),
     )
     .expect("the target starts");
     let saved = dir.join("saved");

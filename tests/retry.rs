@@ -42,14 +42,12 @@ fn flaky_service(
 }
 
 fn options(retry: Option<RetryPolicy>) -> RunOptions {
-    RunOptions {
-        cases: 2,
-        seed: 9,
-        jobs: 1,
-        positive: false,
-        retry,
-        ..RunOptions::default()
-    }
+    RunOptions::default()
+        .cases(2)
+        .seed(9)
+        .jobs(1)
+        .positive(false)
+        .retry(retry)
 }
 
 fn quick() -> RetryPolicy {
@@ -213,13 +211,11 @@ fn rows_valid_requests_and_properties_are_retried_alike() {
             reference: common::reference(),
             seen: Default::default(),
         };
-        let options = RunOptions {
-            cases: 2,
-            seed: 3,
-            retry,
-            rows: vec!["clever".into()],
-            ..RunOptions::default()
-        };
+        let options = RunOptions::default()
+            .cases(2)
+            .seed(3)
+            .retry(retry)
+            .rows(["clever"]);
         run(
             &set,
             &target,

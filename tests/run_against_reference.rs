@@ -21,10 +21,7 @@ use serde_json::{json, Map, Value};
 fn a_full_run_passes_every_row_and_endpoint() {
     let set = specs();
     let reference = reference();
-    let options = RunOptions {
-        cases: 4,
-        ..RunOptions::default()
-    };
+    let options = RunOptions::default().cases(4);
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
 
     let rows: Vec<&str> = set.rows().map(|(_, r)| r.id.as_str()).collect();
@@ -291,13 +288,11 @@ fn requests_of_a_run(seed: u64, jobs: usize, now: chrono::DateTime<chrono::Utc>)
         recorder.record(request, &response);
         response
     });
-    let options = RunOptions {
-        seed,
-        cases: 3,
-        jobs,
-        now: Some(now),
-        ..RunOptions::default()
-    };
+    let options = RunOptions::default()
+        .seed(seed)
+        .cases(3)
+        .jobs(jobs)
+        .now(Some(now));
     let report = run_quiet(&set, &target, &fixtures, &options);
     assert!(report.conforms(), "{:?}", report.summary);
     drop(target);
@@ -332,11 +327,7 @@ fn the_same_seed_builds_the_same_requests_with_one_job_or_two() {
 fn chosen(filters: &[&str]) -> Result<(Vec<String>, Vec<String>), RunError> {
     let set = specs();
     let reference = reference();
-    let options = RunOptions {
-        cases: 1,
-        positive: true,
-        ..options(filters)
-    };
+    let options = options(filters).cases(1).positive(true);
     let report = run(&set, &reference, &reference.fixtures(), &options, &|_| {})?;
     assert!(report.conforms());
     Ok((
@@ -420,11 +411,9 @@ fn a_missing_fixture_leaves_the_rows_that_need_it_untested() {
     let reference = reference();
     let mut fixtures = reference.fixtures();
     assert!(fixtures.remove("clever.token").is_some());
-    let options = RunOptions {
-        positive: true,
-        properties: Some(Vec::new()),
-        ..options(&["clever"])
-    };
+    let options = options(&["clever"])
+        .positive(true)
+        .properties(Vec::<String>::new());
     let report = run_quiet(&set, &reference, &fixtures, &options);
 
     // Sending no token, or a made-up one, needs no token fixture: those rows still run.
@@ -493,12 +482,10 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
         .filter_map(|(spec, row)| fault_of(spec, &row.id).map(|f| (row.id.clone(), f)))
         .collect();
     assert!(fault_rows.len() >= 3, "{fault_rows:?}");
-    let options = RunOptions {
-        cases: 2,
-        faults: Some(Vec::new()),
-        properties: Some(Vec::new()),
-        ..options(&[])
-    };
+    let options = options(&[])
+        .cases(2)
+        .faults(Vec::<String>::new())
+        .properties(Vec::<String>::new());
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
     for result in report.of_kind(confuzz::check::CheckKind::Row) {
         match fault_rows.iter().find(|(id, _)| *id == result.id) {
@@ -518,11 +505,9 @@ fn a_target_without_fault_hooks_leaves_the_fault_rows_untested() {
 
     // A target that declares one fault gets that row tested and only that one.
     let (tested, fault) = fault_rows[0].clone();
-    let options = RunOptions {
-        faults: Some(vec![fault.clone()]),
-        rows: fault_rows.iter().map(|(id, _)| id.clone()).collect(),
-        ..options
-    };
+    let options = options
+        .faults(vec![fault.clone()])
+        .rows(fault_rows.iter().map(|(id, _)| id.clone()));
     let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
     for result in report.of_kind(confuzz::check::CheckKind::Row) {
         if result.id == tested {
@@ -551,13 +536,11 @@ fn a_target_that_accepts_everything_fails_every_row_it_reaches() {
     let target = FnTarget::new("accepts everything", |_: &Request| {
         Response::json(200, &json!({}))
     });
-    let options = RunOptions {
-        cases: 2,
-        positive: true,
+    let options = options(&[])
+        .cases(2)
+        .positive(true)
         // Every row fails: shrinking them all would only take time.
-        shrink: false,
-        ..options(&[])
-    };
+        .shrink(false);
     let report = run_quiet(&set, &target, &fixtures, &options);
 
     let mut failed = 0;
@@ -631,12 +614,7 @@ fn closed_port_url() -> String {
 fn an_unreachable_target_stops_the_run_with_the_target_error() {
     let url = closed_port_url();
     let target = HttpTarget::new(&url).unwrap();
-    let options = RunOptions {
-        url_base: url.clone(),
-        host: None,
-        positive: true,
-        ..options(&[])
-    };
+    let options = options(&[]).url_base(url.clone()).host(None).positive(true);
     let result = run(
         &specs(),
         &target,

@@ -20,13 +20,11 @@ fn a_hundred_seeds_leave_nothing_untested() {
     for seed in 0..SEEDS {
         // A fresh reference per seed: each run starts from the reference's initial state.
         let reference = reference();
-        let options = RunOptions {
-            seed,
-            cases: 1,
-            shrink: false,
-            positive: true,
-            ..RunOptions::default()
-        };
+        let options = RunOptions::default()
+            .seed(seed)
+            .cases(1)
+            .shrink(false)
+            .positive(true);
         let report = run_quiet(&set, &reference, &reference.fixtures(), &options);
         for c in report.checks() {
             checks += 1;

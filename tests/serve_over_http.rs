@@ -19,10 +19,7 @@ fn local() -> SocketAddr {
 }
 
 fn quiet() -> ServeOptions {
-    ServeOptions {
-        quiet: true,
-        ..ServeOptions::default()
-    }
+    ServeOptions::default().quiet(true)
 }
 
 /// Answers with the request it received as JSON (and its body length in `X-Body-Length`).

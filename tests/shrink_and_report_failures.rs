@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use common::*;
 use confuzz::report::run::{console, json, junit, Redactor};
-use confuzz::run::{RowVerdict, RunOptions};
+use confuzz::run::RowVerdict;
 use confuzz::{Request, Response, Target};
 use serde_json::{json, Value};
 
@@ -114,10 +114,7 @@ fn a_failing_case_shrinks_to_a_smaller_one_that_fails_the_same_way() {
 fn without_shrinking_the_first_failing_case_is_reported() {
     let breaks = GradingTypeBreaksIt::new();
     let target = breaks.target();
-    let options = RunOptions {
-        shrink: false,
-        ..options(&[ROW])
-    };
+    let options = options(&[ROW]).shrink(false);
     let report = run_quiet(&specs(), &target, &reference().fixtures(), &options);
     let evidence = row(&report, ROW).evidence.clone().unwrap();
     assert!(!evidence.shrunk);
@@ -144,10 +141,7 @@ fn a_case_that_cannot_be_set_up_while_shrinking_does_not_hide_the_failure() {
             _ => answer,
         }
     });
-    let options = RunOptions {
-        seed: 3,
-        ..options(&[id])
-    };
+    let options = options(&[id]).seed(3);
     let report = run_quiet(&specs(), &target, &reference().fixtures(), &options);
     let result = row(&report, id);
     let m = mismatches(result, RowVerdict::Failed);
@@ -186,10 +180,7 @@ fn failing_clever_run() -> (confuzz::run::RunReport, Redactor) {
     });
     let set = specs();
     let fixtures = reference().fixtures();
-    let options = RunOptions {
-        positive: true,
-        ..options(&["clever"])
-    };
+    let options = options(&["clever"]).positive(true);
     let report = run_quiet(&set, &target, &fixtures, &options);
     (report, Redactor::new(&set, &fixtures))
 }

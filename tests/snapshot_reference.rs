@@ -14,12 +14,7 @@ fn snapshot_vendor(vendor: &str) {
         .expect("the vendor is shipped");
     let reference = Reference::new(Config::default());
     let fixtures = reference.fixtures();
-    let options = RunOptions {
-        cases: 8,
-        seed: 7,
-        jobs: 2,
-        ..RunOptions::default()
-    };
+    let options = RunOptions::default().cases(8).seed(7).jobs(2);
     let report = run(&set, &reference, &fixtures, &options, &|_| {}).expect("the run completes");
     insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_json_snapshot!(format!("run-{vendor}"), normalized(&report));

@@ -12,11 +12,7 @@ use confuzz::report::run::{numbered_curl, Redactor};
 use confuzz::run::{RowVerdict, RunOptions};
 
 fn run_options(shrink: bool) -> RunOptions {
-    RunOptions {
-        strict: true,
-        shrink,
-        ..options(&[])
-    }
+    options(&[]).strict(true).shrink(shrink)
 }
 
 fn result(results: &[CheckResult], vendor: &str) -> CheckResult {
@@ -29,10 +25,7 @@ fn result(results: &[CheckResult], vendor: &str) -> CheckResult {
 
 /// The stateful results against a mutant of the reference.
 fn against(mutant: &str, shrink: bool) -> Vec<CheckResult> {
-    let target = Reference::new(Config {
-        mutant: Some(mutant.into()),
-        ..Config::default()
-    });
+    let target = Reference::new(Config::default().mutant(mutant));
     check(&specs(), &target, &target.fixtures(), &run_options(shrink))
 }
 
@@ -206,10 +199,7 @@ fn the_same_seed_plays_the_same_sequences() {
 fn row_filters_select_the_property_by_vendor_or_id() {
     let target = reference();
     let only = |rows: &[&str]| {
-        let options = RunOptions {
-            rows: rows.iter().map(|r| r.to_string()).collect(),
-            ..run_options(false)
-        };
+        let options = run_options(false).rows(rows.iter().map(|r| r.to_string()));
         check(&specs(), &target, &target.fixtures(), &options)
             .into_iter()
             .map(|r| r.id)

@@ -549,12 +549,11 @@ fn mutants_command(args: MutantsArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     }
     let defaults = confuzz::mutants::MutationOptions::default();
-    let options = confuzz::mutants::MutationOptions {
-        cases: args.cases.max(1),
-        seed: args.seed,
-        jobs: args.jobs.unwrap_or(defaults.jobs).max(1),
-        mutants: args.mutants.clone(),
-    };
+    let options = confuzz::mutants::MutationOptions::default()
+        .cases(args.cases.max(1))
+        .seed(args.seed)
+        .jobs(args.jobs.unwrap_or(defaults.jobs).max(1))
+        .mutants(args.mutants.clone());
     let report = mutants::score(&set, &options, &|_| {}).map_err(|e| e.to_string())?;
     match args.format {
         Format::Json => json(&mutants_report::json(&report))?,
@@ -660,12 +659,10 @@ fn choose_target(args: &TargetArgs, set: &SpecSet) -> Result<Chosen, String> {
                     "note: --fixtures is ignored for the embedded reference, which has its own"
                 );
             }
-            let config = Config {
-                limits: parse_limits(&args.limits, set)?,
-                pools: parse_pools(&args.pools)?,
-                mutant: args.mutant.clone(),
-                ..Config::default()
-            };
+            let mut config = Config::default()
+                .limits(parse_limits(&args.limits, set)?)
+                .pools(parse_pools(&args.pools)?);
+            config.mutant = args.mutant.clone();
             let reference = Reference::new(config);
             if let Some(m) = &args.mutant {
                 if !reference.mutants().iter().any(|(_, name, _)| name == m) {
@@ -774,37 +771,36 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
     let stop = confuzz::target::StopHandle::new();
     output::on_signals(&stop);
     let retry = args.pace.retry(chosen.remote);
-    let options = RunOptions {
-        cases: args.cases,
-        seed,
-        strict: args.strict,
-        jobs: args.pace.jobs.unwrap_or_else(|| RunOptions::default().jobs),
-        rows: args.rows.clone(),
-        shrink: !args.no_shrink,
-        positive: !args.no_positive,
-        url_base: chosen.url_base.clone(),
-        host: chosen.host.clone(),
-        faults: chosen.faults.clone(),
-        prefix: args.prefix.clone(),
-        retry: retry.then(runner::RetryPolicy::default),
-        rate: args.pace.rate,
-        max_duration: args.max_duration,
-        stop: Some(stop.clone()),
-        now: None,
-        clock: confuzz::target::Clock::system(),
-        properties: args
-            .properties
-            .as_ref()
-            .filter(|names| !names.iter().any(|n| n.trim() == "all"))
-            .map(|names| {
-                names
-                    .iter()
-                    .map(|n| n.trim().to_string())
-                    .filter(|n| !n.is_empty() && n != "none")
-                    .collect()
-            }),
-        partition: args.partition,
-    };
+    let mut options = RunOptions::default()
+        .cases(args.cases)
+        .seed(seed)
+        .strict(args.strict)
+        .rows(args.rows.clone())
+        .shrink(!args.no_shrink)
+        .positive(!args.no_positive)
+        .url_base(chosen.url_base.clone())
+        .host(chosen.host.clone())
+        .prefix(args.prefix.clone())
+        .retry(retry.then(runner::RetryPolicy::default))
+        .rate(args.pace.rate)
+        .max_duration(args.max_duration)
+        .stop(stop.clone())
+        .partition(args.partition);
+    if let Some(jobs) = args.pace.jobs {
+        options = options.jobs(jobs);
+    }
+    options.faults = chosen.faults.clone();
+    options.properties = args
+        .properties
+        .as_ref()
+        .filter(|names| !names.iter().any(|n| n.trim() == "all"))
+        .map(|names| {
+            names
+                .iter()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty() && n != "none")
+                .collect()
+        });
     let progress = progress::show_progress(
         std::io::stderr().is_terminal(),
         std::env::var_os("CI").as_deref(),
@@ -1027,13 +1023,11 @@ fn replay_command(
 #[cfg(feature = "http")]
 fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
     let embedded = spec::load_embedded().map_err(|e| e.to_string())?;
-    let config = Config {
-        test_hooks: !args.no_test_hooks,
-        limits: parse_limits(&args.limits, &embedded)?,
-        pools: parse_pools(&args.pools)?,
-        mutant: args.mutant.clone(),
-        ..Config::default()
-    };
+    let mut config = Config::default()
+        .test_hooks(!args.no_test_hooks)
+        .limits(parse_limits(&args.limits, &embedded)?)
+        .pools(parse_pools(&args.pools)?);
+    config.mutant = args.mutant.clone();
     let reference = Reference::with_vendors(config, &args.vendors)?;
     if let Some(m) = &args.mutant {
         if !reference.mutants().iter().any(|(_, name, _)| name == m) {
@@ -1061,10 +1055,7 @@ fn serve_command(args: ServeArgs) -> Result<ExitCode, String> {
         );
     }
     let reference = std::sync::Arc::new(reference);
-    let options = confuzz::serve::ServeOptions {
-        quiet: args.quiet,
-        ..Default::default()
-    };
+    let options = confuzz::serve::ServeOptions::default().quiet(args.quiet);
     confuzz::serve::serve(
         move |req: &confuzz::Request| reference.handle(req),
         args.addr,

@@ -8,8 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::target::{Clock, RetryPolicy, StopHandle};
 
-/// How a run is configured.
+/// How a run is configured. Start from [`RunOptions::default`] and change what you need with
+/// the setters (the struct is `#[non_exhaustive]`, so a struct literal does not compile
+/// outside confuzz); every field can also be read and assigned.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RunOptions {
     /// Cases per row.
     pub cases: u32,
@@ -92,6 +95,68 @@ impl Default for RunOptions {
             properties: None,
             partition: None,
         }
+    }
+}
+
+/// Setters, so that a crate outside confuzz can build options (the struct is
+/// `#[non_exhaustive]`: fields may be added without breaking it):
+///
+/// ```
+/// use confuzz::run::RunOptions;
+///
+/// let options = RunOptions::default()
+///     .cases(4)
+///     .seed(7)
+///     .rows(["clever.auth"])
+///     .positive(false)
+///     .properties::<&str>([]);
+/// assert_eq!((options.cases, options.seed), (4, 7));
+/// assert_eq!(options.rows, ["clever.auth"]);
+/// assert_eq!(options.properties, Some(Vec::new()));
+/// ```
+///
+/// Each field stays public to read and assign (`options.cases = 4`).
+impl RunOptions {
+    setters! {
+        /// Cases per row and per valid-request check.
+        cases: u32;
+        /// The seed every case derives from.
+        seed: u64;
+        /// Assumed expectations fail instead of warn.
+        strict: bool;
+        /// Checks run at once.
+        jobs: usize;
+        /// Only the checks whose id equals or starts with one of these (ids, prefixes,
+        /// `prefix*`).
+        rows: names;
+        /// Shrink failures to a minimal request.
+        shrink: bool;
+        /// Also check that valid requests are accepted.
+        positive: bool;
+        /// Scheme and authority the target sees.
+        url_base: into String;
+        /// A `Host` header for in-process targets (`None`: none).
+        host: into Option<String>;
+        /// The faults the target supports (by default every fault a spec declares).
+        faults: some names;
+        /// The run-unique prefix of created entities (`None`: derived from the seed).
+        prefix: into Option<String>;
+        /// Retry 429, 502, 503, 504 and connection errors with this policy (`None`: never).
+        retry: into Option<RetryPolicy>;
+        /// At most this many requests per second (`None`: no limit).
+        rate: into Option<u32>;
+        /// Stop sending after this long (`None`: no limit).
+        max_duration: into Option<Duration>;
+        /// Stops the run from outside.
+        stop: into Option<StopHandle>;
+        /// Pins the clock to one instant (`None`: `clock` is read).
+        now: into Option<chrono::DateTime<chrono::Utc>>;
+        /// Where the time of each request comes from when `now` is `None`.
+        clock: Clock;
+        /// Only these cross-request properties (by default all of them; no name: none).
+        properties: some names;
+        /// Run only this part of the checks (`None`: all of them).
+        partition: into Option<Partition>;
     }
 }
 

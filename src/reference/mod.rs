@@ -27,8 +27,11 @@ mod clever;
 /// The test hooks the reference honours, defined with the [`Target`] seam.
 pub use crate::target::{CAPABILITIES_PATH, FAULT_HEADER, MAX_BODY_BYTES};
 
-/// How a reference instance is started.
+/// How a reference instance is started: [`Config::default`] (the conforming reference, test
+/// hooks on) and the setters, e.g. `Config::default().mutant("clever.auth-statuses-swapped")`
+/// (the struct is `#[non_exhaustive]`: a struct literal does not compile outside confuzz).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Config {
     /// Honour `X-Conformance-Fault` and serve the capabilities document. On by default.
     pub test_hooks: bool,
@@ -65,6 +68,22 @@ impl Default for Config {
 }
 
 impl Config {
+    setters! {
+        /// Honour `X-Conformance-Fault` and serve the capabilities document (or not).
+        test_hooks: bool;
+        /// Limit values set at start, by name (e.g. `("classroom.course_members", 5)`).
+        limits: pairs u64;
+        /// Runs this mutant (`confuzz mutants --list` names them) instead of the conforming
+        /// reference.
+        mutant: some String;
+        /// How many records of each kind created through the API an instance keeps.
+        retain: usize;
+        /// Array fixtures served smaller than built in, by fixture name.
+        pools: pairs usize;
+        /// The time the reference judges by.
+        clock: crate::target::Clock;
+    }
+
     /// Records of each kind kept by default: far more than the requests of one case, or of
     /// the cases running at once, ever refer to.
     pub const DEFAULT_RETAIN: usize = 1024;

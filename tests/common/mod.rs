@@ -135,13 +135,11 @@ pub fn reference() -> Reference {
 
 /// Run options for the given rows (ids or prefixes): a few cases each, no valid-request checks.
 pub fn options(rows: &[&str]) -> RunOptions {
-    RunOptions {
-        seed: SEED,
-        cases: 8,
-        rows: rows.iter().map(|r| r.to_string()).collect(),
-        positive: false,
-        ..RunOptions::default()
-    }
+    RunOptions::default()
+        .seed(SEED)
+        .cases(8)
+        .rows(rows.iter().map(|r| r.to_string()))
+        .positive(false)
 }
 
 /// Runs quietly and returns the report; a run that cannot go on is a test failure.
@@ -157,10 +155,7 @@ pub fn run_quiet(
 /// Runs the given rows of the shipped specs against `target`, with the reference fixtures.
 pub fn run_rows(target: &dyn Target, rows: &[&str], strict: bool) -> RunReport {
     let fixtures = reference().fixtures();
-    let options = RunOptions {
-        strict,
-        ..options(rows)
-    };
+    let options = options(rows).strict(strict);
     run_quiet(&specs(), target, &fixtures, &options)
 }
 

@@ -167,10 +167,7 @@ fn fixtures_and_faults_are_declared() {
 #[test]
 fn the_fault_header_needs_test_mode() {
     use confuzz::reference::{Config, Reference};
-    let config = Config {
-        test_hooks: false,
-        ..Config::default()
-    };
+    let config = Config::default().test_hooks(false);
     let reference = Reference::with_vendors(config, &["coursekey".to_string()]).unwrap();
     let ck = Ck::new();
     let mut body = ck.user_body("S-1", "a.b@lakeside-college.edu");

@@ -540,165 +540,213 @@ struct Problem {
 }
 
 /// Every cross-reference inside one spec: ids unique, endpoints, rows, fixtures, faults and
-/// variables declared, placeholders bound, embedded schemas and regexes compiling.
+/// variables declared, placeholders bound, embedded schemas and regexes compiling. Each kind
+/// of check is a method of [`References`]; they run item by item in the order of the file's
+/// sections, so the problems come out in that order, and the fixture references gathered on
+/// the way are checked last.
 fn check_references(spec: &VendorSpec) -> Vec<Problem> {
-    let mut out = Vec::new();
-    let vendor = &spec.vendor.id;
-    let fixtures: BTreeSet<&str> = spec
-        .vendor
-        .fixtures
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
-    let faults: BTreeSet<&str> = spec.vendor.faults.iter().map(|f| f.name.as_str()).collect();
-    let endpoints: BTreeSet<&str> = spec.endpoints.iter().map(|e| e.id.as_str()).collect();
-    let rows: BTreeSet<&str> = spec.rows.iter().map(|r| r.id.as_str()).collect();
+    let mut check = References::new(spec);
+    check.ids_unique();
+    check.generic_answers();
+    check.limit_rows();
+    check.fixture_declarations();
+    for (i, e) in spec.endpoints.iter().enumerate() {
+        let base = format!("/endpoints/{i}");
+        check.endpoint_schemas(e, &base);
+        check.path_parameters(e, &base);
+        check.endpoint_references(e, &base);
+    }
+    for (i, r) in spec.rows.iter().enumerate() {
+        let base = format!("/rows/{i}");
+        check.row_references(r, &base);
+        check.placeholders_bound(r, &base);
+    }
+    check.models();
+    check.fixtures_declared()
+}
 
-    fn push(
-        out: &mut Vec<Problem>,
+/// The state of [`check_references`]: what the spec declares, the problems found so far and
+/// the fixture references gathered, each with the pointer that names it.
+struct References<'a> {
+    spec: &'a VendorSpec,
+    fixtures: BTreeSet<&'a str>,
+    faults: BTreeSet<&'a str>,
+    endpoints: BTreeSet<&'a str>,
+    rows: BTreeSet<&'a str>,
+    fixture_refs: Vec<(String, String)>,
+    out: Vec<Problem>,
+}
+
+impl<'a> References<'a> {
+    fn new(spec: &'a VendorSpec) -> Self {
+        References {
+            spec,
+            fixtures: spec
+                .vendor
+                .fixtures
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect(),
+            faults: spec.vendor.faults.iter().map(|f| f.name.as_str()).collect(),
+            endpoints: spec.endpoints.iter().map(|e| e.id.as_str()).collect(),
+            rows: spec.rows.iter().map(|r| r.id.as_str()).collect(),
+            fixture_refs: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    fn problem(
+        &mut self,
         path: String,
         kind: SpecErrorKind,
         message: String,
-        hint: &str,
+        hint: impl Into<String>,
     ) {
-        out.push(Problem {
+        self.out.push(Problem {
             path,
             kind,
             message,
-            hint: hint.to_string(),
+            hint: hint.into(),
         })
     }
 
-    // Ids are unique.
-    let mut seen = BTreeSet::new();
-    for (i, e) in spec.endpoints.iter().enumerate() {
-        if !seen.insert(e.id.as_str()) {
-            push(
-                &mut out,
-                format!("/endpoints/{i}/id"),
-                SpecErrorKind::Duplicate,
-                format!("endpoint id `{}` is used twice", e.id),
-                "give each endpoint its own id",
-            );
-        }
+    fn fixture_ref(&mut self, path: String, name: &str) {
+        self.fixture_refs.push((path, name.to_string()));
     }
-    // Duplicate row ids are a lint finding (`confuzz lint`), not a load error.
-    for (i, r) in spec.rows.iter().enumerate() {
-        if !r.id.starts_with(&format!("{vendor}.")) {
-            push(
-                &mut out,
-                format!("/rows/{i}/id"),
-                SpecErrorKind::Invalid,
-                format!(
-                    "row id `{}` does not start with the vendor id `{vendor}.`",
-                    r.id
-                ),
-                "row ids read vendor.group.slug",
+
+    /// A row id of this file, or a problem at `path` saying `what` names an undeclared one.
+    fn row_declared(&mut self, path: String, row: &str, what: &str) {
+        if !self.rows.contains(row) {
+            self.problem(
+                path,
+                SpecErrorKind::Dangling,
+                format!("{what} row `{row}`, which is not declared"),
+                "name a row id of this file",
             );
         }
     }
 
-    // Generic answers: unique ids, parseable message templates.
-    let mut seen = BTreeSet::new();
-    for (i, g) in spec.generic.iter().enumerate() {
-        if !seen.insert(g.id.as_str()) {
-            push(
-                &mut out,
-                format!("/generic/{i}/id"),
-                SpecErrorKind::Duplicate,
-                format!("generic answer id `{}` is used twice", g.id),
-                "give each generic answer its own id",
-            );
+    /// Endpoint ids are unique and row ids start with the vendor id. (Duplicate row ids are a
+    /// lint finding, `confuzz lint`, not a load error.)
+    fn ids_unique(&mut self) {
+        let vendor = &self.spec.vendor.id;
+        let mut seen = BTreeSet::new();
+        for (i, e) in self.spec.endpoints.iter().enumerate() {
+            if !seen.insert(e.id.as_str()) {
+                self.problem(
+                    format!("/endpoints/{i}/id"),
+                    SpecErrorKind::Duplicate,
+                    format!("endpoint id `{}` is used twice", e.id),
+                    "give each endpoint its own id",
+                );
+            }
         }
-        if let Some(Err(e)) = g.message.as_deref().map(Template::parse) {
-            push(
-                &mut out,
-                format!("/generic/{i}/message"),
-                SpecErrorKind::Placeholder,
-                format!("message template of generic answer `{}`: {e}", g.id),
-                "placeholders read ${name} and match any text here",
-            );
-        }
-    }
-
-    // Fixture references everywhere.
-    let mut fixture_refs: Vec<(String, String)> = Vec::new();
-    match &spec.vendor.auth {
-        Auth::Bearer { token } => fixture_refs.push(("/vendor/auth/token".into(), token.clone())),
-        Auth::Oauth1 {
-            consumer_key,
-            consumer_secret,
-            ..
-        } => {
-            fixture_refs.push(("/vendor/auth/consumer_key".into(), consumer_key.clone()));
-            fixture_refs.push((
-                "/vendor/auth/consumer_secret".into(),
-                consumer_secret.clone(),
-            ));
-        }
-        Auth::None => {}
-    }
-    for (i, l) in spec.vendor.limits.iter().enumerate() {
-        fixture_refs.push((format!("/vendor/limits/{i}/fixture"), l.fixture.clone()));
-        if let Some(row) = &l.row {
-            if !rows.contains(row.as_str()) {
-                push(
-                    &mut out,
-                    format!("/vendor/limits/{i}/row"),
-                    SpecErrorKind::Dangling,
+        for (i, r) in self.spec.rows.iter().enumerate() {
+            if !r.id.starts_with(&format!("{vendor}.")) {
+                self.problem(
+                    format!("/rows/{i}/id"),
+                    SpecErrorKind::Invalid,
                     format!(
-                        "limit `{}` names row `{row}`, which is not declared",
-                        l.name
+                        "row id `{}` does not start with the vendor id `{vendor}.`",
+                        r.id
                     ),
-                    "name a row id of this file",
+                    "row ids read vendor.group.slug",
                 );
             }
         }
     }
-    for (i, f) in spec.vendor.fixtures.iter().enumerate() {
-        if !f.name.starts_with(&format!("{vendor}.")) {
-            push(
-                &mut out,
-                format!("/vendor/fixtures/{i}"),
-                SpecErrorKind::Invalid,
-                format!("fixture `{}` does not start with `{vendor}.`", f.name),
-                "fixture names read vendor.name",
-            );
-        }
-        if let Some(rule) = &f.pool {
-            if let Some(Repeat::Fixture { fixture }) = &rule.uses {
-                fixture_refs.push((format!("/vendor/fixtures/{i}/pool/uses"), fixture.clone()));
+
+    /// Generic answers: unique ids, parseable message templates.
+    fn generic_answers(&mut self) {
+        let mut seen = BTreeSet::new();
+        for (i, g) in self.spec.generic.iter().enumerate() {
+            if !seen.insert(g.id.as_str()) {
+                self.problem(
+                    format!("/generic/{i}/id"),
+                    SpecErrorKind::Duplicate,
+                    format!("generic answer id `{}` is used twice", g.id),
+                    "give each generic answer its own id",
+                );
             }
-            for (j, release) in rule.released_by.iter().enumerate() {
-                if spec.endpoint(&release.endpoint).is_none() {
-                    push(
-                        &mut out,
-                        format!("/vendor/fixtures/{i}/pool/released_by/{j}/endpoint"),
-                        SpecErrorKind::Dangling,
-                        format!(
-                            "pool `{}` is released by endpoint `{}`, which is not declared",
-                            f.name, release.endpoint
-                        ),
-                        "name an endpoint id of this file",
+            if let Some(Err(e)) = g.message.as_deref().map(Template::parse) {
+                self.problem(
+                    format!("/generic/{i}/message"),
+                    SpecErrorKind::Placeholder,
+                    format!("message template of generic answer `{}`: {e}", g.id),
+                    "placeholders read ${name} and match any text here",
+                );
+            }
+        }
+    }
+
+    /// The auth's fixtures, and each limit's fixture and row.
+    fn limit_rows(&mut self) {
+        match &self.spec.vendor.auth {
+            Auth::Bearer { token } => self.fixture_ref("/vendor/auth/token".into(), token),
+            Auth::Oauth1 {
+                consumer_key,
+                consumer_secret,
+                ..
+            } => {
+                self.fixture_ref("/vendor/auth/consumer_key".into(), consumer_key);
+                self.fixture_ref("/vendor/auth/consumer_secret".into(), consumer_secret);
+            }
+            Auth::None => {}
+        }
+        for (i, l) in self.spec.vendor.limits.iter().enumerate() {
+            self.fixture_ref(format!("/vendor/limits/{i}/fixture"), &l.fixture);
+            if let Some(row) = &l.row {
+                let what = format!("limit `{}` names", l.name);
+                self.row_declared(format!("/vendor/limits/{i}/row"), row, &what);
+            }
+        }
+    }
+
+    /// Each fixture's name, pool rule and schema.
+    fn fixture_declarations(&mut self) {
+        let vendor = &self.spec.vendor.id;
+        for (i, f) in self.spec.vendor.fixtures.iter().enumerate() {
+            if !f.name.starts_with(&format!("{vendor}.")) {
+                self.problem(
+                    format!("/vendor/fixtures/{i}"),
+                    SpecErrorKind::Invalid,
+                    format!("fixture `{}` does not start with `{vendor}.`", f.name),
+                    "fixture names read vendor.name",
+                );
+            }
+            if let Some(rule) = &f.pool {
+                if let Some(Repeat::Fixture { fixture }) = &rule.uses {
+                    self.fixture_ref(format!("/vendor/fixtures/{i}/pool/uses"), fixture);
+                }
+                for (j, release) in rule.released_by.iter().enumerate() {
+                    if self.spec.endpoint(&release.endpoint).is_none() {
+                        self.problem(
+                            format!("/vendor/fixtures/{i}/pool/released_by/{j}/endpoint"),
+                            SpecErrorKind::Dangling,
+                            format!(
+                                "pool `{}` is released by endpoint `{}`, which is not declared",
+                                f.name, release.endpoint
+                            ),
+                            "name an endpoint id of this file",
+                        );
+                    }
+                }
+            }
+            if let Some(schema) = &f.schema {
+                if let Err(e) = jsonschema::validator_for(schema) {
+                    self.problem(
+                        format!("/vendor/fixtures/{i}/schema{}", e.instance_path()),
+                        SpecErrorKind::Invalid,
+                        format!("the schema of fixture `{}` does not compile: {e}", f.name),
+                        "fix the JSON Schema",
                     );
                 }
             }
         }
-        if let Some(schema) = &f.schema {
-            if let Err(e) = jsonschema::validator_for(schema) {
-                push(
-                    &mut out,
-                    format!("/vendor/fixtures/{i}/schema{}", e.instance_path()),
-                    SpecErrorKind::Invalid,
-                    format!("the schema of fixture `{}` does not compile: {e}", f.name),
-                    "fix the JSON Schema",
-                );
-            }
-        }
     }
 
-    for (i, e) in spec.endpoints.iter().enumerate() {
-        let base = format!("/endpoints/{i}");
+    /// An endpoint's parameter and body schemas compile; their `x-fixture`s are gathered.
+    fn endpoint_schemas(&mut self, e: &Endpoint, base: &str) {
         let mut schemas: Vec<(String, &Value)> = Vec::new();
         for (name, s) in &e.params.path {
             schemas.push((format!("{base}/params/path/{name}"), s));
@@ -714,8 +762,7 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
         }
         for (path, schema) in schemas {
             if let Err(err) = jsonschema::validator_for(schema) {
-                push(
-                    &mut out,
+                self.problem(
                     format!("{path}{}", err.instance_path()),
                     SpecErrorKind::Invalid,
                     format!(
@@ -725,12 +772,15 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                     "fix the schema at that line: a pattern must be a valid regex, and each keyword takes the form JSON Schema defines",
                 );
             }
-            collect_schema_fixtures(schema, &path, &mut fixture_refs);
+            collect_schema_fixtures(schema, &path, &mut self.fixture_refs);
         }
+    }
+
+    /// Every `{name}` of an endpoint's path has a schema.
+    fn path_parameters(&mut self, e: &Endpoint, base: &str) {
         for name in path_params(&e.path) {
             if !e.params.path.contains_key(&name) {
-                push(
-                    &mut out,
+                self.problem(
                     format!("{base}/path"),
                     SpecErrorKind::Dangling,
                     format!(
@@ -741,136 +791,105 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                 );
             }
         }
+    }
+
+    /// An endpoint's setup steps, uniqueness keys and after-delete checks name what is
+    /// declared.
+    fn endpoint_references(&mut self, e: &Endpoint, base: &str) {
         for (j, step) in e.setup.iter().enumerate() {
-            check_step(
-                step,
-                &format!("{base}/setup/{j}"),
-                &endpoints,
-                &faults,
-                &mut fixture_refs,
-                &mut out,
-            );
+            self.step(step, &format!("{base}/setup/{j}"), None);
         }
         for (j, u) in e.unique.iter().enumerate() {
             if let Some(row) = &u.row {
-                if !rows.contains(row.as_str()) {
-                    out.push(Problem {
-                        path: format!("{base}/unique/{j}/row"),
-                        kind: SpecErrorKind::Dangling,
-                        message: format!("uniqueness key names row `{row}`, which is not declared"),
-                        hint: "name a row id of this file".into(),
-                    });
-                }
+                self.row_declared(
+                    format!("{base}/unique/{j}/row"),
+                    row,
+                    "uniqueness key names",
+                );
             }
         }
         for (j, a) in e.after_delete.iter().enumerate() {
-            if !endpoints.contains(a.endpoint.as_str()) {
-                out.push(Problem {
-                    path: format!("{base}/after_delete/{j}/endpoint"),
-                    kind: SpecErrorKind::Dangling,
-                    message: format!(
+            if !self.endpoints.contains(a.endpoint.as_str()) {
+                self.problem(
+                    format!("{base}/after_delete/{j}/endpoint"),
+                    SpecErrorKind::Dangling,
+                    format!(
                         "after_delete names endpoint `{}`, which is not declared",
                         a.endpoint
                     ),
-                    hint: "name an endpoint id of this file".into(),
-                });
+                    "name an endpoint id of this file",
+                );
             }
-            if !rows.contains(a.row.as_str()) {
-                out.push(Problem {
-                    path: format!("{base}/after_delete/{j}/row"),
-                    kind: SpecErrorKind::Dangling,
-                    message: format!("after_delete names row `{}`, which is not declared", a.row),
-                    hint: "name a row id of this file".into(),
-                });
-            }
+            self.row_declared(
+                format!("{base}/after_delete/{j}/row"),
+                &a.row,
+                "after_delete names",
+            );
         }
         if !e.after_delete.is_empty() && e.deletes.is_none() {
-            out.push(Problem {
-                path: format!("{base}/after_delete"),
-                kind: SpecErrorKind::Schema,
-                message: format!("endpoint `{}` has after_delete but deletes nothing", e.id),
-                hint: "add `deletes: ENTITY`, or move after_delete to the deleting endpoint".into(),
-            });
+            self.problem(
+                format!("{base}/after_delete"),
+                SpecErrorKind::Schema,
+                format!("endpoint `{}` has after_delete but deletes nothing", e.id),
+                "add `deletes: ENTITY`, or move after_delete to the deleting endpoint",
+            );
         }
     }
 
-    for (i, r) in spec.rows.iter().enumerate() {
-        let base = format!("/rows/{i}");
+    /// A row's endpoints, accepted rows, and its trigger's endpoint, steps and operators.
+    fn row_references(&mut self, r: &ErrorRow, base: &str) {
         for (k, ep) in r.endpoints.iter().enumerate() {
-            if !endpoints.contains(ep.as_str()) {
-                out.push(Problem {
-                    path: format!("{base}/endpoints/{k}"),
-                    kind: SpecErrorKind::Dangling,
-                    message: format!(
+            if !self.endpoints.contains(ep.as_str()) {
+                let known = self
+                    .endpoints
+                    .iter()
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.problem(
+                    format!("{base}/endpoints/{k}"),
+                    SpecErrorKind::Dangling,
+                    format!(
                         "row `{}` names endpoint `{ep}`, which is not declared",
                         r.id
                     ),
-                    hint: format!(
-                        "declare it under endpoints, or use one of: {}",
-                        endpoints.iter().copied().collect::<Vec<_>>().join(", ")
-                    ),
-                });
+                    format!("declare it under endpoints, or use one of: {known}"),
+                );
             }
         }
         for (k, other) in r.also_accept.iter().enumerate() {
-            if !rows.contains(other.as_str()) {
-                out.push(Problem {
-                    path: format!("{base}/also_accept/{k}"),
-                    kind: SpecErrorKind::Dangling,
-                    message: format!(
-                        "row `{}` accepts row `{other}`, which is not declared",
+            let what = format!("row `{}` accepts", r.id);
+            self.row_declared(format!("{base}/also_accept/{k}"), other, &what);
+        }
+        let Some(t) = &r.trigger else { return };
+        if let Some(ep) = &t.endpoint {
+            if !self.endpoints.contains(ep.as_str()) {
+                self.problem(
+                    format!("{base}/trigger/endpoint"),
+                    SpecErrorKind::Dangling,
+                    format!(
+                        "the trigger of `{}` sends to endpoint `{ep}`, which is not declared",
                         r.id
                     ),
-                    hint: "name a row id of this file".into(),
-                });
-            }
-        }
-        if let Some(t) = &r.trigger {
-            if let Some(ep) = &t.endpoint {
-                if !endpoints.contains(ep.as_str()) {
-                    out.push(Problem {
-                        path: format!("{base}/trigger/endpoint"),
-                        kind: SpecErrorKind::Dangling,
-                        message: format!(
-                            "the trigger of `{}` sends to endpoint `{ep}`, which is not declared",
-                            r.id
-                        ),
-                        hint: "declare the endpoint or fix the name".into(),
-                    });
-                }
-            }
-            for (j, step) in t.setup.iter().enumerate() {
-                check_step(
-                    step,
-                    &format!("{base}/trigger/setup/{j}"),
-                    &endpoints,
-                    &faults,
-                    &mut fixture_refs,
-                    &mut out,
+                    "declare the endpoint or fix the name",
                 );
             }
-            for (j, op) in t.ops.iter().enumerate() {
-                check_op(
-                    op,
-                    &format!("{base}/trigger/ops/{j}"),
-                    &faults,
-                    &mut fixture_refs,
-                    &mut out,
-                );
-            }
-            for (v, ops) in t.variants.iter().enumerate() {
-                for (j, op) in ops.iter().enumerate() {
-                    check_op(
-                        op,
-                        &format!("{base}/trigger/variants/{v}/{j}"),
-                        &faults,
-                        &mut fixture_refs,
-                        &mut out,
-                    );
-                }
+        }
+        for (j, step) in t.setup.iter().enumerate() {
+            self.step(step, &format!("{base}/trigger/setup/{j}"), None);
+        }
+        for (j, op) in t.ops.iter().enumerate() {
+            self.op(op, &format!("{base}/trigger/ops/{j}"));
+        }
+        for (v, ops) in t.variants.iter().enumerate() {
+            for (j, op) in ops.iter().enumerate() {
+                self.op(op, &format!("{base}/trigger/variants/{v}/{j}"));
             }
         }
-        // Placeholders and bindings match one to one.
+    }
+
+    /// A row's message placeholders and its bindings match one to one.
+    fn placeholders_bound(&mut self, r: &ErrorRow, base: &str) {
         let mut messages: Vec<(String, &str)> = Vec::new();
         if let Some(m) = &r.expect.message {
             messages.push((format!("{base}/expect/message"), m));
@@ -887,247 +906,213 @@ fn check_references(spec: &VendorSpec) -> Vec<Problem> {
                     for name in t.placeholders() {
                         used.insert(name.to_string());
                         if !r.bindings.contains_key(name) {
-                            out.push(Problem {
-                                path: path.clone(),
-                                kind: SpecErrorKind::Placeholder,
-                                message: format!(
+                            self.problem(
+                                path.clone(),
+                                SpecErrorKind::Placeholder,
+                                format!(
                                     "placeholder `${{{name}}}` of row `{}` has no binding",
                                     r.id
                                 ),
-                                hint: format!(
+                                format!(
                                     "add bindings: {{{name}: {{var: ...}}}} (or sent:/any:), see docs/spec-format.md"
                                 ),
-                            });
+                            );
                         }
                     }
                 }
-                Err(e) => out.push(Problem {
+                Err(e) => self.problem(
                     path,
-                    kind: SpecErrorKind::Placeholder,
-                    message: format!("message template of row `{}`: {e}", r.id),
-                    hint: "placeholders read ${name}; a literal `$` is fine on its own".into(),
-                }),
+                    SpecErrorKind::Placeholder,
+                    format!("message template of row `{}`: {e}", r.id),
+                    "placeholders read ${name}; a literal `$` is fine on its own",
+                ),
             }
         }
         for name in r.bindings.keys() {
             if !used.contains(name) {
-                out.push(Problem {
-                    path: format!("{base}/bindings/{name}"),
-                    kind: SpecErrorKind::Placeholder,
-                    message: format!(
+                self.problem(
+                    format!("{base}/bindings/{name}"),
+                    SpecErrorKind::Placeholder,
+                    format!(
                         "binding `{name}` of row `{}` matches no placeholder in its message",
                         r.id
                     ),
-                    hint: format!("remove it, or use ${{{name}}} in expect.message"),
-                });
-            }
-        }
-    }
-
-    check_models(
-        spec,
-        &endpoints,
-        &rows,
-        &faults,
-        &mut fixture_refs,
-        &mut out,
-    );
-
-    for (path, name) in fixture_refs {
-        if !fixtures.contains(name.as_str()) {
-            out.push(Problem {
-                path,
-                kind: SpecErrorKind::Dangling,
-                message: format!("fixture `{name}` is used but not declared"),
-                hint: "declare it under vendor.fixtures with its meaning".into(),
-            });
-        }
-    }
-    out
-}
-
-/// The models' endpoints, rows, operators and saves (see `Model`).
-fn check_models(
-    spec: &VendorSpec,
-    endpoints: &BTreeSet<&str>,
-    rows: &BTreeSet<&str>,
-    faults: &BTreeSet<&str>,
-    fixture_refs: &mut Vec<(String, String)>,
-    out: &mut Vec<Problem>,
-) {
-    let mut resources = BTreeSet::new();
-    let dangling_row = |path: String, row: &str| Problem {
-        path,
-        kind: SpecErrorKind::Dangling,
-        message: format!("the model names row `{row}`, which is not declared"),
-        hint: "name a row id of this file".into(),
-    };
-    for (i, model) in spec.models.iter().enumerate() {
-        let base = format!("/models/{i}");
-        if !resources.insert(model.resource.as_str()) {
-            out.push(Problem {
-                path: format!("{base}/resource"),
-                kind: SpecErrorKind::Invalid,
-                message: format!("resource `{}` is modelled twice", model.resource),
-                hint: "give each model its own resource name".into(),
-            });
-        }
-        let calls = [
-            ("create", Some(&model.create)),
-            ("read", model.read.as_ref()),
-            ("update", model.update.as_ref()),
-            ("delete", model.delete.as_ref()),
-        ];
-        for (name, call) in calls {
-            let Some(call) = call else { continue };
-            let path = format!("{base}/{name}");
-            if !endpoints.contains(call.endpoint.as_str()) {
-                out.push(Problem {
-                    path: format!("{path}/endpoint"),
-                    kind: SpecErrorKind::Dangling,
-                    message: format!(
-                        "the model's {name} call sends to endpoint `{}`, which is not declared",
-                        call.endpoint
-                    ),
-                    hint: "declare the endpoint or fix the name".into(),
-                });
-            }
-            if let Some(row) = &call.missing {
-                if !rows.contains(row.as_str()) {
-                    out.push(dangling_row(format!("{path}/missing"), row));
-                }
-            }
-            let step = Step {
-                endpoint: call.endpoint.clone(),
-                ops: call.ops.clone(),
-                save: call.save.clone(),
-                expect: StepExpect::Success,
-                repeat: None,
-            };
-            // The endpoint was checked above with the model's wording.
-            let known: BTreeSet<&str> = [call.endpoint.as_str()].into();
-            check_step(&step, &path, &known, faults, fixture_refs, out);
-        }
-        if let Some(dup) = &model.duplicate {
-            if !rows.contains(dup.row.as_str()) {
-                out.push(dangling_row(format!("{base}/duplicate/row"), &dup.row));
-            }
-            for (j, op) in dup.ops.iter().enumerate() {
-                check_op(
-                    op,
-                    &format!("{base}/duplicate/ops/{j}"),
-                    faults,
-                    fixture_refs,
-                    out,
+                    format!("remove it, or use ${{{name}}} in expect.message"),
                 );
             }
         }
-        for (name, value) in &model.unknown {
-            let at = format!("{base}/unknown/{}", escape(name));
-            if let Some(f) = value.fixture.as_ref().or(value.pool.as_ref()) {
-                fixture_refs.push((at.clone(), f.clone()));
+    }
+
+    /// The models' endpoints, rows, operators and saves (see `Model`).
+    fn models(&mut self) {
+        let mut resources = BTreeSet::new();
+        for (i, model) in self.spec.models.iter().enumerate() {
+            let base = format!("/models/{i}");
+            if !resources.insert(model.resource.as_str()) {
+                self.problem(
+                    format!("{base}/resource"),
+                    SpecErrorKind::Invalid,
+                    format!("resource `{}` is modelled twice", model.resource),
+                    "give each model its own resource name",
+                );
             }
-            if let Some(schema) = &value.gen {
-                collect_schema_fixtures(schema, &format!("{at}/gen"), fixture_refs);
+            let calls = [
+                ("create", Some(&model.create)),
+                ("read", model.read.as_ref()),
+                ("update", model.update.as_ref()),
+                ("delete", model.delete.as_ref()),
+            ];
+            for (name, call) in calls {
+                let Some(call) = call else { continue };
+                let path = format!("{base}/{name}");
+                if !self.endpoints.contains(call.endpoint.as_str()) {
+                    self.problem(
+                        format!("{path}/endpoint"),
+                        SpecErrorKind::Dangling,
+                        format!(
+                            "the model's {name} call sends to endpoint `{}`, which is not declared",
+                            call.endpoint
+                        ),
+                        "declare the endpoint or fix the name",
+                    );
+                }
+                if let Some(row) = &call.missing {
+                    self.row_declared(format!("{path}/missing"), row, "the model names");
+                }
+                let step = Step {
+                    endpoint: call.endpoint.clone(),
+                    ops: call.ops.clone(),
+                    save: call.save.clone(),
+                    expect: StepExpect::Success,
+                    repeat: None,
+                };
+                // The endpoint was checked above with the model's wording.
+                self.step(&step, &path, Some(&call.endpoint));
+            }
+            if let Some(dup) = &model.duplicate {
+                self.row_declared(format!("{base}/duplicate/row"), &dup.row, "the model names");
+                for (j, op) in dup.ops.iter().enumerate() {
+                    self.op(op, &format!("{base}/duplicate/ops/{j}"));
+                }
+            }
+            for (name, value) in &model.unknown {
+                let at = format!("{base}/unknown/{}", escape(name));
+                if let Some(f) = value.fixture.as_ref().or(value.pool.as_ref()) {
+                    self.fixture_ref(at.clone(), f);
+                }
+                if let Some(schema) = &value.gen {
+                    collect_schema_fixtures(schema, &format!("{at}/gen"), &mut self.fixture_refs);
+                }
             }
         }
     }
-}
 
-fn check_step(
-    step: &Step,
-    path: &str,
-    endpoints: &BTreeSet<&str>,
-    faults: &BTreeSet<&str>,
-    fixture_refs: &mut Vec<(String, String)>,
-    out: &mut Vec<Problem>,
-) {
-    if !endpoints.contains(step.endpoint.as_str()) {
-        out.push(Problem {
-            path: format!("{path}/endpoint"),
-            kind: SpecErrorKind::Dangling,
-            message: format!(
-                "a setup step sends to endpoint `{}`, which is not declared",
-                step.endpoint
+    /// A step's endpoint (unless `checked`, already judged by the caller), repeat fixture,
+    /// save regexes and operators.
+    fn step(&mut self, step: &Step, path: &str, checked: Option<&str>) {
+        if checked != Some(step.endpoint.as_str())
+            && !self.endpoints.contains(step.endpoint.as_str())
+        {
+            self.problem(
+                format!("{path}/endpoint"),
+                SpecErrorKind::Dangling,
+                format!(
+                    "a setup step sends to endpoint `{}`, which is not declared",
+                    step.endpoint
+                ),
+                "declare the endpoint or fix the name",
+            );
+        }
+        if let Some(Repeat::Fixture { fixture }) = &step.repeat {
+            self.fixture_ref(format!("{path}/repeat/fixture"), fixture);
+        }
+        for (name, source) in &step.save {
+            if let SaveSource::Regex { regex, .. } = source {
+                if let Err(e) = regex::Regex::new(regex) {
+                    self.problem(
+                        format!("{path}/save/{}/regex", escape(name)),
+                        SpecErrorKind::Invalid,
+                        format!("the regex saving `{name}` does not compile: {e}"),
+                        "fix the regex; its first capture group is kept",
+                    );
+                }
+            }
+        }
+        for (j, op) in step.ops.iter().enumerate() {
+            self.op(op, &format!("{path}/ops/{j}"));
+        }
+    }
+
+    /// An operator's fixtures (gathered), auth change and fault.
+    fn op(&mut self, op: &Op, path: &str) {
+        let mut value = |v: &ValueSpec, at: String| {
+            if let Some(f) = &v.fixture {
+                self.fixture_ref(format!("{at}/fixture"), f);
+            }
+            if let Some(f) = &v.pool {
+                self.fixture_ref(format!("{at}/pool"), f);
+            }
+            if let Some(schema) = &v.gen {
+                collect_schema_fixtures(schema, &format!("{at}/gen"), &mut self.fixture_refs);
+            }
+        };
+        match op {
+            Op::Set(map) => {
+                for (loc, v) in map {
+                    value(v, format!("{path}/set/{}", escape(&loc.to_string())));
+                }
+            }
+            Op::RawBody(RawBody::Template { vars, .. }) => {
+                for (name, v) in vars {
+                    value(v, format!("{path}/raw_body/vars/{}", escape(name)));
+                }
+            }
+            Op::Auth(AuthChange::Token { token }) => {
+                self.fixture_ref(format!("{path}/auth/token"), token)
+            }
+            Op::Auth(AuthChange::Keys {
+                consumer_key,
+                consumer_secret,
+            }) => {
+                self.fixture_ref(format!("{path}/auth/consumer_key"), consumer_key);
+                self.fixture_ref(format!("{path}/auth/consumer_secret"), consumer_secret);
+            }
+            Op::Auth(AuthChange::Mode(m)) if m != "none" && m != "invalid" => self.problem(
+                path.to_string(),
+                SpecErrorKind::Invalid,
+                format!("auth change `{m}` is not known"),
+                "use none, invalid, {token: F} or {consumer_key: F, consumer_secret: F}",
             ),
-            hint: "declare the endpoint or fix the name".into(),
-        });
-    }
-    if let Some(Repeat::Fixture { fixture }) = &step.repeat {
-        fixture_refs.push((format!("{path}/repeat/fixture"), fixture.clone()));
-    }
-    for (name, source) in &step.save {
-        if let SaveSource::Regex { regex, .. } = source {
-            if let Err(e) = regex::Regex::new(regex) {
-                out.push(Problem {
-                    path: format!("{path}/save/{}/regex", escape(name)),
-                    kind: SpecErrorKind::Invalid,
-                    message: format!("the regex saving `{name}` does not compile: {e}"),
-                    hint: "fix the regex; its first capture group is kept".into(),
-                });
-            }
+            Op::Fault(name) => self.fault_declared(name, path),
+            _ => {}
         }
     }
-    for (j, op) in step.ops.iter().enumerate() {
-        check_op(op, &format!("{path}/ops/{j}"), faults, fixture_refs, out);
-    }
-}
 
-fn check_op(
-    op: &Op,
-    path: &str,
-    faults: &BTreeSet<&str>,
-    fixture_refs: &mut Vec<(String, String)>,
-    out: &mut Vec<Problem>,
-) {
-    let mut value = |v: &ValueSpec, at: String| {
-        if let Some(f) = &v.fixture {
-            fixture_refs.push((format!("{at}/fixture"), f.clone()));
+    /// A fault an operator provokes is declared.
+    fn fault_declared(&mut self, name: &str, path: &str) {
+        if !self.faults.contains(name) {
+            self.problem(
+                path.to_string(),
+                SpecErrorKind::Dangling,
+                format!("fault `{name}` is used but not declared"),
+                "declare it under vendor.faults with its meaning",
+            );
         }
-        if let Some(f) = &v.pool {
-            fixture_refs.push((format!("{at}/pool"), f.clone()));
-        }
-        if let Some(schema) = &v.gen {
-            collect_schema_fixtures(schema, &format!("{at}/gen"), fixture_refs);
-        }
-    };
-    match op {
-        Op::Set(map) => {
-            for (loc, v) in map {
-                value(v, format!("{path}/set/{}", escape(&loc.to_string())));
+    }
+
+    /// Last: every fixture referenced anywhere is declared. The problems found.
+    fn fixtures_declared(mut self) -> Vec<Problem> {
+        for (path, name) in std::mem::take(&mut self.fixture_refs) {
+            if !self.fixtures.contains(name.as_str()) {
+                self.problem(
+                    path,
+                    SpecErrorKind::Dangling,
+                    format!("fixture `{name}` is used but not declared"),
+                    "declare it under vendor.fixtures with its meaning",
+                );
             }
         }
-        Op::RawBody(RawBody::Template { vars, .. }) => {
-            for (name, v) in vars {
-                value(v, format!("{path}/raw_body/vars/{}", escape(name)));
-            }
-        }
-        Op::Auth(AuthChange::Token { token }) => {
-            fixture_refs.push((format!("{path}/auth/token"), token.clone()))
-        }
-        Op::Auth(AuthChange::Keys {
-            consumer_key,
-            consumer_secret,
-        }) => {
-            fixture_refs.push((format!("{path}/auth/consumer_key"), consumer_key.clone()));
-            fixture_refs.push((
-                format!("{path}/auth/consumer_secret"),
-                consumer_secret.clone(),
-            ));
-        }
-        Op::Auth(AuthChange::Mode(m)) if m != "none" && m != "invalid" => out.push(Problem {
-            path: path.to_string(),
-            kind: SpecErrorKind::Invalid,
-            message: format!("auth change `{m}` is not known"),
-            hint: "use none, invalid, {token: F} or {consumer_key: F, consumer_secret: F}".into(),
-        }),
-        Op::Fault(name) if !faults.contains(name.as_str()) => out.push(Problem {
-            path: path.to_string(),
-            kind: SpecErrorKind::Dangling,
-            message: format!("fault `{name}` is used but not declared"),
-            hint: "declare it under vendor.faults with its meaning".into(),
-        }),
-        _ => {}
+        self.out
     }
 }
 

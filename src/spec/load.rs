@@ -3,15 +3,25 @@
 //! check every reference between their parts. Every failure is a [`SpecError`] naming the file,
 //! the line where it is known, what is wrong and how to fix it.
 //!
+//! Lines come from the YAML parser itself: a syntax error carries its position, and a schema
+//! or reference problem, found on the parsed value by JSON pointer, is located by parsing the
+//! text once more into a tree of `serde_saphyr::Spanned` nodes ([`Locator`], built only when
+//! a file has such a problem) and following the pointer through it: the line of the key in a
+//! mapping, of the item in a sequence, whatever the style (block or flow, quoted keys, JSON,
+//! comments, anchors and merge keys).
+//!
 //! Not for: judging the tables themselves (that is `lint`): a spec that loads can still document
 //! contradictory things.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_saphyr::Spanned;
 
 use super::model::*;
 use super::template::Template;
@@ -295,6 +305,7 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
         }]));
     }
 
+    let locator = Locator::new(text);
     let validator = meta_validator();
     let mut errors: Vec<SpecError> = validator
         .iter_errors(&value)
@@ -305,10 +316,10 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
                     unexpected
                         .first()
-                        .and_then(|key| locate(text, &value, &format!("{path}/{}", escape(key))))
-                        .or_else(|| locate(text, &value, &path))
+                        .and_then(|key| locator.line(&format!("{path}/{}", escape(key))))
+                        .or_else(|| locator.line(&path))
                 }
-                _ => locate(text, &value, &path),
+                _ => locator.line(&path),
             };
             let (message, hint) = describe_schema_error(&err, &path);
             SpecError {
@@ -344,7 +355,7 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
                 .into_iter()
                 .map(|p| SpecError {
                     file: file.to_string(),
-                    line: locate(text, &value, &p.path),
+                    line: locator.line(&p.path),
                     kind: p.kind,
                     message: p.message,
                     hint: p.hint,
@@ -394,141 +405,133 @@ fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// Finds the line of a JSON pointer in the source text. Rows and endpoints are found by their
-/// `id`, other array items by counting the items of a block (or one-per-line JSON) sequence,
-/// then each further key is searched after that point; good enough to point a human at the
-/// right place.
-fn locate(text: &str, value: &Value, pointer: &str) -> Option<usize> {
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    let mut offset = 0usize;
-    let mut current = value;
-    for seg in &segments {
-        match current {
-            Value::Array(items) => {
-                let Some((idx, item)) = seg
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|i| items.get(i).map(|item| (i, item)))
-                else {
-                    break;
-                };
-                let by_id = item
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|id| find_key_value(text, offset, "id", id));
-                if let Some(pos) = by_id.or_else(|| find_item(text, offset, idx)) {
-                    offset = pos;
-                }
-                current = item;
-            }
-            Value::Object(map) => {
-                // A pointer past what the file holds stops at the last line found.
-                let Some(next) = map.get(seg.as_str()) else {
-                    break;
-                };
-                if let Some(pos) = find_key(text, offset, seg) {
-                    offset = pos;
-                }
-                current = next;
-            }
-            _ => break,
+/// The nodes of a spec file with where each starts, parsed again from the text (by the same
+/// parser, with `serde_saphyr::Spanned`) only when an error must be located: the happy path
+/// never builds it. Aliases and merge keys are resolved as in the loaded value, so the
+/// pointers of a validation error lead through this tree the same way.
+enum Node {
+    /// A mapping: each key with its location, and its value.
+    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+    /// A sequence: each item with its location.
+    Seq(Vec<Spanned<Node>>),
+    /// A scalar: nothing below it to point at.
+    Leaf,
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML node")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key()? {
+            entries.push((key, map.next_value()?));
+        }
+        Ok(Node::Map(entries))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Seq(items))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_none<E>(self) -> Result<Node, E> {
+        Ok(Node::Leaf)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node, D::Error> {
+        Node::deserialize(deserializer)
+    }
+}
+
+/// Finds the lines of JSON pointers in one spec file's text.
+struct Locator<'t> {
+    text: &'t str,
+    /// Parsed on the first [`Locator::line`]; `None` inside if the text does not parse.
+    root: OnceCell<Option<Node>>,
+}
+
+impl<'t> Locator<'t> {
+    fn new(text: &'t str) -> Self {
+        Locator {
+            text,
+            root: OnceCell::new(),
         }
     }
-    if pointer.is_empty() {
-        return None;
-    }
-    Some(text[..offset.min(text.len())].matches('\n').count() + 1)
-}
 
-fn find_key(text: &str, from: usize, key: &str) -> Option<usize> {
-    let rest = text.get(from..)?;
-    let candidates = [
-        format!("{key}:"),
-        format!("\"{key}\":"),
-        format!("'{key}':"),
-        format!("\"{key}\" :"),
-    ];
-    candidates
-        .iter()
-        .filter_map(|c| {
-            rest.match_indices(c.as_str())
-                .find(|(i, _)| {
-                    // The key must start a token: preceded by start, space, `-`, `{` or `,`.
-                    *i == 0
-                        || rest[..*i]
-                            .chars()
-                            .last()
-                            .is_some_and(|ch| ch.is_whitespace() || "-{,".contains(ch))
-                })
-                .map(|(i, _)| from + i)
-        })
-        .min()
-}
-
-/// The offset of item `idx` of the sequence whose key starts at `key`: a YAML block sequence
-/// (`- ` items below the key) or a JSON array written one item per line. `None` for a flow
-/// sequence on the key's own line, where the key's line is as close as it gets.
-fn find_item(text: &str, key: usize, idx: usize) -> Option<usize> {
-    let line_end = text[key..].find('\n').map_or(text.len(), |i| key + i);
-    let key_line = &text[key..line_end];
-    let after_colon = key_line[key_line.find(':')? + 1..].trim();
-    let json = match after_colon {
-        "" => false,
-        "[" => true,
-        rest if rest.starts_with('#') => false,
-        _ => return None,
-    };
-    let mut indent = None;
-    let mut seen = 0;
-    let mut start = line_end + 1;
-    while start < text.len() {
-        let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line = &text[start..end];
-        let trimmed = line.trim_start();
-        if !trimmed.is_empty() && !trimmed.starts_with('#') {
-            let here = line.len() - trimmed.len();
-            let item_indent = *indent.get_or_insert(here);
-            if here < item_indent {
-                return None;
-            }
-            if here == item_indent {
-                let is_item = if json {
-                    if trimmed.starts_with(']') {
-                        return None;
-                    }
-                    !trimmed.starts_with('}')
-                } else {
-                    if !(trimmed == "-" || trimmed.starts_with("- ")) {
-                        return None;
-                    }
-                    true
-                };
-                if is_item {
-                    if seen == idx {
-                        return Some(start + here);
-                    }
-                    seen += 1;
-                }
-            }
+    /// The line of the node a JSON pointer names: the line of its key in a mapping, of its
+    /// item in a sequence. A pointer past what the file holds (into a value the loader
+    /// computed) stops at the deepest node found; the empty pointer (the whole file) has no
+    /// line.
+    fn line(&self, pointer: &str) -> Option<usize> {
+        if pointer.is_empty() {
+            return None;
         }
-        start = end + 1;
+        let root = self
+            .root
+            .get_or_init(|| serde_saphyr::from_str::<Node>(self.text).ok());
+        let mut node = root.as_ref()?;
+        let mut line = None;
+        for seg in pointer.split('/').skip(1) {
+            let seg = seg.replace("~1", "/").replace("~0", "~");
+            let (at, next) = match node {
+                Node::Map(entries) => match entries.iter().rev().find(|(k, _)| k.value == seg) {
+                    Some((key, value)) => (&key.referenced, &value.value),
+                    None => break,
+                },
+                Node::Seq(items) => match seg.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                    Some(item) => (&item.referenced, &item.value),
+                    None => break,
+                },
+                Node::Leaf => break,
+            };
+            if at.line() > 0 {
+                line = Some(at.line() as usize);
+            }
+            node = next;
+        }
+        line
     }
-    None
-}
-
-fn find_key_value(text: &str, from: usize, key: &str, value: &str) -> Option<usize> {
-    let rest = text.get(from..)?;
-    let re = regex::Regex::new(&format!(
-        r#"(^|[\s{{,-])["']?{}["']?\s*:\s*["']?{}["']?\s*($|[,}}\n])"#,
-        regex::escape(key),
-        regex::escape(value)
-    ))
-    .ok()?;
-    re.find(rest).map(|m| from + m.start())
 }
 
 /// A problem found by [`check_references`], located by JSON pointer.
@@ -1078,7 +1081,7 @@ impl<'a> References<'a> {
                 self.fixture_ref(format!("{path}/auth/consumer_secret"), consumer_secret);
             }
             Op::Auth(AuthChange::Mode(m)) if m != "none" && m != "invalid" => self.problem(
-                path.to_string(),
+                format!("{path}/auth"),
                 SpecErrorKind::Invalid,
                 format!("auth change `{m}` is not known"),
                 "use none, invalid, {token: F} or {consumer_key: F, consumer_secret: F}",
@@ -1092,7 +1095,7 @@ impl<'a> References<'a> {
     fn fault_declared(&mut self, name: &str, path: &str) {
         if !self.faults.contains(name) {
             self.problem(
-                path.to_string(),
+                format!("{path}/fault"),
                 SpecErrorKind::Dangling,
                 format!("fault `{name}` is used but not declared"),
                 "declare it under vendor.faults with its meaning",

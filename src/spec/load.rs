@@ -256,39 +256,35 @@ fn meta_validator() -> &'static jsonschema::Validator {
 
 /// Parses, validates and checks one spec file's text. `file` names it in errors.
 pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
+    let value = parse(file, text)?;
+    let locator = Locator::new(text);
+    validate(file, &value, &locator)?;
+    let spec = deserialize(file, value)?;
+    let problems = check_references(&spec);
+    if !problems.is_empty() {
+        return Err(SpecErrors(
+            problems
+                .into_iter()
+                .map(|p| SpecError {
+                    file: file.to_string(),
+                    line: locator.line(&p.path),
+                    kind: p.kind,
+                    message: p.message,
+                    hint: p.hint,
+                })
+                .collect(),
+        ));
+    }
+    Ok(LoadedSpec {
+        file: file.to_string(),
+        spec,
+    })
+}
+
+/// The text as a JSON value; a syntax error (or a duplicate key) at the parser's line.
+fn parse(file: &str, text: &str) -> Result<Value, SpecErrors> {
     // YAML 1.2 is a superset of JSON, so one parser (which rejects duplicate keys) serves both.
-    let value: Value = serde_saphyr::from_str(text).map_err(|e| {
-        let line = e.location().map(|l| l.line() as usize);
-        let first = e.to_string();
-        let first = first.lines().next().unwrap_or("").to_string();
-        let detail = first
-            .split_once(": ")
-            .map(|(_, rest)| rest)
-            .unwrap_or(&first);
-        let detail = match detail.split_once(": ") {
-            Some((pos, rest)) if pos.starts_with("line ") => rest,
-            _ => detail,
-        };
-        let detail = detail
-            .split(", set DuplicateKeyPolicy")
-            .next()
-            .unwrap_or(detail)
-            .to_string();
-        let hint = if detail.contains("duplicate") {
-            "each key may appear once per mapping: remove or rename the second one"
-        } else if file.ends_with(".json") {
-            "fix the JSON syntax at that line (a missing or extra comma, bracket or quote)"
-        } else {
-            "fix the YAML syntax at that line (indentation, a missing bracket or quote)"
-        };
-        SpecErrors(vec![SpecError {
-            file: file.to_string(),
-            line,
-            kind: SpecErrorKind::Syntax,
-            message: detail,
-            hint: hint.into(),
-        }])
-    })?;
+    let value: Value = serde_saphyr::from_str(text).map_err(|e| syntax_error(file, &e))?;
 
     if !value.is_object() {
         let message = if value.is_null() {
@@ -305,10 +301,49 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
         }]));
     }
 
-    let locator = Locator::new(text);
+    Ok(value)
+}
+
+/// The parser's error in words a spec author acts on: its first line without the position
+/// prefix, at the parser's line, with a fix for YAML or JSON.
+fn syntax_error(file: &str, e: &serde_saphyr::Error) -> SpecErrors {
+    let line = e.location().map(|l| l.line() as usize);
+    let first = e.to_string();
+    let first = first.lines().next().unwrap_or("").to_string();
+    let detail = first
+        .split_once(": ")
+        .map(|(_, rest)| rest)
+        .unwrap_or(&first);
+    let detail = match detail.split_once(": ") {
+        Some((pos, rest)) if pos.starts_with("line ") => rest,
+        _ => detail,
+    };
+    let detail = detail
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(detail)
+        .to_string();
+    let hint = if detail.contains("duplicate") {
+        "each key may appear once per mapping: remove or rename the second one"
+    } else if file.ends_with(".json") {
+        "fix the JSON syntax at that line (a missing or extra comma, bracket or quote)"
+    } else {
+        "fix the YAML syntax at that line (indentation, a missing bracket or quote)"
+    };
+    SpecErrors(vec![SpecError {
+        file: file.to_string(),
+        line,
+        kind: SpecErrorKind::Syntax,
+        message: detail,
+        hint: hint.into(),
+    }])
+}
+
+/// Every place where the value breaks the meta-schema, each at its line.
+fn validate(file: &str, value: &Value, locator: &Locator<'_>) -> Result<(), SpecErrors> {
     let validator = meta_validator();
     let mut errors: Vec<SpecError> = validator
-        .iter_errors(&value)
+        .iter_errors(value)
         .map(|err| {
             let path = err.instance_path().to_string();
             // An unknown field is shown at its own line, not at the mapping holding it.
@@ -334,11 +369,16 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
     // Keep the most specific errors: `oneOf` failures repeat their branches' complaints.
     errors.sort_by(|a, b| a.line.cmp(&b.line).then(a.message.cmp(&b.message)));
     errors.dedup_by(|a, b| a.line == b.line && a.message == b.message);
-    if !errors.is_empty() {
-        return Err(SpecErrors(errors));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(SpecErrors(errors))
     }
+}
 
-    let spec: VendorSpec = serde_json::from_value(value.clone()).map_err(|e| {
+/// The validated value as the model.
+fn deserialize(file: &str, value: Value) -> Result<VendorSpec, SpecErrors> {
+    serde_json::from_value(value).map_err(|e| {
         SpecErrors(vec![SpecError {
             file: file.to_string(),
             line: None,
@@ -346,26 +386,6 @@ pub fn load_str(file: &str, text: &str) -> Result<LoadedSpec, SpecErrors> {
             message: format!("does not fit the spec model: {e}"),
             hint: "compare with docs/spec-format.md".into(),
         }])
-    })?;
-
-    let problems = check_references(&spec);
-    if !problems.is_empty() {
-        return Err(SpecErrors(
-            problems
-                .into_iter()
-                .map(|p| SpecError {
-                    file: file.to_string(),
-                    line: locator.line(&p.path),
-                    kind: p.kind,
-                    message: p.message,
-                    hint: p.hint,
-                })
-                .collect(),
-        ));
-    }
-    Ok(LoadedSpec {
-        file: file.to_string(),
-        spec,
     })
 }
 

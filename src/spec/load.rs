@@ -520,9 +520,10 @@ impl<'t> Locator<'t> {
     }
 
     /// The line of the node a JSON pointer names: the line of its key in a mapping, of its
-    /// item in a sequence. A pointer past what the file holds (into a value the loader
-    /// computed) stops at the deepest node found; the empty pointer (the whole file) has no
-    /// line.
+    /// item in a sequence, where that is written (inside an alias or a merged mapping: in the
+    /// anchored node, where a fix goes). A pointer past what the file holds (into a value the
+    /// loader computed) stops at the deepest node found; the empty pointer (the whole file)
+    /// has no line.
     fn line(&self, pointer: &str) -> Option<usize> {
         if pointer.is_empty() {
             return None;
@@ -536,11 +537,11 @@ impl<'t> Locator<'t> {
             let seg = seg.replace("~1", "/").replace("~0", "~");
             let (at, next) = match node {
                 Node::Map(entries) => match entries.iter().rev().find(|(k, _)| k.value == seg) {
-                    Some((key, value)) => (&key.referenced, &value.value),
+                    Some((key, value)) => (&key.defined, &value.value),
                     None => break,
                 },
                 Node::Seq(items) => match seg.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                    Some(item) => (&item.referenced, &item.value),
+                    Some(item) => (&item.defined, &item.value),
                     None => break,
                 },
                 Node::Leaf => break,
@@ -1172,4 +1173,44 @@ pub fn path_params(path: &str) -> Vec<String> {
         rest = &rest[start + len + 1..];
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Locator;
+
+    const TEXT: &str = "# a comment: rows:\na: 1\nrows:\n  - id: x\n    set:\n      \"/a/b\": { fixture: f }\n  - &second\n    id: y\n    ops: [one,\n      two]\nagain: *second\n";
+
+    #[test]
+    fn a_pointer_is_located_at_its_key_or_item() {
+        let at = Locator::new(TEXT);
+        assert_eq!(at.line("/a"), Some(2));
+        assert_eq!(at.line("/rows/0/id"), Some(4));
+        assert_eq!(at.line("/rows/0/set/~1a~1b/fixture"), Some(6));
+        assert_eq!(at.line("/rows/1"), Some(8));
+        assert_eq!(at.line("/rows/1/ops/1"), Some(10));
+    }
+
+    #[test]
+    fn an_alias_is_located_where_it_is_used_and_its_insides_where_they_are_written() {
+        let at = Locator::new(TEXT);
+        assert_eq!(at.line("/again"), Some(11));
+        assert_eq!(at.line("/again/ops/1"), Some(10));
+        // An item that is an alias, and keys merged from another mapping.
+        let text = "base: &b\n  x: 1\n  y: 2\nlist:\n  - *b\nmerged:\n  <<: *b\n  y: 3\n";
+        let at = Locator::new(text);
+        assert_eq!(at.line("/list/0/y"), Some(3));
+        assert_eq!(at.line("/merged/x"), Some(2));
+        assert_eq!(at.line("/merged/y"), Some(8));
+    }
+
+    #[test]
+    fn a_pointer_past_the_file_stops_at_the_deepest_node_found() {
+        let at = Locator::new(TEXT);
+        assert_eq!(at.line("/rows/0/set/~1a~1b/fixture/x-pool"), Some(6));
+        assert_eq!(at.line("/rows/7/id"), Some(3));
+        assert_eq!(at.line("/nothing"), None);
+        assert_eq!(at.line(""), None);
+        assert_eq!(Locator::new("a: [").line("/a"), None);
+    }
 }

@@ -684,3 +684,62 @@ fn the_command_merges_parts_and_refuses_other_certifications() {
     exits(&o, 2);
     assert!(String::from_utf8_lossy(&o.stderr).contains("seeds differ"));
 }
+
+#[test]
+fn a_manifest_that_does_not_hold_is_a_typed_error_saying_why() {
+    use certify::{ManifestError, OptionsDiffer};
+    let dir = clever_bundle("typed-errors", SEED);
+    let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    let manifest = Manifest::parse_sealed(&text).expect("the written manifest holds");
+
+    let e = Manifest::parse_sealed("[1, 2]").unwrap_err();
+    assert!(matches!(e, ManifestError::NotAManifest(_)), "{e:?}");
+    assert!(
+        e.to_string().starts_with("manifest.json is not a manifest"),
+        "{e}"
+    );
+
+    let later = text.replacen(
+        &format!("\"format\": {}", certify::MANIFEST_FORMAT),
+        "\"format\": 99",
+        1,
+    );
+    let e = Manifest::parse_sealed(&later).unwrap_err();
+    assert!(matches!(e, ManifestError::Format { found: 99 }), "{e:?}");
+
+    let damaged = text.replacen(&manifest.digest, "0123", 1);
+    let e = Manifest::parse_sealed(&damaged).unwrap_err();
+    assert!(matches!(e, ManifestError::DigestDamaged), "{e:?}");
+
+    let edited = text.replacen(&manifest.product, "Another product", 1);
+    let e = Manifest::parse_sealed(&edited).unwrap_err();
+    assert!(
+        matches!(&e, ManifestError::Changed { recorded, .. } if *recorded == manifest.digest),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("was changed after it was written"),
+        "{e}"
+    );
+
+    // A spec file that cannot be read again to be hashed.
+    let mut set = specs();
+    set.specs[0].file = dir.join("gone.yaml").display().to_string();
+    let e = certify::spec_files(&set, Some(&dir)).unwrap_err();
+    assert!(matches!(e, ManifestError::Unreadable { .. }), "{e:?}");
+    assert!(e.to_string().contains("gone.yaml to hash it"), "{e}");
+    let e = certify::spec_files(&set, None).unwrap_err();
+    assert!(matches!(e, ManifestError::NotEmbedded(_)), "{e:?}");
+
+    // Options of two parts: equal but for the vendors, or the first that differs.
+    let a = CertifyOptions::new(vec!["clever".into()], SEED);
+    let b = CertifyOptions::new(vec!["lti".into()], SEED);
+    assert_eq!(a.same_certification(&b), Ok(()));
+    let c = CertifyOptions::new(vec!["clever".into()], SEED + 1);
+    let e = a.same_certification(&c).unwrap_err();
+    assert!(
+        matches!(&e, OptionsDiffer::Option { name, .. } if name == "seed"),
+        "{e:?}"
+    );
+    assert_eq!(e.to_string(), format!("seed: {SEED} vs {}", SEED + 1));
+}

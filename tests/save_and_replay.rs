@@ -179,3 +179,34 @@ fn a_file_that_is_not_a_saved_failure_is_refused_with_its_line() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_file_that_cannot_be_replayed_is_a_typed_error_naming_the_file() {
+    use confuzz::run::replay::{ReplayError, SavedFailure};
+    let dir = scratch("save_and_replay", "typed");
+    let cases = [
+        ("shape.json", "{\n  \"format\": 2,\n  \"seed\": \"x\"\n}\n"),
+        ("future.json", "{ \"format\": 9 }"),
+        ("bare.json", "{ \"seed\": 1 }"),
+    ];
+    for (name, body) in cases {
+        std::fs::write(dir.join(name), body).unwrap();
+    }
+    let load = |name: &str| SavedFailure::load(&dir.join(name)).unwrap_err();
+    let e = load("shape.json");
+    assert!(matches!(e, ReplayError::NotSaved { line: 3, .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("shape.json:3: not a saved failure"),
+        "{e}"
+    );
+    let e = load("future.json");
+    assert!(matches!(e, ReplayError::Format { found: 9, .. }), "{e:?}");
+    assert!(e.to_string().contains("format 9 is not one"), "{e}");
+    let e = load("bare.json");
+    assert!(matches!(e, ReplayError::NoFormat { .. }), "{e:?}");
+    assert!(e.to_string().contains("\n  fix: "), "{e}");
+    let e = load("missing.json");
+    assert!(matches!(e, ReplayError::Read { .. }), "{e:?}");
+    assert!(e.to_string().contains("missing.json: cannot read"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -773,3 +773,103 @@ proptest! {
         load_never_panics(file, &apply(text, &damages));
     }
 }
+
+// Lines come from the parser's own positions, wherever and however the node is written.
+
+/// `VALID` whose row trigger has a setup step with operators of its own before the trigger's
+/// operators, the last of which provokes an undeclared fault: the first `ops:` after the
+/// `trigger:` key is the setup step's, not the one the error names.
+fn fault_deep_in_a_row() -> String {
+    edit(
+        "      kind: mutation\n      ops:\n        - remove: [/name]\n",
+        "      kind: mutation\n      setup:\n        - endpoint: widget-create\n          ops:\n            - set: { /color: { value: red } }\n      ops:\n        - remove: [/name]\n        - fault: disk\n",
+    )
+}
+
+#[test]
+fn an_error_deep_in_a_row_names_its_own_line() {
+    let text = fault_deep_in_a_row();
+    let line = line_of(&text, "fault: disk");
+    rejected(&text, SpecErrorKind::Dangling, line, &["disk"]);
+}
+
+#[test]
+fn an_error_in_a_flow_sequence_names_the_item_line() {
+    let text = edit(
+        "      ops:\n        - remove: [/name]\n",
+        "      ops: [{ remove: [/name] }, { set: { /color: { value: red } } },\n            { fault: disk }]\n",
+    );
+    let line = line_of(&text, "fault: disk");
+    rejected(&text, SpecErrorKind::Dangling, line, &["disk"]);
+
+    // A row's endpoints, one flow item per line.
+    let text = edit(
+        "    endpoints: [widget-create]\n",
+        "    endpoints: [\n      widget-create,\n      widget-remove\n    ]\n",
+    );
+    let line = line_of(&text, "widget-remove");
+    rejected(&text, SpecErrorKind::Dangling, line, &["widget-remove"]);
+}
+
+#[test]
+fn an_error_under_a_quoted_key_names_its_line() {
+    // Quoted keys, one with an escape that spells the key another way than the pointer does.
+    let text = edit(
+        "      missing: { var: removed, separator: \", \", order: [name] }\n",
+        "      'missing' : { var: removed, separator: \", \", order: [name] }\n      \"sh\\x65lf\": { sent: \"path:shelf_id\" }\n",
+    );
+    let line = line_of(&text, "sh\\x65lf");
+    let e = rejected(&text, SpecErrorKind::Placeholder, line, &["shelf"]);
+    assert!(e.hint.contains("${shelf}"), "{e}");
+
+    let text = edit(
+        "          color: { type: string, enum: [red, blue] }\n",
+        "          'color' : { type: string, enum: [red, blue] }\n          \"paint\": { type: string, x-fixture: acme.paint }\n",
+    );
+    let line = line_of(&text, "acme.paint");
+    rejected(&text, SpecErrorKind::Dangling, line, &["acme.paint"]);
+}
+
+#[test]
+fn an_error_deep_in_a_json_spec_file_names_its_line() {
+    let value: serde_json::Value =
+        serde_saphyr::from_str(&fault_deep_in_a_row()).expect("the broken spec is YAML");
+    let text = serde_json::to_string_pretty(&value).expect("JSON");
+    let line = line_of(&text, "\"fault\": \"disk\"");
+    rejected(&text, SpecErrorKind::Dangling, line, &["disk"]);
+
+    // The same error in compact JSON, with the rows on lines of their own.
+    let compact = serde_json::to_string(&value).expect("JSON");
+    let text = compact.replacen("\"rows\":[", "\"rows\":[\n", 1);
+    rejected(&text, SpecErrorKind::Dangling, 2, &["disk"]);
+}
+
+#[test]
+fn an_error_in_a_file_with_comments_and_anchors_names_its_line() {
+    // Comments that mention the keys the error's pointer goes through.
+    let text = edit(
+        "    trigger:\n      kind: mutation\n      ops:\n",
+        "    trigger:\n      # ops: would remove the name; the setup below comes first.\n      kind: mutation\n      ops: # endpoint: widget-create\n",
+    );
+    let text = edit_text(
+        &text,
+        "        - remove: [/name]\n",
+        "        - fault: disk\n",
+    );
+    let line = line_of(&text, "fault: disk");
+    rejected(&text, SpecErrorKind::Dangling, line, &["disk"]);
+
+    // An anchored fixture list, and a row that merges the first and overrides its trigger:
+    // the error in the second row is at its line, not at the first row's.
+    let text = edit("  fixtures:\n", "  fixtures: &fixtures # every fixture\n");
+    let second = "  - <<: *row\n    id: acme.widget.no-shelf\n    trigger:\n      kind: mutation\n      ops:\n        - fault: disk\n";
+    let text = edit_text(
+        &text,
+        "  - id: acme.widget.missing-name\n",
+        "  - &row\n    id: acme.widget.missing-name\n",
+    );
+    let text = format!("{text}{second}");
+    let line = line_of(&text, "fault: disk");
+    let e = rejected(&text, SpecErrorKind::Dangling, line, &["disk"]);
+    assert!(e.message.contains("disk"), "{e}");
+}

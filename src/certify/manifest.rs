@@ -143,34 +143,60 @@ impl Manifest {
     }
 
     /// Parses a manifest's text and checks its seal. `Err` says what is wrong, in words.
-    pub fn parse_sealed(text: &str) -> Result<Manifest, String> {
-        let manifest: Manifest = serde_json::from_str(text)
-            .map_err(|e| format!("manifest.json is not a manifest: {e}"))?;
+    pub fn parse_sealed(text: &str) -> Result<Manifest, ManifestError> {
+        let manifest: Manifest = serde_json::from_str(text).map_err(ManifestError::NotAManifest)?;
         if manifest.format != MANIFEST_FORMAT {
-            return Err(format!(
-                "manifest.json has format {}; this confuzz reads format {MANIFEST_FORMAT}",
-                manifest.format
-            ));
+            return Err(ManifestError::Format {
+                found: manifest.format,
+            });
         }
         let field = format!("\"digest\": \"{}\"", manifest.digest);
         if manifest.digest.len() != 64 || text.matches(&field).count() != 1 {
-            return Err("manifest.json: its digest field is damaged".into());
+            return Err(ManifestError::DigestDamaged);
         }
         let unsealed = text.replacen(&field, &format!("\"digest\": \"{UNSEALED}\""), 1);
         let actual = sha256_hex(unsealed.as_bytes());
         if actual != manifest.digest {
-            return Err(format!(
-                "manifest.json was changed after it was written: its digest is {}, its text hashes to {actual}",
-                manifest.digest
-            ));
+            return Err(ManifestError::Changed {
+                recorded: manifest.digest,
+                actual,
+            });
         }
         Ok(manifest)
     }
 }
 
+/// Why a manifest could not be read back, or the spec files of a run not hashed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// Not JSON, or not the shape of a manifest.
+    #[error("manifest.json is not a manifest: {0}")]
+    NotAManifest(#[source] serde_json::Error),
+    /// A manifest format this version does not read.
+    #[error("manifest.json has format {found}; this confuzz reads format {MANIFEST_FORMAT}")]
+    Format { found: u32 },
+    /// The digest field is missing, malformed or not found once in the text.
+    #[error("manifest.json: its digest field is damaged")]
+    DigestDamaged,
+    /// The text does not hash to the digest it records: it was edited.
+    #[error("manifest.json was changed after it was written: its digest is {recorded}, its text hashes to {actual}")]
+    Changed { recorded: String, actual: String },
+    /// A spec said to be embedded is not one of the embedded specs.
+    #[error("{0} is not an embedded spec")]
+    NotEmbedded(String),
+    /// A spec file could not be read again to hash it.
+    #[error("cannot read {file} to hash it: {source}")]
+    Unreadable {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// The spec files of `set` with their SHA-256. `spec_path` is the path given to `--spec`
 /// (the files are read again from where the loader named them); `None`: the embedded specs.
-pub fn spec_files(set: &SpecSet, spec_path: Option<&Path>) -> Result<Vec<SpecFile>, String> {
+pub fn spec_files(set: &SpecSet, spec_path: Option<&Path>) -> Result<Vec<SpecFile>, ManifestError> {
     set.specs
         .iter()
         .map(|loaded| {
@@ -179,10 +205,14 @@ pub fn spec_files(set: &SpecSet, spec_path: Option<&Path>) -> Result<Vec<SpecFil
                     .iter()
                     .find(|(name, _)| format!("specs/{name}") == loaded.file)
                     .map(|(_, text)| sha256_hex(text.as_bytes()))
-                    .ok_or_else(|| format!("{} is not an embedded spec", loaded.file))?,
+                    .ok_or_else(|| ManifestError::NotEmbedded(loaded.file.clone()))?,
                 Some(_) => {
-                    let bytes = std::fs::read(&loaded.file)
-                        .map_err(|e| format!("cannot read {} to hash it: {e}", loaded.file))?;
+                    let bytes = std::fs::read(&loaded.file).map_err(|source| {
+                        ManifestError::Unreadable {
+                            file: loaded.file.clone(),
+                            source,
+                        }
+                    })?;
                     sha256_hex(&bytes)
                 }
             };

@@ -18,5 +18,5 @@ pub mod verdict;
 pub use bundle::{
     compare, merge, read, verify, write, Bundle, BundleError, Difference, Verification,
 };
-pub use manifest::{sha256_hex, spec_files, Manifest, SpecFile, MANIFEST_FORMAT};
-pub use verdict::{Certification, CertifyOptions, VendorVerdict, CERTIFY_CASES};
+pub use manifest::{sha256_hex, spec_files, Manifest, ManifestError, SpecFile, MANIFEST_FORMAT};
+pub use verdict::{Certification, CertifyOptions, OptionsDiffer, VendorVerdict, CERTIFY_CASES};

@@ -99,7 +99,7 @@ impl CertifyOptions {
 
     /// Whether two parts may be merged: equal but for `vendors` and `partition`. `Err` names
     /// the first option that differs.
-    pub fn same_certification(&self, other: &CertifyOptions) -> Result<(), String> {
+    pub fn same_certification(&self, other: &CertifyOptions) -> Result<(), OptionsDiffer> {
         let strip = |o: &CertifyOptions| CertifyOptions {
             vendors: Vec::new(),
             partition: None,
@@ -115,15 +115,30 @@ impl CertifyOptions {
             .into_iter()
             .flatten()
             .find(|(k, v)| b.get(k.as_str()) != Some(v))
-            .map(|(k, v)| {
-                format!(
-                    "{k}: {v} vs {}",
-                    b.get(k.as_str()).unwrap_or(&Default::default())
-                )
+            .map(|(k, v)| OptionsDiffer::Option {
+                name: k.clone(),
+                ours: v.to_string(),
+                theirs: b.get(k.as_str()).unwrap_or(&Default::default()).to_string(),
             })
-            .unwrap_or_else(|| "options".into());
+            .unwrap_or(OptionsDiffer::Unnamed);
         Err(differs)
     }
+}
+
+/// Two certifications' options differ (see [`CertifyOptions::same_certification`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionsDiffer {
+    /// The first option that differs, with both values as JSON.
+    #[error("{name}: {ours} vs {theirs}")]
+    Option {
+        name: String,
+        ours: String,
+        theirs: String,
+    },
+    /// They differ in a way no single option shows.
+    #[error("options")]
+    Unnamed,
 }
 
 /// One vendor's certification: its counts per verdict and the checks that keep it from being

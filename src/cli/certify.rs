@@ -82,7 +82,7 @@ pub(super) fn certify_command(args: CertifyArgs) -> Result<ExitCode, String> {
         .clone()
         .ok_or("certify needs --out DIR: the new or empty folder the bundle goes into")?;
     let all = load_all(args.specs.spec.as_deref())?;
-    let specs = certify::spec_files(&all, args.specs.spec.as_deref())?;
+    let specs = certify::spec_files(&all, args.specs.spec.as_deref()).map_err(|e| e.to_string())?;
     certify::bundle::ready(&dir).map_err(|e| e.to_string())?;
     let set = all.only_vendors(&args.specs.vendors)?;
     let mut options = CertifyOptions::new(
@@ -117,7 +117,7 @@ pub(super) fn certify_command(args: CertifyArgs) -> Result<ExitCode, String> {
 
 pub(super) fn certify_verify_command(args: VerifyArgs) -> Result<ExitCode, String> {
     let all = load_all(args.spec.as_deref())?;
-    let in_use = certify::spec_files(&all, args.spec.as_deref())?;
+    let in_use = certify::spec_files(&all, args.spec.as_deref()).map_err(|e| e.to_string())?;
     let verification = certify::verify(&args.dir, &in_use);
     for p in &verification.problems {
         out(&format!("problem: {p}\n"))?;
@@ -203,7 +203,7 @@ pub(super) fn certify_verify_command(args: VerifyArgs) -> Result<ExitCode, Strin
 
 pub(super) fn certify_merge_command(args: MergeArgs) -> Result<ExitCode, String> {
     let all = load_all(args.spec.as_deref())?;
-    let in_use = certify::spec_files(&all, args.spec.as_deref())?;
+    let in_use = certify::spec_files(&all, args.spec.as_deref()).map_err(|e| e.to_string())?;
     let mut parts = Vec::new();
     for dir in &args.dirs {
         let v = certify::verify(dir, &in_use);

@@ -972,7 +972,7 @@ fn replay_command(
     specs: &SpecArgs,
     target: &TargetArgs,
 ) -> Result<ExitCode, String> {
-    let saved = runner::replay::SavedFailure::load(file)?;
+    let saved = runner::replay::SavedFailure::load(file).map_err(|e| e.to_string())?;
     let set = load(specs)?;
     let chosen = choose_target(target, &set)?;
     let replayed = runner::replay::replay(
@@ -985,7 +985,8 @@ fn replay_command(
             host: chosen.host.as_deref(),
             faults: chosen.faults.as_deref(),
         },
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let redactor = run_report::Redactor::new(&set, &chosen.fixtures);
     let base = chosen.url_base.clone();
     out(&format!(

@@ -53,24 +53,48 @@ pub fn target_names() -> Vec<String> {
         .collect()
 }
 
-/// Runs one input through the named target: `Err` with the evidence when a property fails.
-/// An unknown target name is an `Err` too.
-pub fn check(target: &str, data: &[u8]) -> Result<(), String> {
-    match target {
+/// Runs one input through the named target: `Err` with the evidence when a property fails
+/// ([`FuzzError::Violated`]). An unknown target name is an `Err` too.
+pub fn check(target: &str, data: &[u8]) -> Result<(), FuzzError> {
+    let violated = match target {
         "spec_loader" => spec_loader(data),
         "template" => template(data),
         "oauth1" => oauth(data),
         "oracle" => oracle(data),
         other => match other.strip_prefix(REFERENCE_PREFIX) {
             Some(vendor) if reference::vendor_ids().contains(&vendor) => {
-                reference_script(vendor, data)
+                return reference_script(vendor, data)
             }
-            _ => Err(format!(
-                "unknown fuzz target `{target}`; the targets are: {}",
-                target_names().join(", ")
-            )),
+            _ => {
+                return Err(FuzzError::UnknownTarget {
+                    name: target.to_string(),
+                    known: target_names(),
+                })
+            }
         },
-    }
+    };
+    violated.map_err(FuzzError::Violated)
+}
+
+/// Why a fuzz target's check (or the making of its seeds) did not pass.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FuzzError {
+    /// The input broke the target's property: the evidence, in words.
+    #[error("{0}")]
+    Violated(String),
+    /// No target has that name.
+    #[error("unknown fuzz target `{name}`; the targets are: {}", .known.join(", "))]
+    UnknownTarget { name: String, known: Vec<String> },
+    /// No embedded spec for the vendor.
+    #[error("no spec for vendor `{0}`")]
+    NoSpec(String),
+    /// No embedded reference for the vendor.
+    #[error(transparent)]
+    NoReference(#[from] crate::spec::UnknownName),
+    /// The embedded specs do not load.
+    #[error(transparent)]
+    Specs(#[from] crate::spec::SpecErrors),
 }
 
 /// [`check`] for libFuzzer: panics with the evidence when a property fails.
@@ -249,16 +273,16 @@ fn oracle(data: &[u8]) -> Result<(), String> {
 
 /// A reference implementation driven by a script of requests: no panic, and every answer to
 /// a path the vendor serves is a success, a documented row or a documented generic answer.
-fn reference_script(vendor: &str, data: &[u8]) -> Result<(), String> {
+fn reference_script(vendor: &str, data: &[u8]) -> Result<(), FuzzError> {
     check_reference(Config::default(), vendor, data)
 }
 
 /// The `reference_<vendor>` property against a reference started with `config` (a mutant of
 /// the catalog, to show that the property catches a deviation).
-pub fn check_reference(config: Config, vendor: &str, data: &[u8]) -> Result<(), String> {
+pub fn check_reference(config: Config, vendor: &str, data: &[u8]) -> Result<(), FuzzError> {
     let shared = shared();
     let Some(spec) = shared.set.vendor(vendor) else {
-        return Err(format!("no spec for vendor `{vendor}`"));
+        return Err(FuzzError::NoSpec(vendor.to_string()));
     };
     for (i, (request, response, served)) in replay_script(config, vendor, data)?.iter().enumerate()
     {
@@ -270,7 +294,7 @@ pub fn check_reference(config: Config, vendor: &str, data: &[u8]) -> Result<(), 
         {
             continue;
         }
-        return Err(format!(
+        return Err(FuzzError::Violated(format!(
             "request {} of the script got an answer that is neither a success, a documented \
              row nor a generic answer of `{vendor}`\n  request: {} {}{}\n  headers: {:?}\n  \
              body: {}\n  answer: {} {}",
@@ -282,7 +306,7 @@ pub fn check_reference(config: Config, vendor: &str, data: &[u8]) -> Result<(), 
             String::from_utf8_lossy(&request.body),
             response.status,
             String::from_utf8_lossy(&response.body)
-        ));
+        )));
     }
     Ok(())
 }
@@ -293,10 +317,10 @@ pub fn replay_script(
     config: Config,
     vendor: &str,
     data: &[u8],
-) -> Result<Vec<(Request, Response, bool)>, String> {
+) -> Result<Vec<(Request, Response, bool)>, FuzzError> {
     let shared = shared();
     let Some(spec) = shared.set.vendor(vendor) else {
-        return Err(format!("no spec for vendor `{vendor}`"));
+        return Err(FuzzError::NoSpec(vendor.to_string()));
     };
     let reference = Reference::with_vendors(config, &[vendor.to_string()])?;
     let fixtures = reference.fixtures();

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use serde_json::{json, Map, Value};
 
 use super::codec::{self, flags, OauthInput, OracleInput, ScriptedRequest, TemplateInput};
-use super::{string_fixtures, REFERENCE_PREFIX};
+use super::{string_fixtures, FuzzError, REFERENCE_PREFIX};
 use crate::auth::oauth1::Convention;
 use crate::exec::case::{execute, execute_valid, CaseEnv};
 use crate::generate::{Pool, UniqueCounter};
@@ -43,6 +43,13 @@ pub struct SeedFile {
 /// The clock of generated requests (dates relative to now, OAuth timestamps): fixed, so the
 /// seeds are reproducible; re-signed OAuth requests get the current time when replayed.
 pub const SEED_CLOCK: &str = "2030-01-01T00:00:00Z";
+
+/// [`SEED_CLOCK`] as a time: a constant of this file, not an input, so it always parses.
+fn seed_clock() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(SEED_CLOCK)
+        .expect("SEED_CLOCK is an RFC 3339 time")
+        .with_timezone(&chrono::Utc)
+}
 
 /// Values from earlier answers at least this long are written as back-references in seeds
 /// (shorter ones, such as `a` or `true`, would match by accident).
@@ -69,18 +76,15 @@ impl Target for Recorder {
 }
 
 /// Every seed file and dictionary, from the embedded specs and reference.
-pub fn generate() -> Result<Vec<SeedFile>, String> {
-    let set = load_embedded().map_err(|e| e.to_string())?;
-    generate_for(&set)
+pub fn generate() -> Result<Vec<SeedFile>, FuzzError> {
+    generate_for(&load_embedded()?)
 }
 
 /// Every seed file and dictionary for these specs (vendors without an embedded reference get
 /// loader and template seeds only).
-pub fn generate_for(set: &SpecSet) -> Result<Vec<SeedFile>, String> {
+pub fn generate_for(set: &SpecSet) -> Result<Vec<SeedFile>, FuzzError> {
     let mut out = Vec::new();
-    let now = chrono::DateTime::parse_from_rfc3339(SEED_CLOCK)
-        .map_err(|e| e.to_string())?
-        .with_timezone(&chrono::Utc);
+    let now = seed_clock();
     let vendors = crate::reference::vendor_ids();
     for (index, loaded) in set.specs.iter().enumerate() {
         let spec = &loaded.spec;
@@ -117,7 +121,7 @@ fn reference_seeds(
     vendor_index: usize,
     now: chrono::DateTime<chrono::Utc>,
     out: &mut Vec<SeedFile>,
-) -> Result<(), String> {
+) -> Result<(), FuzzError> {
     let id = &spec.vendor.id;
     let target = format!("{REFERENCE_PREFIX}{id}");
     for (row_index, row) in spec.rows.iter().enumerate() {

@@ -126,15 +126,17 @@ impl SavedFailure {
     }
 
     /// Reads a saved failure (format 1 or 2), naming the file and line on error.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = crate::spec::load::read_limited(path, MAX_SAVED_BYTES)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let not_saved = |e: serde_json::Error| {
-            format!(
-                "{}:{}: not a saved failure: {e}\n  fix: pass a file written by `confuzz run --save-failures DIR`",
-                path.display(),
-                e.line()
-            )
+    pub fn load(path: &Path) -> Result<Self, ReplayError> {
+        let text = crate::spec::load::read_limited(path, MAX_SAVED_BYTES).map_err(|source| {
+            ReplayError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+        let not_saved = |source: serde_json::Error| ReplayError::NotSaved {
+            path: path.to_path_buf(),
+            line: source.line(),
+            source,
         };
         let value: Value = serde_json::from_str(&text).map_err(not_saved)?;
         match value.get("format").and_then(Value::as_u64) {
@@ -144,15 +146,66 @@ impl SavedFailure {
             Some(f) if f == u64::from(SAVED_FORMAT) => {
                 serde_json::from_str(&text).map_err(not_saved)
             }
-            Some(other) => Err(format!(
-                "{}: saved-failure format {other} is not one this confuzz reads (1 or {SAVED_FORMAT})\n  fix: replay it with the confuzz that saved it, or save the failure again",
-                path.display()
-            )),
-            None => Err(format!(
-                "{}: not a saved failure: it has no `format`\n  fix: pass a file written by `confuzz run --save-failures DIR`",
-                path.display()
-            )),
+            Some(found) => Err(ReplayError::Format {
+                path: path.to_path_buf(),
+                found,
+            }),
+            None => Err(ReplayError::NoFormat {
+                path: path.to_path_buf(),
+            }),
         }
+    }
+}
+
+/// Why a saved failure could not be read or replayed. The texts are what `confuzz replay`
+/// prints; those about the file name it (and the line) and say what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not JSON, or not the shape of a saved failure; `line` is where the parser stopped.
+    #[error("{}:{line}: not a saved failure: {source}\n  fix: pass a file written by `confuzz run --save-failures DIR`", path.display())]
+    NotSaved {
+        path: PathBuf,
+        line: usize,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// JSON without a `format` field.
+    #[error("{}: not a saved failure: it has no `format`\n  fix: pass a file written by `confuzz run --save-failures DIR`", path.display())]
+    NoFormat { path: PathBuf },
+    /// A format this version does not read.
+    #[error("{}: saved-failure format {found} is not one this confuzz reads (1 or {SAVED_FORMAT})\n  fix: replay it with the confuzz that saved it, or save the failure again", path.display())]
+    Format { path: PathBuf, found: u64 },
+    /// The saved check's vendor has no loaded spec.
+    #[error("no spec for vendor `{0}` is loaded")]
+    NoVendor(String),
+    /// The saved row is not in the loaded spec.
+    #[error("row `{0}` is not in the loaded spec")]
+    NoRow(String),
+    /// The saved valid-request check's endpoint is not in the loaded spec.
+    #[error("endpoint `{0}` is not in the loaded spec")]
+    NoEndpoint(String),
+    /// The saved property subject is not declared any more.
+    #[error("the spec no longer declares the property `{0}`")]
+    NoProperty(String),
+    /// The rebuilt case could not be completed.
+    #[error(transparent)]
+    Case(Box<crate::exec::case::CaseError>),
+    /// The property's run could not go on.
+    #[error(transparent)]
+    Run(#[from] super::runner::RunError),
+}
+
+impl From<crate::exec::case::CaseError> for ReplayError {
+    fn from(e: crate::exec::case::CaseError) -> Self {
+        ReplayError::Case(Box::new(e))
     }
 }
 
@@ -243,11 +296,11 @@ pub fn replay(
     saved: &SavedFailure,
     set: &SpecSet,
     to: &ReplayTarget<'_>,
-) -> Result<CheckResult, String> {
+) -> Result<CheckResult, ReplayError> {
     let check = &saved.check;
     let spec = set
         .vendor(&check.vendor)
-        .ok_or_else(|| format!("no spec for vendor `{}` is loaded", check.vendor))?;
+        .ok_or_else(|| ReplayError::NoVendor(check.vendor.clone()))?;
     let oracle = Oracle::new(set);
     let pool = Pool::new(to.fixtures);
     let unique = UniqueCounter::new();
@@ -302,8 +355,8 @@ pub fn replay(
         CheckKind::Row => {
             let row = spec
                 .row(&check.id)
-                .ok_or_else(|| format!("row `{}` is not in the loaded spec", check.id))?;
-            let run = execute(&env, spec, row, &choices).map_err(|e| e.to_string())?;
+                .ok_or_else(|| ReplayError::NoRow(check.id.clone()))?;
+            let run = execute(&env, spec, row, &choices)?;
             let verdict = super::runner::judge(&oracle, spec, row, &run, saved.strict);
             let reason =
                 (verdict.outcome != Outcome::Pass).then(|| first_line(&verdict.mismatches));
@@ -313,8 +366,8 @@ pub fn replay(
             let name = check.endpoint.as_deref().unwrap_or_default();
             let endpoint = spec
                 .endpoint(name)
-                .ok_or_else(|| format!("endpoint `{name}` is not in the loaded spec"))?;
-            let run = execute_valid(&env, spec, endpoint, &choices).map_err(|e| e.to_string())?;
+                .ok_or_else(|| ReplayError::NoEndpoint(name.to_string()))?;
+            let run = execute_valid(&env, spec, endpoint, &choices)?;
             let (verdict, reason) = match oracle.check_valid(spec, endpoint, &run.response) {
                 Some((verdict, reason)) => (verdict, Some(reason)),
                 None => (
@@ -345,12 +398,11 @@ pub fn replay(
                 properties: Some(vec![property]),
                 ..RunOptions::default()
             };
-            let report =
-                run(set, to.target, to.fixtures, &options, &|_| {}).map_err(|e| e.to_string())?;
+            let report = run(set, to.target, to.fixtures, &options, &|_| {})?;
             report
                 .check(&check.id)
                 .cloned()
-                .ok_or_else(|| format!("the spec no longer declares the property `{}`", check.id))
+                .ok_or_else(|| ReplayError::NoProperty(check.id.clone()))
         }
     }
 }

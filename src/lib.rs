@@ -50,10 +50,14 @@
 //!
 //! # The pipeline
 //!
-//! For tools built on the engine rather than tests, the stages are modules of their own:
-//! [`spec`] → [`generate`] → [`target`] → [`check`] → [`run`] → [`report`], with the
-//! embedded [`reference`](mod@reference) implementations and [`auth`] (OAuth 1.0a) beside them.
-//! `docs/ARCHITECTURE.md` walks through them.
+//! For tools built on the engine rather than tests (the `confuzz` command line is one), the
+//! public stages are [`spec`] (load and lint the tables) → [`target`] (where requests go) →
+//! [`check`] (the oracle and the result of a check) → [`run`] ([`run::run`] with
+//! [`run::RunOptions`], saved failures, split runs) → [`report`] (console, JSON, JUnit), with
+//! [`certify`], the embedded [`reference`](mod@reference) implementations, [`serve`] and
+//! [`auth`] (OAuth 1.0a) beside them. Generation, case execution and the cross-request
+//! properties are internal: a run reaches them through [`run::RunOptions`]
+//! (`properties`, [`run::properties`] names them). `docs/ARCHITECTURE.md` walks through them.
 
 /// The setters of an options struct that is `#[non_exhaustive]` (so that crates outside
 /// confuzz can build one from its `Default`): one `pub fn name(mut self, value) -> Self` per
@@ -115,14 +119,14 @@ macro_rules! setters {
 pub mod auth;
 pub mod certify;
 pub mod check;
-pub mod exec;
+pub(crate) mod exec;
 #[cfg(feature = "reference")]
 pub mod fuzzing;
-pub mod generate;
+pub(crate) mod generate;
 mod harness;
 #[cfg(feature = "reference")]
 pub mod mutants;
-pub mod props;
+pub(crate) mod props;
 #[cfg(feature = "reference")]
 pub mod reference;
 pub mod report;

@@ -7,7 +7,7 @@ mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use common::*;
-use confuzz::check::result::CheckKind;
+use confuzz::check::CheckKind;
 use confuzz::reference::{Config, Reference};
 use confuzz::run::{run, Event, RowVerdict, RunError, RunOptions};
 use confuzz::target::Clock;
@@ -180,7 +180,7 @@ fn a_property_filter_or_name_that_selects_nothing_is_an_error() {
 
 #[test]
 fn an_untested_check_is_listed_with_its_cause_and_counts_by_cause() {
-    use confuzz::check::result::Cause;
+    use confuzz::check::Cause;
     use confuzz::report::run::{console, junit, Redactor};
     use confuzz::run::RunOutcome;
     let set = specs();

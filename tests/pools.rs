@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use confuzz::reference::{Config, Reference};
-use confuzz::run::pools::FEWER_CASES;
+use confuzz::run::FEWER_CASES;
 use confuzz::run::{run, RowVerdict, RunError, RunOptions, RunReport};
 use confuzz::serve::{spawn_server, ServeOptions};
 use confuzz::spec::SpecSet;

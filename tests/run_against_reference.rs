@@ -10,7 +10,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use common::*;
-use confuzz::check::result::Cause;
+use confuzz::check::Cause;
 use confuzz::run::{run, RowVerdict, RunError, RunOptions};
 use confuzz::spec::{Field, Op, SaveSource, SpecSet, VendorSpec};
 use confuzz::target::HttpTarget;

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use confuzz::check::result::CheckKind;
+use confuzz::check::CheckKind;
 use confuzz::run::{RowVerdict, RunOptions};
 
 /// Seeds swept (the first hundred after the default seed of the command line, 0).

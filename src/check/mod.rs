@@ -2,8 +2,10 @@
 //! is a function from (row, case record, response) to a [`Verdict`] and never sends anything.
 //! Every check of a run ends as a [`CheckResult`] (`result`).
 
-pub mod oracle;
-pub mod result;
+pub(crate) mod oracle;
+pub(crate) mod result;
 
-pub use oracle::{CaseRecord, Mismatch, MismatchKind, Oracle, Outcome, Verdict};
-pub use result::{CheckKind, CheckResult};
+pub use oracle::{
+    CaseRecord, ExpectedValue, Mismatch, MismatchKind, MismatchKindError, Oracle, Outcome, Verdict,
+};
+pub use result::{Cause, CheckKind, CheckResult, Evidence, Exchange, RowVerdict, Summary};

@@ -70,7 +70,7 @@ impl CheckKind {
 
     /// The id of a check of this kind: a row's own id (`subject` is the row id, already
     /// `vendor.group.slug`), `vendor.valid.endpoint`, or `vendor.property.subject` (`subject`
-    /// is `property.subject`, see [`property_id`]).
+    /// is `property.subject`, see `property_id`).
     pub fn id(self, vendor: &str, subject: &str) -> String {
         match self {
             CheckKind::Row => subject.to_string(),

@@ -815,9 +815,14 @@ fn run_command(args: RunArgs) -> Result<ExitCode, String> {
             true,
             std::env::var_os("NO_COLOR").as_deref(),
         );
-        let properties = confuzz::props::select(options.properties.as_deref())
-            .map(|p| p.len() * set.specs.len())
-            .unwrap_or(0);
+        let chosen = |name: &str| {
+            (options.properties.as_ref()).is_none_or(|names| names.iter().any(|n| n == name))
+        };
+        let properties = runner::properties()
+            .into_iter()
+            .filter(|(name, _)| chosen(name))
+            .count()
+            * set.specs.len();
         let width = std::env::var("COLUMNS")
             .ok()
             .and_then(|c| c.parse().ok())

@@ -23,17 +23,6 @@ pub const MAX_CHOICES: usize = 512;
 ///
 /// Shrinking removes elements and moves them towards `0`, which [`Choices`] turns into simpler
 /// values.
-///
-/// ```
-/// use confuzz::generate::{choices_strategy, Choices};
-/// use proptest::strategy::{Strategy, ValueTree};
-/// use proptest::test_runner::TestRunner;
-///
-/// let mut runner = TestRunner::deterministic();
-/// let seq = choices_strategy().new_tree(&mut runner).unwrap().current();
-/// let mut ch = Choices::new(&seq);
-/// assert!(ch.below(10) < 10);
-/// ```
 pub fn choices_strategy() -> impl Strategy<Value = Vec<u64>> {
     proptest::collection::vec(proptest::num::u64::ANY, 0..MAX_CHOICES)
 }
@@ -63,11 +52,13 @@ impl<'a> Choices<'a> {
     }
 
     /// How many choices have been asked for so far (including those past the end).
+    #[cfg(test)]
     pub fn used(&self) -> usize {
         self.pos
     }
 
     /// Whether every further choice will be `0`.
+    #[cfg(test)]
     pub fn is_exhausted(&self) -> bool {
         self.pos >= self.seq.len()
     }
@@ -137,6 +128,7 @@ impl<'a> Choices<'a> {
 
     /// `true` with probability `p_true_per_mille / 1000` for uniform choices; `0` means `false`
     /// unless `p_true_per_mille >= 1000`.
+    #[cfg(test)]
     pub fn weighted(&mut self, p_true_per_mille: u32) -> bool {
         if p_true_per_mille == 0 {
             return false;
@@ -168,6 +160,19 @@ pub(crate) fn retry_sequence(seed: u64, len: usize) -> Vec<u64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The example of `choices_strategy`.
+    #[test]
+    fn a_drawn_sequence_gives_choices_in_range() {
+        use crate::generate::{choices_strategy, Choices};
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+
+        let mut runner = TestRunner::deterministic();
+        let seq = choices_strategy().new_tree(&mut runner).unwrap().current();
+        let mut ch = Choices::new(&seq);
+        assert!(ch.below(10) < 10);
+    }
 
     #[test]
     fn exhausted_sequence_answers_zero() {

@@ -81,16 +81,6 @@ impl Ledger {
         }
     }
 
-    /// How many values there are.
-    pub fn size(&self) -> usize {
-        self.uses.len()
-    }
-
-    /// The uses one value is good for.
-    pub fn cap(&self) -> u32 {
-        self.cap
-    }
-
     /// Holds a value for a case: an unused one when `fresh`, else the most used one with a use
     /// left. `None` when there is none.
     pub fn take(&mut self, fresh: bool) -> Option<usize> {
@@ -128,6 +118,7 @@ impl Ledger {
     }
 
     /// Values neither held nor spent.
+    #[cfg(test)]
     pub fn available(&self) -> usize {
         self.free.values().map(|s| s.len()).sum()
     }
@@ -271,6 +262,7 @@ impl Pool {
     }
 
     /// How many values of `name` a case could still draw, if it is a pool.
+    #[cfg(test)]
     pub fn remaining(&self, name: &str) -> Option<usize> {
         self.arrays.get(name).map(|a| lock(&a.ledger).available())
     }
@@ -330,6 +322,7 @@ impl UniqueCounter {
     }
 
     /// How many values were issued in this run.
+    #[cfg(test)]
     pub fn issued(&self) -> usize {
         self.issued
             .lock()

@@ -1,5 +1,5 @@
 //! The main type here is [`Format`]: the string formats the generators know, each with a
-//! generator and a checker ([`check_format`]).
+//! generator and a checker (`check_format`, for the tests).
 //!
 //! The checkers accept every spelling of a format that `docs/spec-format.md` allows (so the
 //! oracle can read echoed values with them); the generators produce one canonical spelling,
@@ -85,6 +85,7 @@ impl Format {
     }
 
     /// Whether `s` is a value of this format.
+    #[cfg(test)]
     pub fn check(self, s: &str) -> bool {
         match self {
             Format::Email => is_email(s),
@@ -107,13 +108,7 @@ impl Format {
 }
 
 /// Whether `s` is a value of the format `name`; `None` if the format is unknown.
-///
-/// ```
-/// use confuzz::generate::check_format;
-/// assert_eq!(check_format("date-mdy", "5/4/2031"), Some(true));
-/// assert_eq!(check_format("time-hm", "24:00"), Some(false));
-/// assert_eq!(check_format("uri", "x"), None);
-/// ```
+#[cfg(test)]
 pub fn check_format(name: &str, s: &str) -> Option<bool> {
     Format::from_name(name).map(|f| f.check(s))
 }
@@ -572,6 +567,7 @@ pub(crate) fn canonical_zones() -> &'static [&'static str] {
     })
 }
 
+#[cfg(test)]
 fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.rsplit_once('@') else {
         return false;
@@ -596,6 +592,7 @@ fn is_email(s: &str) -> bool {
         })
 }
 
+#[cfg(test)]
 fn is_uuid(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
@@ -605,6 +602,7 @@ fn is_uuid(s: &str) -> bool {
         })
 }
 
+#[cfg(test)]
 fn is_weekdays(s: &str) -> bool {
     let mut seen = [false; 7];
     let mut count = 0;
@@ -774,6 +772,15 @@ impl Temporal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example of `check_format`.
+    #[test]
+    fn formats_are_checked_by_name() {
+        use super::check_format;
+        assert_eq!(check_format("date-mdy", "5/4/2031"), Some(true));
+        assert_eq!(check_format("time-hm", "24:00"), Some(false));
+        assert_eq!(check_format("uri", "x"), None);
+    }
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2030-01-31T23:30:15.250Z")

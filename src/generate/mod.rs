@@ -3,7 +3,7 @@
 //! The main function here is [`generate`]: a value valid against a schema (with the spec's
 //! generation keywords, see `docs/spec-format.md`), drawn from a [`Choices`] sequence so that
 //! shrinking the sequence shrinks the value. [`apply_rules`] then makes a generated body obey
-//! its endpoint's cross-field rules; [`generate_body`] does both.
+//! its endpoint's cross-field rules; `rules::generate_body` does both (for the tests).
 //!
 //! Generation is pure given the choices and the [`GenContext`], with two deliberate exceptions
 //! that are run state: `x-pool` elements ([`Pool`]) and `x-unique` tokens ([`UniqueCounter`]).
@@ -22,11 +22,12 @@ pub mod rules;
 mod token;
 pub mod value;
 
-pub use choice::{choices_strategy, Choices, MAX_CHOICES};
-pub use context::{GenContext, Ledger, Pool, PoolError, UniqueCounter};
+#[cfg(test)]
+pub use choice::choices_strategy;
+pub use choice::Choices;
+pub use context::{GenContext, Ledger, Pool, UniqueCounter};
 pub use error::GenError;
-pub use format::{check_format, Format};
-pub use rules::{apply_rules, generate_body};
+pub use rules::apply_rules;
 pub use value::generate;
 
 #[cfg(test)]

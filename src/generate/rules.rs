@@ -1,6 +1,6 @@
 //! The main function here is [`apply_rules`]: it makes a generated body obey its endpoint's
 //! cross-field rules (the ones JSON Schema cannot say), keeping the body valid against its
-//! schema. [`generate_body`] is generation followed by the rules.
+//! schema. `generate_body` (for the tests) is generation followed by the rules.
 //!
 //! Rules name top-level properties of the body, which the body schema must declare. Each rule
 //! changes as little as it can:
@@ -28,13 +28,16 @@ use super::choice::Choices;
 use super::context::GenContext;
 use super::error::{GenError, SchemaPath};
 use super::format::{Format, Temporal};
-use super::value::{gen_value, generate, presence, scaled_range, Keywords, Type};
+#[cfg(test)]
+use super::value::generate;
+use super::value::{gen_value, presence, scaled_range, Keywords, Type};
 use crate::spec::Rule;
 
 /// Generates a body for `schema` and applies `rules` to it.
 ///
 /// Fails as [`generate`] does, and as [`apply_rules`] does when there are rules and the
 /// generated value is not an object.
+#[cfg(test)]
 pub fn generate_body(
     schema: &Value,
     rules: &[Rule],

@@ -50,30 +50,6 @@ const RETRY_LEN: usize = 256;
 ///
 /// Fails when a fixture, variable or pool element the schema names is not there, when the
 /// schema uses something the generators do not support, or when no value satisfies it.
-///
-/// ```
-/// use std::collections::BTreeMap;
-/// use confuzz::generate::{generate, Choices, GenContext, Pool, UniqueCounter};
-/// use serde_json::json;
-///
-/// let (fixtures, vars) = (serde_json::Map::new(), BTreeMap::new());
-/// let (pool, unique) = (Pool::default(), UniqueCounter::new());
-/// let ctx = GenContext {
-///     fixtures: &fixtures, vars: &vars, run_prefix: "r1", now: chrono::Utc::now(),
-///     pool: &pool, unique: &unique,
-/// };
-/// let schema = json!({
-///     "type": "object",
-///     "required": ["code"],
-///     "properties": {
-///         "code": { "type": "string", "pattern": "^[A-Z]{3}-[0-9]{2}$" },
-///         "note": { "type": "string", "maxLength": 20 }
-///     }
-/// });
-/// // Exhausted choices give the simplest value: required properties only, shortest strings.
-/// let v = generate(&schema, &ctx, &mut Choices::new(&[])).unwrap();
-/// assert_eq!(v, json!({ "code": "AAA-00" }));
-/// ```
 pub fn generate(
     schema: &Value,
     ctx: &GenContext<'_>,
@@ -963,6 +939,36 @@ mod tests {
     use super::*;
     use crate::generate::choices_strategy;
     use crate::generate::testing::{assert_valid, validator, Env};
+
+    /// The example of `generate`.
+    #[test]
+    fn the_simplest_value_has_the_required_properties_only() {
+        use crate::generate::{generate, Choices, GenContext, Pool, UniqueCounter};
+        use serde_json::json;
+        use std::collections::BTreeMap;
+
+        let (fixtures, vars) = (serde_json::Map::new(), BTreeMap::new());
+        let (pool, unique) = (Pool::default(), UniqueCounter::new());
+        let ctx = GenContext {
+            fixtures: &fixtures,
+            vars: &vars,
+            run_prefix: "r1",
+            now: chrono::Utc::now(),
+            pool: &pool,
+            unique: &unique,
+        };
+        let schema = json!({
+            "type": "object",
+            "required": ["code"],
+            "properties": {
+                "code": { "type": "string", "pattern": "^[A-Z]{3}-[0-9]{2}$" },
+                "note": { "type": "string", "maxLength": 20 }
+            }
+        });
+        // Exhausted choices give the simplest value: required properties only, shortest strings.
+        let v = generate(&schema, &ctx, &mut Choices::new(&[])).unwrap();
+        assert_eq!(v, json!({ "code": "AAA-00" }));
+    }
 
     /// Schemas every property below runs over: each keyword, format and generation keyword the
     /// generators support, alone and combined.

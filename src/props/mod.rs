@@ -25,7 +25,7 @@ use crate::exec::case::{CaseEnv, CaseError, Exchange, Session};
 use crate::exec::options::RunOptions;
 use crate::exec::seed::{case_prefix, rand_u64, rng_for};
 use crate::generate::{Pool, UniqueCounter};
-use crate::spec::{ErrorRow, Location, Rule, SpecSet, VendorSpec};
+use crate::spec::{ErrorRow, Location, Rule, VendorSpec};
 use crate::target::{Request, Response, Target};
 
 /// One property: a name and the check that applies it to one vendor's spec.
@@ -103,7 +103,6 @@ pub fn select(names: Option<&[String]>) -> Result<Vec<Property>, crate::spec::Un
 
 /// What a property needs from its run.
 pub struct Context<'a> {
-    pub set: &'a SpecSet,
     pub oracle: &'a Oracle,
     pub target: &'a dyn Target,
     pub fixtures: &'a Map<String, Value>,

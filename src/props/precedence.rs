@@ -342,3 +342,22 @@ fn answer_text(
         None => ctx.describe(spec, response),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::compatible;
+    use crate::spec::load_embedded;
+
+    #[test]
+    fn rows_that_touch_the_same_part_of_a_request_do_not_combine() {
+        let set = load_embedded().unwrap();
+        let spec = set.vendor("lti").unwrap();
+        let row = |id: &str| spec.row(id).unwrap();
+        let email = row("lti.launch.email-attribute-name-not-in-request");
+        let course = row("lti.launch.course-id-attribute-name-not-in-request");
+        let bad_email = row("lti.launch.invalid-user-email");
+        assert!(compatible(email, course));
+        assert!(!compatible(email, bad_email), "both change custom_email");
+        assert!(!compatible(email, email));
+    }
+}

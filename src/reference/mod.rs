@@ -23,6 +23,8 @@ use crate::auth::oauth1::Convention;
 use crate::target::{Request, Response, Target, TargetError};
 
 mod clever;
+#[cfg(test)]
+mod generation_tests;
 
 /// The test hooks the reference honours, defined with the [`Target`] seam.
 pub use crate::target::{CAPABILITIES_PATH, FAULT_HEADER, MAX_BODY_BYTES};

@@ -1,16 +1,28 @@
-//! The runner: cases, seeds, parallelism, shrinking. The main function is [`run`]; one case is
-//! [`crate::exec::case::execute`].
+//! The runner: cases, seeds, parallelism, shrinking. The main function is [`run`], configured
+//! by [`RunOptions`], reporting as it goes through [`Event`]s and at the end in a
+//! [`RunReport`]. Fixtures files (`fixtures`) and saved failures (`replay`) are read here too;
+//! the rest (one row's run, the pools' plan, OAuth 1.0a detection, partitions) is internal.
 
 pub mod fixtures;
-pub mod partition;
-pub mod pools;
+pub(crate) mod partition;
+pub(crate) mod pools;
 pub mod replay;
 mod row;
-pub mod runner;
-pub mod signing;
+pub(crate) mod runner;
+pub(crate) mod signing;
 
-pub use partition::{merge, Partition, RunSettings};
+pub use partition::{merge, MergeError, Partition, RunSettings};
+pub use pools::{PoolTooSmall, FEWER_CASES};
 pub use runner::{
-    case_prefix, prefix_for, run, CheckKind, CheckResult, Event, Evidence, RetryPolicy, RowVerdict,
-    RunError, RunOptions, RunOutcome, RunReport, Summary,
+    prefix_for, run, CheckKind, CheckResult, Event, Evidence, RetryPolicy, RowVerdict, RunError,
+    RunOptions, RunOutcome, RunReport, Summary,
 };
+
+/// The cross-request properties a run checks after the rows, in report order: each one's
+/// name (as [`RunOptions::properties`] and `--properties` select it) and a one-line summary.
+pub fn properties() -> Vec<(&'static str, &'static str)> {
+    crate::props::all()
+        .into_iter()
+        .map(|p| (p.name, p.summary))
+        .collect()
+}

@@ -22,7 +22,8 @@ pub use crate::check::result::{CheckKind, CheckResult, Evidence, RowVerdict, Sum
 use crate::check::{Mismatch, Oracle, Outcome, Verdict};
 use crate::exec::case::{execute_valid, CaseEnv, CaseError, CaseRun};
 pub use crate::exec::options::RunOptions;
-pub use crate::exec::seed::{case_prefix, prefix_for};
+pub(crate) use crate::exec::seed::case_prefix;
+pub use crate::exec::seed::prefix_for;
 pub(crate) use crate::exec::seed::{rand_u64, rng_for};
 use crate::generate::{Pool, UniqueCounter};
 use crate::spec::*;
@@ -57,7 +58,7 @@ pub struct RunReport {
     /// did not finish are untested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
-    /// The fingerprint of the specs the run loaded ([`super::partition::fingerprint`]).
+    /// The fingerprint of the specs the run loaded (`partition::fingerprint`: a hash of every loaded spec file).
     #[serde(default)]
     pub spec: Option<String>,
     /// What decided the requests besides the seed, prefix, cases and strictness.
@@ -982,7 +983,6 @@ pub fn run(
             seen: Mutex::new(Vec::new()),
         };
         let context = crate::props::Context {
-            set,
             oracle: &oracle,
             target: &watched,
             fixtures,

@@ -21,16 +21,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
-use serde_json::{Map, Value};
 
 use crate::check::result::RowVerdict;
-use crate::check::Oracle;
-use crate::exec::options::RunOptions;
 use crate::exec::seed::{case_prefix, prefix_for};
 use crate::generate::Pool;
 use crate::props::CheckResult;
-use crate::spec::SpecSet;
-use crate::target::Target;
 
 use machine::Call;
 use play::{Context, Played};
@@ -59,37 +54,6 @@ pub fn subjects(spec: &crate::spec::VendorSpec) -> Vec<String> {
     } else {
         vec![property_id(&spec.vendor.id)]
     }
-}
-
-/// Runs random call sequences against `target` for every vendor of `specs` that declares a
-/// model and whose property id `options.rows` selects. `fixtures` are the run's fixture values.
-pub fn check(
-    specs: &SpecSet,
-    target: &dyn Target,
-    fixtures: &Map<String, Value>,
-    options: &RunOptions,
-) -> Vec<CheckResult> {
-    let oracle = Oracle::new(specs);
-    specs
-        .specs
-        .iter()
-        .map(|loaded| &loaded.spec)
-        .filter(|spec| !spec.models.is_empty())
-        .filter(|spec| crate::check::result::selected(&property_id(&spec.vendor.id), &options.rows))
-        .map(|spec| {
-            let context = Context {
-                spec,
-                oracle: &oracle,
-                target,
-                fixtures,
-                pool: Pool::new(fixtures),
-                options,
-                clock: options.clock_in_use(),
-                signing: Default::default(),
-            };
-            check_vendor(&context)
-        })
-        .collect()
 }
 
 /// The `stateful` entry of `props::all`: the sequences of one vendor of a run, when the spec

@@ -1,23 +1,33 @@
 //! The generators never produce a documented error: for any choice sequence, the valid request
 //! of every endpoint (built by `valid_draft` with the reference fixtures, after the endpoint's
 //! setup) is accepted by the embedded reference. And the same choices build the same request.
-
-mod common;
+//!
+//! A test of the generators' internals (drafts, choices, case execution), kept beside the
+//! reference they are checked against.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use common::*;
-use confuzz::auth::oauth1::Convention;
-use confuzz::check::Oracle;
-use confuzz::exec::case::{execute_valid, CaseEnv, CaseRun};
-use confuzz::generate::draft::{valid_draft, Draft, DraftEnv};
-use confuzz::generate::{choices_strategy, Choices, GenContext, Pool, UniqueCounter};
-use confuzz::run::case_prefix;
-use confuzz::spec::{Endpoint, SpecSet, VendorSpec};
-use confuzz::{Response, Target};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
+
+use super::{Config, Reference};
+use crate::auth::oauth1::Convention;
+use crate::check::Oracle;
+use crate::exec::case::{execute_valid, CaseEnv, CaseRun};
+use crate::exec::seed::case_prefix;
+use crate::generate::draft::{valid_draft, Draft, DraftEnv};
+use crate::generate::{choices_strategy, Choices, GenContext, Pool, UniqueCounter};
+use crate::spec::{Endpoint, SpecSet, VendorSpec};
+use crate::target::{Request, Response, Target};
+
+fn specs() -> SpecSet {
+    crate::spec::load_embedded().expect("the shipped specs load")
+}
+
+fn reference() -> Reference {
+    Reference::new(Config::default())
+}
 
 struct Shared {
     set: SpecSet,
@@ -93,7 +103,7 @@ fn valid_request(
         url_base: "http://localhost",
         host: Some("localhost"),
         faults: None,
-        clock: confuzz::target::Clock::fixed(s.now),
+        clock: crate::target::Clock::fixed(s.now),
         signing: &s.signing,
     };
     execute_valid(&env, spec, endpoint, choices)
@@ -155,7 +165,7 @@ fn draft_request(
     vars: &BTreeMap<String, Value>,
     choices: &[u64],
     prefix: &str,
-) -> (Draft, confuzz::Request) {
+) -> (Draft, Request) {
     let s = shared();
     let prefix = case_prefix(prefix, &endpoint.id, choices, 0);
     let pool = Pool::new(&s.fixtures);

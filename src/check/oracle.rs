@@ -177,7 +177,9 @@ struct Reading<'a> {
     body: BodyKind,
     code: Option<CodeExpect>,
     name: Option<String>,
-    message: Option<Matcher>,
+    /// Borrowed: a cloned `Regex` starts with an empty cache, so its lazy DFA would be
+    /// rebuilt on every answer judged.
+    message: Option<&'a Matcher>,
     message_text: Option<String>,
     /// Whether placeholders are checked against the case (only for the row's own bindings).
     bind: bool,
@@ -255,10 +257,10 @@ impl Oracle {
         Oracle { rows, vendors }
     }
 
-    fn readings<'a>(&self, spec: &'a VendorSpec, row: &'a ErrorRow) -> Vec<Reading<'a>> {
+    fn readings<'a>(&'a self, spec: &'a VendorSpec, row: &'a ErrorRow) -> Vec<Reading<'a>> {
         let mut out = Vec::new();
         let compiled = self.rows.get(&(spec.vendor.id.clone(), row.id.clone()));
-        let own = |label: &str| compiled.and_then(|c| c.messages.get(label)).cloned();
+        let own = |label: &str| compiled.and_then(|c| c.messages.get(label));
         out.push(Reading {
             label: row.id.clone(),
             row,
@@ -300,7 +302,7 @@ impl Oracle {
                     body: other.body_kind(&spec.vendor.envelope),
                     code: other.expect.code.clone(),
                     name: other.expect.name.clone(),
-                    message: compiled.and_then(|c| c.messages.get(&other.id)).cloned(),
+                    message: compiled.and_then(|c| c.messages.get(&other.id)),
                     message_text: other.expect.message.clone(),
                     bind: false,
                 });

@@ -5,7 +5,8 @@
 //!
 //! Not for: judging (the oracle) or deciding how many cases to run (the runner).
 
-use std::collections::BTreeMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -253,14 +254,6 @@ impl<'e, 'a> Runner<'e, 'a> {
         request: &Request,
         draft: &Draft,
     ) {
-        let record = CaseRecord {
-            vars: draft
-                .path_params
-                .iter()
-                .map(|(k, v)| (format!("path:{k}"), Value::String(v.clone())))
-                .collect(),
-            request: request.clone(),
-        };
         let consumed = crate::generate::pools::consumed_at(endpoint)
             .into_iter()
             .chain(
@@ -274,8 +267,20 @@ impl<'e, 'a> Runner<'e, 'a> {
         let released = crate::generate::pools::released_at(self.spec, &endpoint.id)
             .into_iter()
             .map(|(pool, at)| (pool, at, true));
-        let effects: Vec<PoolEffect> = consumed
-            .chain(released)
+        let mut effects = consumed.chain(released).peekable();
+        if effects.peek().is_none() {
+            // Most endpoints draw from no pool: nothing to copy.
+            return;
+        }
+        let record = CaseRecord {
+            vars: draft
+                .path_params
+                .iter()
+                .map(|(k, v)| (format!("path:{k}"), Value::String(v.clone())))
+                .collect(),
+            request: request.clone(),
+        };
+        let effects: Vec<PoolEffect> = effects
             .filter_map(|(pool, at, release)| {
                 let value = record.sent(&at)?;
                 let undo = (!release)
@@ -491,8 +496,9 @@ impl<'e, 'a> Runner<'e, 'a> {
             // A value the spec saves from the answer must be there: a successful answer without
             // it leaves the case unbuildable, and that is the target's doing, not the spec's.
             let mut missing = None;
+            let answer = OnceCell::new();
             for (name, source) in &step.save {
-                match saved_value(source, &request, &response) {
+                match saved_value(source, &request, &response, &answer) {
                     Some(v) => {
                         self.vars.insert(name.clone(), v);
                     }
@@ -596,8 +602,9 @@ pub(crate) fn save_values(
     response: &Response,
     vars: &mut BTreeMap<String, Value>,
 ) -> Result<(), (String, String)> {
+    let answer = OnceCell::new();
     for (name, source) in save {
-        match saved_value(source, request, response) {
+        match saved_value(source, request, response, &answer) {
             Some(v) => {
                 vars.insert(name.clone(), v);
             }
@@ -610,7 +617,12 @@ pub(crate) fn save_values(
     Ok(())
 }
 
-fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> Option<Value> {
+fn saved_value(
+    source: &SaveSource,
+    request: &Request,
+    response: &Response,
+    answer: &OnceCell<Option<Value>>,
+) -> Option<Value> {
     let regex = match source {
         SaveSource::Plain(_) => None,
         SaveSource::Regex { regex, .. } => Some(regex.as_str()),
@@ -619,8 +631,9 @@ fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> O
         SaveFrom::ResponseHeader(header) => response
             .header(header)
             .map(|h| Value::String(h.to_string())),
-        SaveFrom::Response(pointer) => response
-            .json_body()
+        SaveFrom::Response(pointer) => answer
+            .get_or_init(|| response.json_body())
+            .as_ref()
             .and_then(|j| j.pointer(pointer).cloned()),
         // A path parameter is not in the request's text.
         SaveFrom::Request(Location::Path(_)) => None,
@@ -634,13 +647,25 @@ fn saved_value(source: &SaveSource, request: &Request, response: &Response) -> O
         None => Some(raw),
         Some(re) => {
             let text = crate::check::oracle::echo_text(&raw);
-            let re = regex::Regex::new(re).ok()?;
-            let caps = re.captures(&text)?;
-            caps.get(1)
-                .or_else(|| caps.get(0))
-                .map(|m| Value::String(m.as_str().to_string()))
+            SAVE_REGEXES.with_borrow_mut(|compiled| {
+                let re = compiled
+                    .entry(re.to_string())
+                    .or_insert_with(|| regex::Regex::new(re).ok())
+                    .as_ref()?;
+                let caps = re.captures(&text)?;
+                caps.get(1)
+                    .or_else(|| caps.get(0))
+                    .map(|m| Value::String(m.as_str().to_string()))
+            })
         }
     }
+}
+
+thread_local! {
+    /// The `save` regexes compiled so far: a spec has a handful, and setups run them for
+    /// every case.
+    static SAVE_REGEXES: RefCell<HashMap<String, Option<regex::Regex>>> =
+        RefCell::new(HashMap::new());
 }
 
 /// Runs one case of `row`: setup, the mutated request, the answer.

@@ -16,38 +16,7 @@ use crate::spec::*;
 /// Where a request to `endpoint` carries a value it draws from a pool: (pool, location), for
 /// every `x-pool` of its body schema (object properties) and parameters.
 pub fn consumed_at(endpoint: &Endpoint) -> Vec<(String, Location)> {
-    let mut out = Vec::new();
-    if let Some(body) = &endpoint.body {
-        body_pools(&body.schema, String::new(), &mut out);
-    }
-    let params = [
-        (
-            &endpoint.params.path,
-            Location::Path as fn(String) -> Location,
-        ),
-        (&endpoint.params.query, Location::Query),
-        (&endpoint.params.header, Location::Header),
-    ];
-    for (map, at) in params {
-        for (name, schema) in map {
-            if let Some(pool) = schema.get("x-pool").and_then(Value::as_str) {
-                out.push((pool.to_string(), at(name.clone())));
-            }
-        }
-    }
-    out
-}
-
-fn body_pools(schema: &Value, pointer: String, out: &mut Vec<(String, Location)>) {
-    if let Some(pool) = schema.get("x-pool").and_then(Value::as_str) {
-        out.push((pool.to_string(), Location::Body(pointer.clone())));
-    }
-    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-        for (name, sub) in props {
-            let escaped = name.replace('~', "~0").replace('/', "~1");
-            body_pools(sub, format!("{pointer}/{escaped}"), out);
-        }
-    }
+    endpoint.pool_sites().to_vec()
 }
 
 /// Where operators draw a pool value themselves (`set: { LOCATION: { pool: NAME } }`):

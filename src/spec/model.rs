@@ -5,6 +5,7 @@
 //! Not for: loading or validating files (see `load`), or judging answers (see `check`).
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -254,9 +255,19 @@ pub struct Endpoint {
     /// record answers afterwards.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub after_delete: Vec<AfterDelete>,
+    /// [`Endpoint::pool_sites`], worked out once.
+    #[serde(skip)]
+    pool_sites: OnceLock<Vec<(String, Location)>>,
 }
 
 impl Endpoint {
+    /// Where a request to this endpoint carries a value it draws from a pool: (pool,
+    /// location), for every `x-pool` of its body schema (object properties) and parameters.
+    /// Read for every request built, so worked out once.
+    pub fn pool_sites(&self) -> &[(String, Location)] {
+        self.pool_sites.get_or_init(|| pool_sites(self))
+    }
+
     /// Whether a status is a success for this endpoint: one of its declared `success`
     /// statuses, or any 2xx when it declares none.
     pub fn is_success(&self, status: u16) -> bool {
@@ -741,4 +752,50 @@ impl ErrorRow {
     pub fn body_kind(&self, envelope: &Envelope) -> BodyKind {
         self.expect.body.unwrap_or(envelope.body)
     }
+}
+
+fn pool_sites(endpoint: &Endpoint) -> Vec<(String, Location)> {
+    let mut out = Vec::new();
+    if let Some(body) = &endpoint.body {
+        body_pools(&body.schema, String::new(), &mut out);
+    }
+    let params = [
+        (
+            &endpoint.params.path,
+            Location::Path as fn(String) -> Location,
+        ),
+        (&endpoint.params.query, Location::Query),
+        (&endpoint.params.header, Location::Header),
+    ];
+    for (map, at) in params {
+        for (name, schema) in map {
+            if let Some(pool) = schema.get("x-pool").and_then(Value::as_str) {
+                out.push((pool.to_string(), at(name.clone())));
+            }
+        }
+    }
+    out
+}
+
+fn body_pools(schema: &Value, pointer: String, out: &mut Vec<(String, Location)>) {
+    if let Some(pool) = schema.get("x-pool").and_then(Value::as_str) {
+        out.push((pool.to_string(), Location::Body(pointer.clone())));
+    }
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        // Pointers are spelled out only on the way to a pool: most bodies have none, and this
+        // runs for every request built.
+        for (name, sub) in props.iter().filter(|(_, sub)| names_a_pool(sub)) {
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            body_pools(sub, format!("{pointer}/{escaped}"), out);
+        }
+    }
+}
+
+/// Whether `schema` or a property schema below it has an `x-pool`.
+fn names_a_pool(schema: &Value) -> bool {
+    schema.get("x-pool").is_some()
+        || schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|props| props.values().any(names_a_pool))
 }

@@ -1,5 +1,5 @@
 //! The main functions here render the spec tables for people: [`list_json`] and [`list_table`]
-//! (`confuzz list`), [`explain`] (`confuzz explain`: find the rows matching what a user pasted
+//! (`confuzz list`), [`explain_matches`] (`confuzz explain`: find the rows matching what a user pasted
 //! from a log) and [`lint_table`] (`confuzz lint`).
 //!
 //! Not for: run reports (see the other report modules).

@@ -5,7 +5,7 @@
 //!
 //! Lines come from the YAML parser itself: a syntax error carries its position, and a schema
 //! or reference problem, found on the parsed value by JSON pointer, is located by parsing the
-//! text once more into a tree of `serde_saphyr::Spanned` nodes ([`Locator`], built only when
+//! text once more into a tree of `serde_saphyr::Spanned` nodes (`Locator`, built only when
 //! a file has such a problem) and following the pointer through it: the line of the key in a
 //! mapping, of the item in a sequence, whatever the style (block or flow, quoted keys, JSON,
 //! comments, anchors and merge keys).

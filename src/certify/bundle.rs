@@ -1,4 +1,4 @@
-//! The main type here is [`Bundle`]: a certification's evidence folder, read back. [`write`]
+//! The main type here is [`Bundle`]: a certification's evidence folder, read back. [`write`](fn@write)
 //! makes one (`report.json`, `junit.xml`, `report.html`, then `manifest.json` with their
 //! hashes), [`verify`] checks one (the hashes hold, the specs are the ones in use, the
 //! verdicts are those of the report), [`compare`] lines up two runs verdict by verdict
@@ -330,7 +330,7 @@ pub fn compare(before: &RunReport, after: &RunReport) -> Vec<Difference> {
 /// One report and manifest from partial bundles of one certification: the same product,
 /// target, specs, seed, cases and options (but the vendors and partition each covers). Every
 /// check must come from exactly one part. The merged manifest's `files` are left for
-/// [`write`]; its date is the earliest part's, and `merged_from` names each part.
+/// [`write`](fn@write); its date is the earliest part's, and `merged_from` names each part.
 pub fn merge(parts: &[Bundle], set: &SpecSet) -> Result<(RunReport, Manifest), BundleError> {
     let Some(first) = parts.first() else {
         return Err(err("certify merge needs at least one bundle"));

@@ -1,5 +1,5 @@
 //! The fixtures the specs declare, for people writing a fixtures file (`confuzz fixtures`):
-//! a table ([`table`]) or JSON ([`json`]) with each fixture's meaning, schema and secrecy, a
+//! a table ([`table`]) or JSON ([`json`](fn@json)) with each fixture's meaning, schema and secrecy, a
 //! template to fill in ([`template`]), and the fixtures a finished run lacked ([`missing`]).
 //!
 //! Not for: reading a fixtures file (see `run::fixtures`).

@@ -1,4 +1,4 @@
-//! Consumers of a mutation score: the console table ([`console`]), the JSON document ([`json`],
+//! Consumers of a mutation score: the console table ([`console`]), the JSON document ([`json`](fn@json),
 //! described in `docs/report-format.md`) and the catalog listing ([`catalog_table`]).
 //!
 //! Not for: computing the score (see `mutants`).

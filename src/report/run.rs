@@ -1,5 +1,5 @@
 //! Consumers of a finished run: the console table ([`console`]), the JSON document
-//! ([`json`], schema in `docs/report-format.md`), JUnit XML ([`junit`]) and `curl` reproducers
+//! ([`json`](fn@json), schema in `docs/report-format.md`), JUnit XML ([`junit`]) and `curl` reproducers
 //! ([`curl`]) with secrets redacted.
 //!
 //! Not for: running anything. Each function reads a [`RunReport`] through

@@ -51,7 +51,7 @@ impl Tool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpecFile {
     pub vendor: String,
-    /// The file as the loader named it (`specs/clever.yaml` for the embedded ones).
+    /// The file as the loader named it (`specs/VENDOR.yaml` for the embedded ones).
     pub file: String,
     pub sha256: String,
 }

@@ -107,11 +107,11 @@ impl Default for RunOptions {
 /// let options = RunOptions::default()
 ///     .cases(4)
 ///     .seed(7)
-///     .rows(["clever.auth"])
+///     .rows(["acme.auth"])
 ///     .positive(false)
 ///     .properties::<&str>([]);
 /// assert_eq!((options.cases, options.seed), (4, 7));
-/// assert_eq!(options.rows, ["clever.auth"]);
+/// assert_eq!(options.rows, ["acme.auth"]);
 /// assert_eq!(options.properties, Some(Vec::new()));
 /// ```
 ///

@@ -105,7 +105,7 @@ pub fn template(set: &SpecSet) -> Value {
     Value::Object(out)
 }
 
-/// One `export` line for every secret fixture whose variable `text` uses (`$CLEVER_TOKEN`),
+/// One `export` line for every secret fixture whose variable `text` uses (`$ACME_TOKEN`),
 /// reading its value from the fixtures file with `jq`.
 pub fn exports(set: &SpecSet, text: &str, fixtures_file: &str) -> Vec<String> {
     fixtures(set)
@@ -113,7 +113,7 @@ pub fn exports(set: &SpecSet, text: &str, fixtures_file: &str) -> Vec<String> {
         .filter_map(|(_, f)| {
             let var = super::run::secret_variable(&f.name);
             let used = text.match_indices(&format!("${var}")).any(|(i, m)| {
-                // `$CLEVER_TOKEN` but not `$CLEVER_TOKEN_2`.
+                // `$ACME_TOKEN` but not `$ACME_TOKEN_2`.
                 !text[i + m.len()..]
                     .chars()
                     .next()

@@ -20,7 +20,7 @@ use super::catalog::table;
 pub use super::redact::Redactor;
 
 /// The environment variable that stands for a secret fixture in reproducers:
-/// `clever.token` is `CLEVER_TOKEN`.
+/// `acme.token` is `ACME_TOKEN`.
 pub fn secret_variable(fixture: &str) -> String {
     fixture.to_uppercase().replace(['.', '-'], "_")
 }

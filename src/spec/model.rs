@@ -257,7 +257,7 @@ pub struct Endpoint {
     pub after_delete: Vec<AfterDelete>,
     /// [`Endpoint::pool_sites`], worked out once.
     #[serde(skip)]
-    pool_sites: OnceLock<Vec<(String, Location)>>,
+    pool_sites: Memo<Vec<(String, Location)>>,
 }
 
 impl Endpoint {
@@ -265,7 +265,7 @@ impl Endpoint {
     /// location), for every `x-pool` of its body schema (object properties) and parameters.
     /// Read for every request built, so worked out once.
     pub fn pool_sites(&self) -> &[(String, Location)] {
-        self.pool_sites.get_or_init(|| pool_sites(self))
+        self.pool_sites.0.get_or_init(|| pool_sites(self))
     }
 
     /// Whether a status is a success for this endpoint: one of its declared `success`
@@ -754,6 +754,23 @@ impl ErrorRow {
     }
 }
 
+/// A value worked out from the rest of a struct on first use. A clone starts empty, so that
+/// a copy whose other fields are then edited never keeps a stale value.
+#[derive(Debug)]
+struct Memo<T>(OnceLock<T>);
+
+impl<T> Default for Memo<T> {
+    fn default() -> Self {
+        Memo(OnceLock::new())
+    }
+}
+
+impl<T> Clone for Memo<T> {
+    fn clone(&self) -> Self {
+        Memo::default()
+    }
+}
+
 fn pool_sites(endpoint: &Endpoint) -> Vec<(String, Location)> {
     let mut out = Vec::new();
     if let Some(body) = &endpoint.body {
@@ -798,4 +815,55 @@ fn names_a_pool(schema: &Value) -> bool {
             .get("properties")
             .and_then(Value::as_object)
             .is_some_and(|props| props.values().any(names_a_pool))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pool_sites_are_read_from_the_body_and_parameters_and_not_kept_by_a_clone() {
+        let endpoint: Endpoint = serde_json::from_value(json!({
+            "id": "member-add",
+            "summary": "Add a member",
+            "method": "POST",
+            "path": "/groups/{group}/members",
+            "params": { "path": { "group": { "type": "string", "x-pool": "acme.groups" } } },
+            "body": {
+                "encoding": "json",
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "user": { "type": "string", "x-pool": "acme.users" },
+                        "role": { "type": "string" },
+                        "a/b": { "type": "object", "properties": {
+                            "c": { "type": "string", "x-pool": "acme.tags" }
+                        } }
+                    }
+                }
+            }
+        }))
+        .unwrap();
+        let sites = |e: &Endpoint| -> Vec<(String, String)> {
+            e.pool_sites()
+                .iter()
+                .map(|(pool, at)| (pool.clone(), at.to_string()))
+                .collect()
+        };
+        let pair = |p: &str, at: &str| (p.to_string(), at.to_string());
+        assert_eq!(
+            sites(&endpoint),
+            [
+                pair("acme.users", "/user"),
+                pair("acme.tags", "/a~1b/c"),
+                pair("acme.groups", "path:group"),
+            ]
+        );
+        // A copy edited after the original worked its sites out sees its own schema.
+        let mut edited = endpoint.clone();
+        edited.body.as_mut().unwrap().schema["properties"]["role"]["x-pool"] = json!("acme.roles");
+        assert!(sites(&edited).contains(&pair("acme.roles", "/role")));
+        assert_eq!(sites(&endpoint).len(), 3);
+    }
 }

@@ -254,8 +254,10 @@ impl<'e, 'a> Runner<'e, 'a> {
         request: &Request,
         draft: &Draft,
     ) {
-        let consumed = crate::generate::pools::consumed_at(endpoint)
-            .into_iter()
+        let consumed = endpoint
+            .pool_sites()
+            .iter()
+            .cloned()
             .chain(
                 crate::generate::pools::op_draws(ops)
                     .into_iter()

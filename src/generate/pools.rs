@@ -1,5 +1,6 @@
 //! Where requests use and give back the values of fixture pools (`x-pool`), read from the
-//! spec: the locations an endpoint draws at ([`consumed_at`], [`op_draws`]), the requests that
+//! spec: the locations operators draw at ([`op_draws`]; an endpoint's own are
+//! [`Endpoint::pool_sites`]), the requests that
 //! give a use back ([`released_at`]), the delete that undoes a create ([`undo_of`]) and the
 //! draws a step keeps for later ([`keeps_draw`]). The case machinery (`exec::case`) counts the
 //! uses of the run's [`Pool`](super::Pool) with these; the runner's planner (`run::pools`)
@@ -12,12 +13,6 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::spec::*;
-
-/// Where a request to `endpoint` carries a value it draws from a pool: (pool, location), for
-/// every `x-pool` of its body schema (object properties) and parameters.
-pub fn consumed_at(endpoint: &Endpoint) -> Vec<(String, Location)> {
-    endpoint.pool_sites().to_vec()
-}
 
 /// Where operators draw a pool value themselves (`set: { LOCATION: { pool: NAME } }`):
 /// (pool, location, the variable it is recorded as).
@@ -89,7 +84,7 @@ pub fn undo_of<'s>(
 /// request where the endpoint draws from a pool): such a value is used again later in the
 /// case, so it is drawn fresh, one no request of the run has used.
 pub fn keeps_draw(step: &Step, endpoint: &Endpoint) -> bool {
-    let drawn = consumed_at(endpoint);
+    let drawn = endpoint.pool_sites();
     step.save.values().any(|source| match source.from() {
         SaveFrom::Request(at) => drawn.iter().any(|(_, d)| d == at),
         _ => false,

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
-use crate::generate::pools::{consumed_at, keeps_draw, op_draws, released_at, undo_of};
+use crate::generate::pools::{keeps_draw, op_draws, released_at, undo_of};
 use crate::generate::Ledger;
 use crate::spec::*;
 
@@ -204,22 +204,22 @@ impl Demand {
         keep: bool,
         save: &BTreeMap<String, SaveSource>,
     ) {
-        for (pool, at) in consumed_at(endpoint) {
+        for (pool, at) in endpoint.pool_sites() {
             // The valid draft draws the value even when an operator then replaces it.
             let key = self.draw(pool.clone(), keep);
-            let used = match set_var(ops, &at) {
+            let used = match set_var(ops, at) {
                 Some(var) => self.vars.get(var).copied(),
-                None if set_at(ops, &at) => None,
+                None if set_at(ops, at) => None,
                 None => Some(key),
             };
             if let (true, Some(k)) = (succeeds, used) {
                 self.events.push(Event::Charge(k));
-                if undone(spec, endpoint, &pool) {
+                if undone(spec, endpoint, pool) {
                     *self.undo.entry(k).or_insert(0) += 1;
                 }
             }
             for (name, source) in save {
-                if matches!(source.from(), SaveFrom::Request(l) if *l == at) {
+                if matches!(source.from(), SaveFrom::Request(l) if l == at) {
                     if let Some(k) = used {
                         self.vars.insert(name.clone(), k);
                     }

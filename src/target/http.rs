@@ -372,9 +372,13 @@ enum Framing {
 /// Bytes read from a connection but not used yet, and the reading itself.
 struct Reader<'s> {
     stream: &'s mut Conn,
+    /// The bytes read, then zeroed room for the next read: the room is zeroed once when the
+    /// buffer grows, not before every read, and the buffer goes back to the connection whole.
     buf: Vec<u8>,
     /// Where the unused bytes start in `buf`.
     at: usize,
+    /// Where the bytes read end in `buf`.
+    end: usize,
     deadline: Instant,
     /// Whether any byte came back at all.
     answered: bool,
@@ -382,20 +386,20 @@ struct Reader<'s> {
 
 impl Reader<'_> {
     fn unread(&self) -> &[u8] {
-        &self.buf[self.at..]
+        &self.buf[self.at..self.end]
     }
 
     /// Reads more bytes; `Ok(0)` at the end of the stream.
     fn fill(&mut self) -> Result<usize, Failure> {
-        if self.at > 0 && self.at == self.buf.len() {
-            self.buf.clear();
+        if self.at > 0 && self.at == self.end {
             self.at = 0;
+            self.end = 0;
         }
-        let len = self.buf.len();
-        self.buf.resize(len + READ_CHUNK, 0);
-        let read = self.stream.read(&mut self.buf[len..], self.deadline);
-        let n = *read.as_ref().unwrap_or(&0);
-        self.buf.truncate(len + n);
+        if self.buf.len() < self.end + READ_CHUNK {
+            self.buf.resize(self.end + READ_CHUNK, 0);
+        }
+        let read = self.stream.read(&mut self.buf[self.end..], self.deadline);
+        self.end += *read.as_ref().unwrap_or(&0);
         match read {
             Ok(n) => {
                 self.answered |= n > 0;
@@ -604,6 +608,7 @@ fn exchange_on(
         buf: std::mem::take(&mut stream.buf),
         stream,
         at: 0,
+        end: 0,
         deadline,
         answered: false,
     };
@@ -635,22 +640,20 @@ fn exchange_on(
         Framing::UntilClose => {
             reusable = false;
             body.extend_from_slice(reader.unread());
-            reader.at = reader.buf.len();
+            reader.at = reader.end;
             while reader.fill()? > 0 {
                 if body.len() + reader.unread().len() > HttpTarget::MAX_RESPONSE_BYTES {
                     return Err(Failure::TooLarge);
                 }
                 body.extend_from_slice(reader.unread());
-                reader.at = reader.buf.len();
+                reader.at = reader.end;
             }
         }
     }
     // Bytes past the answer mean the two sides disagree on framing: start afresh next time.
     reusable &= reader.unread().is_empty();
     if reusable {
-        let mut buf = std::mem::take(&mut reader.buf);
-        buf.clear();
-        reader.stream.buf = buf;
+        reader.stream.buf = std::mem::take(&mut reader.buf);
     }
     let mut response = http::Response::new(());
     *response.status_mut() = http::StatusCode::from_u16(head.status)
@@ -811,6 +814,44 @@ mod tests {
         assert_eq!(first.body, b"first");
         let second = target.send(&Request::new("GET", "/two")).unwrap();
         assert_eq!(second.body, b"second");
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_kept_connection_reads_each_answer_from_its_own_bytes() {
+        // One connection answers a long chunked body, then a short one, then a long one
+        // framed by length: what the first answer left in the connection's read buffer must
+        // never show in the next.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let long = "x".repeat(3 * READ_CHUNK + 17);
+        let answers = [
+            format!(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{long}\r\n0\r\n\r\n",
+                long.len()
+            ),
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno".to_string(),
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\ny{}",
+                READ_CHUNK + 1,
+                &long[..READ_CHUNK]
+            ),
+        ];
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            for answer in answers {
+                read_head(&mut stream);
+                stream.write_all(answer.as_bytes()).unwrap();
+            }
+        });
+        let target = HttpTarget::new(&format!("http://{addr}")).unwrap();
+        let first = target.send(&Request::new("GET", "/long")).unwrap();
+        assert_eq!(first.body, long.as_bytes());
+        let second = target.send(&Request::new("GET", "/short")).unwrap();
+        assert_eq!((second.status, second.body.as_slice()), (404, &b"no"[..]));
+        let third = target.send(&Request::new("GET", "/again")).unwrap();
+        assert_eq!(third.body.len(), READ_CHUNK + 1);
+        assert!(third.body.starts_with(b"yx") && third.body.ends_with(b"x"));
         server.join().unwrap();
     }
 

@@ -210,3 +210,38 @@ fn a_file_that_cannot_be_replayed_is_a_typed_error_naming_the_file() {
     assert!(e.to_string().contains("missing.json: cannot read"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_case_that_cannot_be_rebuilt_is_a_case_error_a_caller_can_name() {
+    use confuzz::reference::{Config, Reference};
+    use confuzz::run::replay::{replay, ReplayError, ReplayTarget, SavedFailure};
+    use confuzz::run::CaseError;
+    let dir = scratch("save_and_replay", "case-error");
+    let file = save(
+        &dir,
+        "clever",
+        "clever.auth.no-token",
+        "clever.auth-statuses-swapped",
+    );
+    let saved = SavedFailure::load(&file).expect("the saved failure reads back");
+    let set = confuzz::spec::load_embedded().unwrap();
+    let reference = Reference::new(Config::default());
+    // No fixtures: the case cannot be built again.
+    let fixtures = serde_json::Map::new();
+    let to = ReplayTarget {
+        target: &reference,
+        fixtures: &fixtures,
+        url_base: "http://localhost",
+        host: None,
+        faults: None,
+    };
+    match replay(&saved, &set, &to) {
+        Err(ReplayError::Case(e)) => {
+            let e: &CaseError = &e;
+            assert!(matches!(e, CaseError::MissingFixture(_)), "{e:?}");
+            assert!(e.to_string().starts_with("needs fixture `clever."), "{e}");
+        }
+        other => panic!("not a case error: {other:?}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

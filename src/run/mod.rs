@@ -11,6 +11,9 @@ mod row;
 pub(crate) mod runner;
 pub(crate) mod signing;
 
+/// Why a case could not be completed (a saved failure's case rebuilt by
+/// [`replay::replay`], [`replay::ReplayError::Case`]).
+pub use crate::exec::case::CaseError;
 pub use partition::{merge, MergeError, Partition, RunSettings};
 pub use pools::{PoolTooSmall, FEWER_CASES};
 pub use runner::{

@@ -58,7 +58,8 @@ pub struct RunReport {
     /// did not finish are untested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
-    /// The fingerprint of the specs the run loaded (`partition::fingerprint`: a hash of every loaded spec file).
+    /// The fingerprint of the specs the run loaded: the SHA-256 (hex) of their parsed content,
+    /// in load order (`partition::fingerprint`), so a comment or layout change keeps it.
     #[serde(default)]
     pub spec: Option<String>,
     /// What decided the requests besides the seed, prefix, cases and strictness.

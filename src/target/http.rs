@@ -287,11 +287,17 @@ enum Failure {
 /// How much is read from a connection at a time.
 const READ_CHUNK: usize = 16 * 1024;
 
+/// The largest read buffer a pooled connection keeps for its next answer: a larger one (left
+/// by a large answer) is let go, so idle connections do not hold on to answers' worth of
+/// memory.
+const MAX_KEPT_BUFFER: usize = 4 * READ_CHUNK;
+
 /// The slack allowed on a request's deadline so that the socket's timeouts need not be set
 /// before every read and write: a blocking call may end this much after the deadline.
 const DEADLINE_SLACK: Duration = Duration::from_millis(2);
 
-/// A connection, the timeouts its socket has, and its read buffer (kept between answers).
+/// A connection, the timeouts its socket has, and its read buffer (kept between answers up
+/// to [`MAX_KEPT_BUFFER`]).
 ///
 /// Setting a socket timeout is a system call; a request that goes out and comes back in
 /// one write and one read would pay two more for them. So a timeout is only lowered when
@@ -373,7 +379,8 @@ enum Framing {
 struct Reader<'s> {
     stream: &'s mut Conn,
     /// The bytes read, then zeroed room for the next read: the room is zeroed once when the
-    /// buffer grows, not before every read, and the buffer goes back to the connection whole.
+    /// buffer grows, not before every read, and the buffer goes back to the connection whole
+    /// (up to [`MAX_KEPT_BUFFER`]).
     buf: Vec<u8>,
     /// Where the unused bytes start in `buf`.
     at: usize,
@@ -652,7 +659,7 @@ fn exchange_on(
     }
     // Bytes past the answer mean the two sides disagree on framing: start afresh next time.
     reusable &= reader.unread().is_empty();
-    if reusable {
+    if reusable && reader.buf.capacity() <= MAX_KEPT_BUFFER {
         reader.stream.buf = std::mem::take(&mut reader.buf);
     }
     let mut response = http::Response::new(());
@@ -852,6 +859,34 @@ mod tests {
         let third = target.send(&Request::new("GET", "/again")).unwrap();
         assert_eq!(third.body.len(), READ_CHUNK + 1);
         assert!(third.body.starts_with(b"yx") && third.body.ends_with(b"x"));
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn a_pooled_connection_does_not_keep_the_buffer_of_a_large_answer() {
+        const BODY: usize = 4 << 20;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            read_head(&mut stream);
+            stream
+                .write_all(format!("HTTP/1.1 200 OK\r\nContent-Length: {BODY}\r\n\r\n").as_bytes())
+                .unwrap();
+            stream.write_all(&vec![b'x'; BODY]).unwrap();
+        });
+        let target = HttpTarget::new(&format!("http://{addr}")).unwrap();
+        let answer = target.send(&Request::new("GET", "/big")).unwrap();
+        assert_eq!(answer.body.len(), BODY);
+        let kept = {
+            let idle = target.idle.lock().unwrap();
+            assert_eq!(idle.len(), 1, "the connection is pooled");
+            idle[0].stream.buf.capacity()
+        };
+        assert!(
+            kept <= MAX_KEPT_BUFFER,
+            "an idle connection keeps {kept} bytes"
+        );
         server.join().unwrap();
     }
 

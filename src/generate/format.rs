@@ -1,8 +1,8 @@
 //! The main type here is [`Format`]: the string formats the generators know, each with a
 //! generator and a checker (`check_format`, for the tests).
 //!
-//! The checkers accept every spelling of a format that `docs/spec-format.md` allows (so the
-//! oracle can read echoed values with them); the generators produce one canonical spelling,
+//! The checkers accept every spelling of a format that `docs/spec-format.md` allows (the
+//! tests hold every generated value to them); the generators produce one canonical spelling,
 //! simplest first:
 //!
 //! | format | simplest value | other values |

@@ -510,54 +510,206 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// A Classroom test domain of `n` user ids with the default limits, and the rest of the
-    /// fixtures a run needs (their values do not matter to the plan).
+    /// A made-up vendor whose teams take players and coaches from one pool of user ids. A
+    /// user may belong to `acme.limit.user_teams` teams (the pool's uses); removing a coach
+    /// gives a use back, a player cannot be removed. The two limit rows fill one fresh user's
+    /// teams or joins, taking it by adding it as coach of a scratch team and removing it; the
+    /// name row draws nothing from the pool.
+    const ACME: &str = r#"format: 1
+vendor:
+  id: acme
+  title: Acme teams
+  source: { document: Acme team errors, file: acme-errors.txt }
+  auth: { scheme: bearer, token: acme.token }
+  envelope:
+    body: json
+    content_type: application/json
+    schema: { type: object, required: [message], properties: { message: { type: string } } }
+    pointers: { message: /message }
+  fixtures:
+    - { name: acme.token, meaning: A token, secret: true }
+    - name: acme.user_ids
+      meaning: Test accounts that become players and coaches of the run's teams
+      schema: { type: array, items: { type: string } }
+      pool:
+        uses: { fixture: acme.limit.user_teams }
+        min_size: 7
+        released_by:
+          - { endpoint: coach-remove, at: "path:user_id" }
+    - { name: acme.limit.user_teams, meaning: Teams a user may belong to, schema: { type: integer } }
+    - { name: acme.limit.daily_joins, meaning: Teams a user may join in a day, schema: { type: integer } }
+  limits:
+    - { name: user_teams, fixture: acme.limit.user_teams, meaning: Teams per user, row: acme.member.too-many-teams }
+    - { name: daily_joins, fixture: acme.limit.daily_joins, meaning: Joins per user per day, row: acme.member.too-many-joins }
+endpoints:
+  - id: team-create
+    summary: Create a team
+    method: POST
+    path: /teams
+    body:
+      encoding: json
+      schema:
+        type: object
+        required: [name]
+        properties: { name: { type: string, minLength: 1, maxLength: 40, x-unique: true } }
+    success: [201]
+  - id: player-add
+    summary: Add a player to a team
+    method: POST
+    path: /teams/{team_id}/players
+    params: { path: { team_id: { type: string, x-var: team_id } } }
+    body:
+      encoding: json
+      schema:
+        type: object
+        required: [userId]
+        properties: { userId: { type: string, x-pool: acme.user_ids } }
+    setup:
+      - endpoint: team-create
+        save: { team_id: "response:/id" }
+    success: [200]
+    creates: player
+  - id: coach-add
+    summary: Add a coach to a team
+    method: POST
+    path: /teams/{team_id}/coaches
+    params: { path: { team_id: { type: string, x-var: team_id } } }
+    body:
+      encoding: json
+      schema:
+        type: object
+        required: [userId]
+        properties: { userId: { type: string, x-pool: acme.user_ids } }
+    setup:
+      - endpoint: team-create
+        save: { team_id: "response:/id" }
+    success: [200]
+    creates: coach
+  - id: coach-remove
+    summary: Remove a coach from a team
+    method: DELETE
+    path: /teams/{team_id}/coaches/{user_id}
+    params:
+      path:
+        team_id: { type: string, x-var: team_id }
+        user_id: { type: string, x-var: coach_id }
+    setup:
+      - endpoint: team-create
+        save: { team_id: "response:/id" }
+      - endpoint: coach-add
+        save: { team_id: "request:path:team_id", coach_id: "request:/userId" }
+    success: [200]
+    deletes: coach
+rows:
+  - id: acme.team.no-name
+    title: Team without a name
+    group: team
+    endpoints: [team-create]
+    doc: { heading: No name, response: '400 | {"message":"name is required"}', line: 1 }
+    expect: { status: 400, message: name is required }
+    trigger: { kind: mutation, endpoint: team-create, ops: [{ remove: [/name] }] }
+    explain: { meaning: m, cause: c, fix: f }
+  - id: acme.member.too-many-teams
+    title: User is in too many teams
+    group: member
+    endpoints: [player-add]
+    doc: { heading: Too many teams, response: '400 | {"message":"too many teams"}', line: 2 }
+    expect: { status: 400, message: too many teams }
+    trigger:
+      kind: limit
+      endpoint: player-add
+      setup:
+        - endpoint: team-create
+          save: { target_team: "response:/id" }
+        - endpoint: team-create
+          save: { scratch_team: "response:/id" }
+        - endpoint: coach-add
+          ops: [{ set: { path:team_id: { var: scratch_team } } }]
+          save: { member: "request:/userId" }
+        - endpoint: coach-remove
+          ops: [{ set: { path:team_id: { var: scratch_team }, path:user_id: { var: member } } }]
+        - endpoint: player-add
+          ops: [{ set: { /userId: { var: member } } }]
+          repeat: { fixture: acme.limit.user_teams }
+      ops:
+        - set: { path:team_id: { var: target_team }, /userId: { var: member } }
+    explain: { meaning: m, cause: c, fix: f }
+  - id: acme.member.too-many-joins
+    title: User joined too many teams today
+    group: member
+    endpoints: [player-add]
+    doc: { heading: Too many joins, response: '429 | {"message":"too many joins"}', line: 3 }
+    expect: { status: 429, message: too many joins }
+    trigger:
+      kind: limit
+      endpoint: player-add
+      setup:
+        - endpoint: team-create
+          save: { join_team: "response:/id" }
+        - endpoint: team-create
+          save: { scratch_team: "response:/id" }
+        - endpoint: coach-add
+          ops: [{ set: { path:team_id: { var: scratch_team } } }]
+          save: { joiner: "request:/userId" }
+        - endpoint: coach-remove
+          ops: [{ set: { path:team_id: { var: scratch_team }, path:user_id: { var: joiner } } }]
+        - endpoint: player-add
+          ops: [{ set: { /userId: { var: joiner } } }]
+          repeat: { fixture: acme.limit.daily_joins }
+      ops:
+        - set: { path:team_id: { var: join_team }, /userId: { var: joiner } }
+    explain: { meaning: m, cause: c, fix: f }
+"#;
+
+    /// The pool's `min_size` in [`ACME`].
+    const MIN_SIZE: usize = 7;
+
+    /// The fixtures of a test domain of `n` user ids, a user in at most 4 teams and joining
+    /// at most 3 a day.
     fn domain(n: usize) -> Map<String, Value> {
-        let ids: Vec<String> = (0..n).map(|i| format!("{:021}", 100 + i)).collect();
+        let ids: Vec<String> = (0..n).map(|i| format!("user-{i}")).collect();
         json!({
-            "classroom.token": "t",
-            "classroom.low_quota_token": "q",
-            "classroom.service_account_token": "s",
-            "classroom.owner_id": "o",
-            "classroom.visible_drive_file_id": "v",
-            "classroom.hidden_drive_file_id": "h",
-            "classroom.user_ids": ids,
-            "classroom.limit.course_members": 5,
-            "classroom.limit.course_teachers": 3,
-            "classroom.limit.user_courses": 4,
-            "classroom.limit.daily_joins": 3,
-            "classroom.limit.requests_per_minute": 60,
+            "acme.token": "t",
+            "acme.user_ids": ids,
+            "acme.limit.user_teams": 4,
+            "acme.limit.daily_joins": 3,
         })
         .as_object()
         .cloned()
         .unwrap()
     }
 
-    fn classroom() -> (SpecSet, Map<String, Value>, Map<String, Value>) {
-        let set = crate::spec::load_embedded().expect("the shipped specs load");
-        (set, domain(4000), domain(40))
+    fn acme() -> SpecSet {
+        let loaded = crate::spec::load_str("acme.yaml", ACME).expect("the test spec loads");
+        SpecSet {
+            specs: vec![loaded],
+        }
     }
 
+    /// Every row and valid-request check of the test vendor.
     fn selection(set: &SpecSet) -> Selection<'_> {
-        let spec = set.vendor("classroom").expect("shipped");
+        let spec = set.vendor("acme").expect("loaded");
         Selection {
             rows: spec.rows.iter().map(|r| (spec, r)).collect(),
             endpoints: spec
                 .endpoints
                 .iter()
-                .map(|e| (spec, e, format!("classroom.valid.{}", e.id)))
+                .map(|e| (spec, e, format!("acme.valid.{}", e.id)))
                 .collect(),
             limits: Vec::new(),
         }
     }
 
+    /// The membership-limit row draws a fresh user (kept in a variable) and charges it once
+    /// per team it joins; the coach taken and removed on the way gives its use back. Valid
+    /// requests spend uses unless the case undoes them: a removed coach gives its use back
+    /// (by the delete of the case, or at its end), an added player does not.
     #[test]
-    fn the_membership_row_keeps_one_fresh_user_and_fills_its_courses() {
-        let (set, full, _) = classroom();
-        let spec = set.vendor("classroom").unwrap();
-        let row = spec
-            .row("classroom.precondition.user-groups-membership-limit-reached")
-            .unwrap();
+    fn the_membership_row_keeps_one_fresh_user_and_fills_its_teams() {
+        let set = acme();
+        let full = domain(4000);
+        let spec = set.vendor("acme").unwrap();
+        let row = spec.row("acme.member.too-many-teams").unwrap();
         let demand = row_demand(spec, row, &full);
         let fresh: Vec<usize> = demand
             .events
@@ -569,8 +721,8 @@ mod tests {
                 _ => None,
             })
             .collect();
-        // The member, and the teacher the delete endpoint's own setup adds to a course of its
-        // own (the step then removes the member from the scratch course instead).
+        // The member, and the coach the remove endpoint's own setup adds to a team of its
+        // own (the step then removes the member from the scratch team instead).
         assert_eq!(fresh.len(), 2, "{:?}", demand.events);
         let member = fresh[0];
         let charges = demand
@@ -583,36 +735,48 @@ mod tests {
             .iter()
             .filter(|e| **e == Event::Release(member))
             .count();
-        // Added as a teacher of the scratch course and removed, then a student of 4 courses.
+        // Added as a coach of the scratch team and removed, then a player of 4 teams.
         assert_eq!((charges, releases), (5, 1));
         assert!(demand.spends());
         // Create-then-delete gives its value back.
-        let delete = spec.endpoint("teacher-delete").unwrap();
-        assert!(!valid_demand(spec, delete, &full).spends());
-        // A teacher the case added is deleted when the case ends; a student cannot be.
-        let teacher = spec.endpoint("teacher-create").unwrap();
-        assert!(valid_demand(spec, teacher, &full).spends());
-        assert!(!case_demand(valid_demand(spec, teacher, &full)).spends());
-        let student = spec.endpoint("student-create").unwrap();
-        assert!(case_demand(valid_demand(spec, student, &full)).spends());
+        let remove = spec.endpoint("coach-remove").unwrap();
+        assert!(!valid_demand(spec, remove, &full).spends());
+        // A coach the case added is removed when the case ends; a player cannot be.
+        let coach = spec.endpoint("coach-add").unwrap();
+        assert!(valid_demand(spec, coach, &full).spends());
+        assert!(!case_demand(valid_demand(spec, coach, &full)).spends());
+        let player = spec.endpoint("player-add").unwrap();
+        assert!(case_demand(valid_demand(spec, player, &full)).spends());
     }
 
+    /// A pool of the spec's `min_size` gives every check a verdict at the default 32 cases:
+    /// the checks that spend its values run fewer cases and say so in a note naming the pool;
+    /// the checks that spend none (create-then-delete, no pool at all) run all their cases. A
+    /// big pool serves every case of every check.
     #[test]
-    fn forty_user_ids_serve_a_full_classroom_run_with_fewer_cases() {
-        let (set, full, forty) = classroom();
+    fn a_pool_of_min_size_serves_a_full_run_with_fewer_cases() {
+        let set = acme();
         let selection = selection(&set);
-        let plan = plan(&set, &selection, &forty, 32).expect("40 ids are enough");
-        let capped = plan.cases("classroom.quota.user-course-join-rate-limit-reached", 32);
+        let plan = plan(&set, &selection, &domain(MIN_SIZE), 32).expect("min_size is enough");
+        let capped = plan.cases("acme.member.too-many-joins", 32);
         assert!((1..32).contains(&capped), "{capped}");
+        let note = plan.note("acme.member.too-many-joins").unwrap_or_default();
+        assert!(note.starts_with(FEWER_CASES), "{note}");
+        assert!(
+            note.contains(&format!("`acme.user_ids` ({MIN_SIZE} values, 4 uses each)")),
+            "{note}"
+        );
         assert!(plan
-            .note("classroom.valid.student-create")
+            .note("acme.valid.player-add")
             .is_some_and(|n| n.starts_with(FEWER_CASES)));
-        assert_eq!(plan.cases("classroom.valid.teacher-delete", 32), 32);
-        // The embedded reference's 4000 ids serve 512 cases of each in full.
-        let plan = plan_full(&set, &selection, &full, 512);
+        assert_eq!(plan.cases("acme.valid.coach-remove", 32), 32);
+        assert_eq!(plan.note("acme.valid.coach-remove"), None);
+        assert_eq!(plan.cases("acme.team.no-name", 32), 32);
+        assert_eq!(plan.cases("acme.valid.team-create", 32), 32);
+        // 4000 ids serve 512 cases of each in full.
+        let plan = plan_full(&set, &selection, &domain(4000), 512);
         assert!(plan.caps.is_empty(), "{:?}", plan.caps);
-        // The spec's min_size is enough for a full run at the default case count.
-        assert_eq!(min_size(&set, "classroom.user_ids"), Some(40));
+        assert_eq!(min_size(&set, "acme.user_ids"), Some(MIN_SIZE));
     }
 
     fn plan_full(
@@ -624,26 +788,28 @@ mod tests {
         plan(set, selection, fixtures, cases).expect("fits")
     }
 
+    /// A pool too small for one case of each check is an error, before anything is sent,
+    /// naming the pool, the size given, the spec's `min_size` and the size needed: the
+    /// smallest that serves one case of each (here the spec's `min_size`, which is exact).
     #[test]
     fn a_pool_too_small_for_one_case_of_each_names_needed_and_given() {
-        let (set, _, forty) = classroom();
-        let mut three = forty.clone();
-        let ids = forty["classroom.user_ids"].as_array().unwrap()[..3].to_vec();
-        three.insert("classroom.user_ids".into(), Value::Array(ids));
-        let e = plan(&set, &selection(&set), &three, 32).expect_err("3 ids are too few");
+        let set = acme();
+        let e = plan(&set, &selection(&set), &domain(3), 32).expect_err("3 ids are too few");
         assert_eq!(
-            (e.pool.as_str(), e.given, e.min_size),
-            ("classroom.user_ids", 3, Some(40))
+            (e.pool.as_str(), e.given, e.needed, e.min_size),
+            ("acme.user_ids", 3, MIN_SIZE, Some(MIN_SIZE))
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "pool `acme.user_ids` is too small for the selected checks: one case of each \
+                 needs at least {MIN_SIZE} values, the fixture gives 3 (the spec's full run \
+                 needs {MIN_SIZE})"
+            )),
+            "{text}"
         );
         // The size it names is the smallest that serves one case of each check.
-        let mut needed = forty.clone();
-        let ids = forty["classroom.user_ids"].as_array().unwrap()[..e.needed].to_vec();
-        needed.insert("classroom.user_ids".into(), Value::Array(ids.clone()));
-        assert!(plan(&set, &selection(&set), &needed, 1).is_ok());
-        needed.insert(
-            "classroom.user_ids".into(),
-            Value::Array(ids[..e.needed - 1].to_vec()),
-        );
-        assert!(plan(&set, &selection(&set), &needed, 1).is_err());
+        assert!(plan(&set, &selection(&set), &domain(e.needed), 1).is_ok());
+        assert!(plan(&set, &selection(&set), &domain(e.needed - 1), 1).is_err());
     }
 }

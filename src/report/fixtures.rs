@@ -186,71 +186,166 @@ pub fn missing_text(set: &SpecSet, report: &RunReport) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spec::load_str;
+
+    /// A made-up vendor with one fixture of each kind: a secret token, a fixture with a
+    /// schema, a pool with a `min_size`, and a limit's value (optional).
+    const ACME: &str = r#"format: 1
+vendor:
+  id: acme
+  title: Acme sections
+  source: { document: Acme section errors, file: acme-errors.txt }
+  auth: { scheme: bearer, token: acme.token }
+  envelope:
+    body: json
+    content_type: application/json
+    schema: { type: object, required: [message], properties: { message: { type: string } } }
+    pointers: { message: /message }
+  fixtures:
+    - { name: acme.token, meaning: Bearer token with access to the section, secret: true }
+    - name: acme.section_id
+      meaning: A section the token can see
+      schema: { type: string, pattern: "^[0-9a-f]{24}$" }
+    - name: acme.user_ids
+      meaning: Test accounts that join the section
+      schema: { type: array, items: { type: string } }
+      pool: { min_size: 40 }
+    - name: acme.limit.section_members
+      meaning: Members a section may hold
+      schema: { type: integer, minimum: 1 }
+  limits:
+    - { name: section_members, fixture: acme.limit.section_members, meaning: Members per section }
+endpoints:
+  - id: member-add
+    summary: Add a member to a section
+    method: POST
+    path: /sections/{section_id}/members
+    params: { path: { section_id: { type: string, x-fixture: acme.section_id } } }
+    body:
+      encoding: json
+      schema:
+        type: object
+        required: [userId]
+        properties: { userId: { type: string, x-pool: acme.user_ids } }
+    success: [200]
+rows:
+  - id: acme.member.no-user
+    title: Member without a user
+    group: member
+    endpoints: [member-add]
+    doc: { heading: No user, response: '400 | {"message":"userId is required"}', line: 1 }
+    expect: { status: 400, message: userId is required }
+    trigger: { kind: mutation, endpoint: member-add, ops: [{ remove: [/userId] }] }
+    explain: { meaning: m, cause: c, fix: f }
+  - id: acme.member.no-token
+    title: Member add without a token
+    group: member
+    endpoints: [member-add]
+    doc: { heading: No token, response: '401 | {"message":"unauthorized"}', line: 2 }
+    expect: { status: 401, message: unauthorized }
+    trigger: { kind: auth, endpoint: member-add, ops: [{ auth: none }] }
+    explain: { meaning: m, cause: c, fix: f }
+"#;
+
+    /// The spec of [`ACME`] with its vendor renamed `vendor`.
+    fn named(vendor: &str) -> crate::spec::LoadedSpec {
+        load_str(&format!("{vendor}.yaml"), &ACME.replace("acme", vendor))
+            .expect("the test spec loads")
+    }
+
+    /// Two made-up vendors of the same shape, so the listing covers more than one spec.
+    fn two_vendors() -> SpecSet {
+        SpecSet {
+            specs: vec![named("acme"), named("beta")],
+        }
+    }
+
+    /// Every fixture of every loaded spec is listed with its secrecy, optionality (a limit's
+    /// value) and a pool's `min_size`; the template leaves optional fixtures out and says
+    /// what to put in the others (the schema, the pool size, how reproducers name a secret);
+    /// `exports` gives a secret's `export` line when a text uses its variable; the table
+    /// marks secrets.
     #[test]
     fn every_declared_fixture_is_listed_and_templated() {
-        let set = crate::spec::load_embedded().unwrap();
+        let set = two_vendors();
         let listed = json(&set);
         let listed = listed.as_array().unwrap();
         let declared: usize = set.specs.iter().map(|s| s.spec.vendor.fixtures.len()).sum();
-        assert_eq!(listed.len(), declared);
-        let token = listed.iter().find(|f| f["name"] == "clever.token").unwrap();
+        assert_eq!((listed.len(), declared), (8, 8));
+        assert!(listed.iter().any(|f| f["name"] == "beta.user_ids"));
+        let token = listed.iter().find(|f| f["name"] == "acme.token").unwrap();
         assert_eq!(token["secret"], true);
         assert_eq!(token["optional"], false);
+        assert_eq!(token["vendor"], "acme");
         let limit = listed
             .iter()
-            .find(|f| f["name"] == "classroom.limit.course_members")
+            .find(|f| f["name"] == "acme.limit.section_members")
             .unwrap();
         assert_eq!(limit["optional"], true);
 
         let template = template(&set);
         let template = template.as_object().unwrap();
-        assert!(!template.contains_key("classroom.limit.course_members"));
-        let token = template["clever.token"].as_str().unwrap();
+        assert!(!template.contains_key("acme.limit.section_members"));
+        assert_eq!(template.len(), 6, "{template:?}");
+        let token = template["acme.token"].as_str().unwrap();
         assert!(token.starts_with(PLACEHOLDER), "{token}");
-        assert!(token.ends_with("secret: reproducers show it as $CLEVER_TOKEN>"));
-        let section = template["clever.section_id"].as_str().unwrap();
+        assert!(token.ends_with("secret: reproducers show it as $ACME_TOKEN>"));
+        let token = template["beta.token"].as_str().unwrap();
+        assert!(token.ends_with("secret: reproducers show it as $BETA_TOKEN>"));
+        let section = template["acme.section_id"].as_str().unwrap();
         assert!(section.contains("schema {"), "{section}");
-        let users = template["classroom.user_ids"].as_str().unwrap();
+        let users = template["acme.user_ids"].as_str().unwrap();
         assert!(users.contains("a pool: at least 40 values"), "{users}");
         let users = listed
             .iter()
-            .find(|f| f["name"] == "classroom.user_ids")
+            .find(|f| f["name"] == "acme.user_ids")
             .unwrap();
         assert_eq!(users["pool_min_size"], 40);
+        let section = listed
+            .iter()
+            .find(|f| f["name"] == "acme.section_id")
+            .unwrap();
+        assert_eq!(section["pool_min_size"], Value::Null);
 
         let exports = exports(
             &set,
-            "curl -H \"Authorization: Bearer $CLEVER_TOKEN\"",
+            "curl -H \"Authorization: Bearer $ACME_TOKEN\"",
             "fixtures.json",
         );
         assert_eq!(
             exports,
-            ["export CLEVER_TOKEN=\"$(jq -r '.[\"clever.token\"]' fixtures.json)\""]
+            ["export ACME_TOKEN=\"$(jq -r '.[\"acme.token\"]' fixtures.json)\""]
         );
 
         let text = table(&set);
-        assert!(text.contains("clever.token"));
+        assert!(text.contains("acme.token"));
         assert!(text
             .lines()
-            .any(|l| l.starts_with("clever.token") && l.contains("secret")));
+            .any(|l| l.starts_with("acme.token") && l.contains("secret")));
+        assert!(text
+            .lines()
+            .any(|l| l.starts_with("beta.token") && l.contains("secret")));
     }
 
+    /// A run without fixtures leaves checks untested for want of one: each such fixture is
+    /// counted once per check, the closing text names it with its count and meaning and says
+    /// how to start a fixtures file for the vendor; a run with every fixture has no such text.
     #[test]
-    #[cfg(feature = "reference")]
     fn missing_fixtures_are_counted_from_untested_checks() {
-        let set = crate::spec::load_embedded()
-            .unwrap()
-            .only_vendors(&["clever".into()])
-            .unwrap();
-        // The reference without any fixture: the rows that need one are untested.
-        let reference = crate::reference::Reference::new(Default::default());
+        let set = SpecSet {
+            specs: vec![named("acme")],
+        };
+        // A target that accepts everything: only the fixtures decide what is untested.
+        let target = crate::target::FnTarget::new("accepts all", |_: &crate::Request| {
+            crate::Response::json(200, &json!({ "id": "x" }))
+        });
         let options = crate::run::RunOptions {
             cases: 1,
             positive: false,
             properties: Some(Vec::new()),
             ..Default::default()
         };
-        let report = crate::run::run(&set, &reference, &Map::new(), &options, &|_| {}).unwrap();
+        let report = crate::run::run(&set, &target, &Map::new(), &options, &|_| {}).unwrap();
         let counted = missing(&report);
         let untested = report
             .checks()
@@ -259,17 +354,23 @@ mod tests {
         assert!(untested > 0);
         assert_eq!(counted.values().sum::<usize>(), untested, "{counted:?}");
         let text = missing_text(&set, &report).unwrap();
-        let section = counted["clever.section_id"];
+        let section = counted["acme.section_id"];
         assert!(
             text.contains(&format!(
-                "  clever.section_id ({section} checks): A section the token can see"
+                "  acme.section_id ({section} checks): A section the token can see"
             )),
             "{text}"
         );
-        assert!(text.contains("confuzz fixtures --vendor clever --template"));
+        assert!(text.contains("confuzz fixtures --vendor acme --template"));
 
-        let with_all =
-            crate::run::run(&set, &reference, &reference.fixtures(), &options, &|_| {}).unwrap();
+        let all = json!({
+            "acme.token": "t",
+            "acme.section_id": "5f1b2c3d4e5f6a7b8c9d0e1f",
+            "acme.user_ids": ["u-1", "u-2"],
+            "acme.limit.section_members": 3,
+        });
+        let all = all.as_object().unwrap();
+        let with_all = crate::run::run(&set, &target, all, &options, &|_| {}).unwrap();
         assert_eq!(missing_text(&set, &with_all), None);
     }
 }

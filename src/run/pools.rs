@@ -774,18 +774,9 @@ rows:
         assert_eq!(plan.cases("acme.team.no-name", 32), 32);
         assert_eq!(plan.cases("acme.valid.team-create", 32), 32);
         // 4000 ids serve 512 cases of each in full.
-        let plan = plan_full(&set, &selection, &domain(4000), 512);
+        let plan = super::plan(&set, &selection, &domain(4000), 512).expect("4000 ids are enough");
         assert!(plan.caps.is_empty(), "{:?}", plan.caps);
         assert_eq!(min_size(&set, "acme.user_ids"), Some(MIN_SIZE));
-    }
-
-    fn plan_full(
-        set: &SpecSet,
-        selection: &Selection<'_>,
-        fixtures: &Map<String, Value>,
-        cases: u32,
-    ) -> PoolPlan {
-        plan(set, selection, fixtures, cases).expect("fits")
     }
 
     /// A pool too small for one case of each check is an error, before anything is sent,
